@@ -1,0 +1,12 @@
+import { registerShutdown } from '@finder/platform/http';
+import { createLogger } from '@finder/platform/logger';
+import { createRegistry } from '@finder/platform/metrics';
+import { loadGatewayEnv } from './env.ts';
+import { buildGateway } from './server.ts';
+
+const env = loadGatewayEnv();
+const logger = createLogger('gateway', env.LOG_LEVEL);
+const gateway = await buildGateway({ env, logger, registry: createRegistry('gateway') });
+const port = await gateway.start(env.PORT, env.HOST);
+logger.info({ port, introspection: env.introspection }, `gateway listening on http://${env.HOST}:${port}/graphql`);
+registerShutdown(logger, env.SHUTDOWN_GRACE_MS, [{ name: 'http', run: () => gateway.stop() }]);

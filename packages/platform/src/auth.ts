@@ -1,0 +1,116 @@
+import { createHmac, timingSafeEqual } from 'node:crypto';
+import { SignJWT, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
+import { z } from 'zod';
+import { unauthenticated } from './errors.ts';
+
+export const ROLES = ['BUSINESS', 'PROFESSIONAL', 'ADMIN'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Who is calling: verified at the gateway, trusted by subgraphs only through the identity signature. */
+export interface Viewer {
+  id: string;
+  role: Role;
+  sessionId: string;
+}
+
+export const ACCESS_TOKEN_ALG = 'EdDSA';
+
+export interface TokenIssuer {
+  sign(viewer: Viewer): Promise<{ token: string; expiresAt: Date }>;
+}
+
+export async function createTokenIssuer(opts: { privateKeyPem: string; issuer: string; ttlSeconds: number }): Promise<TokenIssuer> {
+  const key = await importPKCS8(opts.privateKeyPem, ACCESS_TOKEN_ALG);
+  return {
+    async sign(viewer) {
+      const now = Math.floor(Date.now() / 1000);
+      const exp = now + opts.ttlSeconds;
+      const token = await new SignJWT({ role: viewer.role, sid: viewer.sessionId })
+        .setProtectedHeader({ alg: ACCESS_TOKEN_ALG, typ: 'JWT' })
+        .setSubject(viewer.id)
+        .setIssuer(opts.issuer)
+        .setAudience(opts.issuer)
+        .setIssuedAt(now)
+        .setExpirationTime(exp)
+        .sign(key);
+      return { token, expiresAt: new Date(exp * 1000) };
+    },
+  };
+}
+
+const claimsSchema = z.object({ sub: z.string().min(1), role: z.enum(ROLES), sid: z.string().min(1) });
+
+export interface TokenVerifier {
+  /** Returns the viewer, or throws UNAUTHENTICATED saying whether the token expired or is invalid. */
+  verify(token: string): Promise<Viewer>;
+}
+
+export async function createTokenVerifier(opts: { publicKeyPem: string; issuer: string }): Promise<TokenVerifier> {
+  const key: CryptoKey = await importSPKI(opts.publicKeyPem, ACCESS_TOKEN_ALG);
+  return {
+    async verify(token) {
+      try {
+        const { payload } = await jwtVerify(token, key, {
+          issuer: opts.issuer,
+          audience: opts.issuer,
+          algorithms: [ACCESS_TOKEN_ALG],
+          clockTolerance: 5,
+        });
+        const claims = claimsSchema.parse(payload);
+        return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+      } catch (err) {
+        if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired', 'TOKEN_EXPIRED');
+        throw unauthenticated('Access token is invalid', 'TOKEN_INVALID');
+      }
+    },
+  };
+}
+
+/** Extracts a bearer token; a malformed header is an error, not an anonymous request. */
+export function bearerToken(header: string | undefined | null): string | null {
+  if (!header) return null;
+  const match = /^Bearer\s+([A-Za-z0-9._~+/-]+=*)$/.exec(header.trim());
+  if (!match) throw unauthenticated('Authorization header must be "Bearer <token>"', 'TOKEN_INVALID');
+  return match[1]!;
+}
+
+// ---- gateway → subgraph identity --------------------------------------------------------------
+
+export const IDENTITY_HEADER = 'x-finder-identity';
+const IDENTITY_MAX_AGE_MS = 5 * 60_000;
+
+/**
+ * Signs who the gateway verified the caller to be (or that the caller is anonymous). Subgraphs
+ * refuse anything without a valid signature, so calling a subgraph directly grants nothing.
+ */
+export function signIdentity(viewer: Viewer | null, secret: string, now: number = Date.now()): string {
+  const payload = Buffer.from(JSON.stringify({ v: viewer, t: now })).toString('base64url');
+  return `${payload}.${mac(payload, secret)}`;
+}
+
+export type IdentityResult = { ok: true; viewer: Viewer | null } | { ok: false; reason: string };
+
+export function verifyIdentity(header: string | undefined | null, secret: string, now: number = Date.now()): IdentityResult {
+  if (!header) return { ok: false, reason: 'missing identity signature' };
+  const [payload, signature, extra] = header.split('.');
+  if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed identity signature' };
+  const expected = Buffer.from(mac(payload, secret));
+  const given = Buffer.from(signature);
+  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+    return { ok: false, reason: 'wrong identity signature' };
+  }
+  let parsed: { v: Viewer | null; t: number };
+  try {
+    parsed = JSON.parse(Buffer.from(payload, 'base64url').toString());
+  } catch {
+    return { ok: false, reason: 'malformed identity signature' };
+  }
+  if (typeof parsed.t !== 'number' || Math.abs(now - parsed.t) > IDENTITY_MAX_AGE_MS) {
+    return { ok: false, reason: 'identity signature expired' };
+  }
+  return { ok: true, viewer: parsed.v ?? null };
+}
+
+function mac(payload: string, secret: string): string {
+  return createHmac('sha256', secret).update(payload).digest('base64url');
+}

@@ -1,0 +1,117 @@
+import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Counter, type Registry } from 'prom-client';
+import { PoisonEventError, type EventCatalog, type EventOf } from './events.ts';
+import type { EventProducer } from './kafka.ts';
+import type { Logger } from './logger.ts';
+import type { Worker } from './persister.ts';
+import { sleep } from './transient.ts';
+
+/** Thrown by a handler that cannot act yet (e.g. the persister has not applied the event): retried, never dead-lettered. */
+export class RetryLater extends Error {
+  constructor(reason: string) {
+    super(reason);
+    this.name = 'RetryLater';
+  }
+}
+
+export interface ConsumerOptions<C extends Record<string, import('zod').ZodType>> {
+  name: string;
+  kafka: Kafka;
+  groupId: string;
+  catalog: EventCatalog<C>;
+  producer: EventProducer;
+  logger: Logger;
+  registry?: Registry;
+  /** Pure per-event side effect; must be idempotent (delivery is at least once). */
+  handle(event: EventOf<C>): Promise<void>;
+  /** Attempts before an event whose handler keeps failing is dead-lettered. */
+  maxAttempts?: number;
+}
+
+/**
+ * An at-least-once event consumer: handles each event in order, commits the offset after the
+ * handler succeeded, dead-letters poison and persistently failing events and keeps going.
+ */
+export function createConsumer<C extends Record<string, import('zod').ZodType>>(options: ConsumerOptions<C>): Worker {
+  const { kafka, catalog, producer, handle } = options;
+  const log = options.logger.child({ component: options.name });
+  const maxAttempts = options.maxAttempts ?? 5;
+  const handled = new Counter({
+    name: 'consumer_events_total',
+    help: 'Events handled by this consumer, by result',
+    labelNames: ['consumer', 'result'],
+    registers: options.registry ? [options.registry] : [],
+  });
+  const consumer: Consumer = kafka.consumer({
+    groupId: options.groupId,
+    sessionTimeout: 10_000,
+    heartbeatInterval: 1_000,
+    maxWaitTimeInMs: 100,
+  });
+  let joined = false;
+  let crashed: string | null = null;
+  consumer.on(consumer.events.GROUP_JOIN, () => ((joined = true), (crashed = null)));
+  consumer.on(consumer.events.CRASH, (e) => ((crashed = String(e.payload.error?.message ?? e.payload.error)), (joined = false)));
+  consumer.on(consumer.events.STOP, () => (joined = false));
+
+  async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
+    for (const message of batch.messages) {
+      if (!isRunning() || isStale()) return;
+      let event: EventOf<C> | null = null;
+      let deadReason: string | null = null;
+      try {
+        event = catalog.parse(message.value);
+      } catch (err) {
+        if (!(err instanceof PoisonEventError)) throw err;
+        deadReason = err.message;
+      }
+      for (let attempt = 1; event && !deadReason; attempt++) {
+        try {
+          await handle(event);
+          handled.inc({ consumer: options.name, result: 'ok' });
+          break;
+        } catch (err) {
+          if (!isRunning() || isStale()) return;
+          const later = err instanceof RetryLater;
+          if (!later && attempt >= maxAttempts) {
+            deadReason = `handler failed ${attempt} times: ${(err as Error).message}`;
+            break;
+          }
+          log[later ? 'debug' : 'warn']({ err, eventId: event.id, attempt }, 'handler failed; retrying');
+          await sleep(Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
+          await heartbeat().catch(() => undefined);
+        }
+      }
+      if (deadReason) {
+        log.warn({ offset: message.offset, partition: batch.partition, reason: deadReason }, 'event dead-lettered');
+        await producer.sendRaw(catalog.dlqTopic, [
+          {
+            key: message.key?.toString() ?? null,
+            value: message.value,
+            headers: { 'dlq-reason': deadReason, 'dlq-source': `${catalog.topic}/${batch.partition}/${message.offset}`, 'dlq-consumer': options.name },
+          },
+        ]);
+        handled.inc({ consumer: options.name, result: 'dead-lettered' });
+      }
+      resolveOffset(message.offset);
+      await consumer.commitOffsets([
+        { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
+      ]);
+      await heartbeat();
+    }
+  }
+
+  return {
+    async start() {
+      await consumer.connect();
+      await consumer.subscribe({ topic: catalog.topic, fromBeginning: true });
+      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
+      log.info({ topic: catalog.topic, groupId: options.groupId }, 'consumer started');
+    },
+    stop: () => consumer.disconnect(),
+    readiness() {
+      if (crashed) return { ready: false, detail: `consumer crashed: ${crashed}` };
+      return joined ? { ready: true, detail: 'consuming' } : { ready: false, detail: 'joining consumer group' };
+    },
+  };
+}

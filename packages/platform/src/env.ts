@@ -1,0 +1,97 @@
+import { readFileSync } from 'node:fs';
+import { z } from 'zod';
+
+/** Raised by {@link parseEnv}; lists every invalid variable at once. */
+export class ConfigError extends Error {
+  readonly problems: string[];
+  constructor(problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+    this.problems = problems;
+  }
+}
+
+export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  const result = schema.safeParse(source);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(root)';
+    const value = issue.path.length === 1 ? source[String(issue.path[0])] : undefined;
+    const shown = value === undefined ? 'missing' : `got ${JSON.stringify(redact(name, value))}`;
+    return `${name}: ${issue.message} (${shown})`;
+  });
+  throw new ConfigError(problems);
+}
+
+/** Parses the environment or stops the process with a message naming every bad variable. */
+export function loadEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
+  try {
+    return parseEnv(schema, source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
+function redact(name: string, value: string): string {
+  return /SECRET|KEY|PASSWORD|TOKEN/i.test(name) ? '<redacted>' : value;
+}
+
+// ---- reusable field types -------------------------------------------------
+
+export const boolFromString = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no'], { message: 'expected true or false' })
+  .transform((v) => v === 'true' || v === '1' || v === 'yes');
+
+export const port = z.coerce.number().int().min(0).max(65535);
+
+export const csv = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+export const url = z.url();
+
+/** A PEM given inline (`\n` escapes allowed) or read from a file by a sibling `*_FILE` variable. */
+export function pemFrom(source: NodeJS.ProcessEnv, name: string): string | undefined {
+  const inline = source[name];
+  if (inline) return inline.replace(/\\n/g, '\n');
+  const file = source[`${name}_FILE`];
+  if (file) return readFileSync(file, 'utf8');
+  return undefined;
+}
+
+// ---- groups shared by every process ---------------------------------------
+
+export const baseEnv = z.object({
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  HOST: z.string().default('127.0.0.1'),
+  PORT: port,
+  SHUTDOWN_GRACE_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+export const databaseEnv = z.object({
+  DATABASE_URL: z.url().refine((v) => v.startsWith('postgres'), 'must be a postgres:// URL'),
+  DATABASE_REPLICA_URLS: csv.default([]),
+  DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
+});
+
+export const redisEnv = z.object({
+  REDIS_URL: z.url().refine((v) => v.startsWith('redis'), 'must be a redis:// URL'),
+});
+
+export const kafkaEnv = z.object({
+  KAFKA_BROKERS: csv.refine((v) => v.length > 0, 'at least one broker'),
+  KAFKA_CLIENT_ID: z.string().optional(),
+  /** On against real Kafka; the local Kafka-protocol mock cannot do idempotent producers. */
+  KAFKA_IDEMPOTENT: boolFromString.default(false),
+});
+
+export const identityEnv = z.object({
+  IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
+});
+
+export const writePathEnv = z.object({
+  WRITE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});

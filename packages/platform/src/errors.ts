@@ -1,0 +1,100 @@
+import { GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { ZodError } from 'zod';
+import type { Logger } from './logger.ts';
+
+/** The error codes of the public contract (API.md). */
+export const ErrorCode = {
+  UNAUTHENTICATED: 'UNAUTHENTICATED',
+  FORBIDDEN: 'FORBIDDEN',
+  BAD_USER_INPUT: 'BAD_USER_INPUT',
+  NOT_FOUND: 'NOT_FOUND',
+  CONFLICT: 'CONFLICT',
+  RATE_LIMITED: 'RATE_LIMITED',
+  WRITE_PENDING: 'WRITE_PENDING',
+  INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
+} as const;
+export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
+
+/** Codes produced by GraphQL servers themselves that are safe to show clients as they are. */
+const PROTOCOL_CODES = new Set([
+  'GRAPHQL_PARSE_FAILED',
+  'GRAPHQL_VALIDATION_FAILED',
+  'BAD_REQUEST',
+  'PERSISTED_QUERY_NOT_FOUND',
+  'PERSISTED_QUERY_NOT_SUPPORTED',
+  'OPERATION_RESOLUTION_FAILURE',
+  'PAYLOAD_TOO_LARGE',
+]);
+const PUBLIC_CODES = new Set<string>([...Object.values(ErrorCode), ...PROTOCOL_CODES]);
+PUBLIC_CODES.delete(ErrorCode.INTERNAL_SERVER_ERROR);
+
+export class AppError extends GraphQLError {
+  constructor(code: ErrorCode, message: string, extensions: Record<string, unknown> = {}) {
+    super(message, { extensions: { ...extensions, code } });
+    this.name = 'AppError';
+  }
+}
+
+export const unauthenticated = (message = 'Authentication required', reason?: string) =>
+  new AppError(ErrorCode.UNAUTHENTICATED, message, reason ? { reason } : {});
+export const forbidden = (message = 'Not allowed') => new AppError(ErrorCode.FORBIDDEN, message);
+export const notFound = (what: string) => new AppError(ErrorCode.NOT_FOUND, `${what} not found`);
+export const conflict = (message: string, extensions: Record<string, unknown> = {}) =>
+  new AppError(ErrorCode.CONFLICT, message, extensions);
+export const badInput = (message: string, field?: string) =>
+  new AppError(ErrorCode.BAD_USER_INPUT, message, field ? { field } : {});
+export const rateLimited = (retryAfterMs: number) =>
+  new AppError(ErrorCode.RATE_LIMITED, 'Too many requests, slow down', { retryAfterMs });
+export const unavailable = (what: string) =>
+  new AppError(ErrorCode.INTERNAL_SERVER_ERROR, `${what} is unavailable right now; nothing was changed, retry shortly`, {
+    retryable: true,
+  });
+export const writePending = (eventId: string) =>
+  new AppError(
+    ErrorCode.WRITE_PENDING,
+    'The write was accepted but not confirmed in time; retry with the same idempotencyKey to learn its outcome',
+    { eventId },
+  );
+
+/** Turns a zod failure into BAD_USER_INPUT naming the first bad field (all of them in `fields`). */
+export function fromZod(error: ZodError, prefix = 'input'): AppError {
+  const fields = error.issues.map((i) => ({ field: [prefix, ...i.path].join('.'), message: i.message }));
+  const first = fields[0]!;
+  return new AppError(ErrorCode.BAD_USER_INPUT, `${first.field}: ${first.message}`, {
+    field: first.field,
+    fields,
+  });
+}
+
+/** Validates with zod and throws BAD_USER_INPUT naming the field on failure. */
+export function validate<T>(schema: { safeParse(v: unknown): { success: true; data: T } | { success: false; error: ZodError } }, value: unknown, prefix = 'input'): T {
+  const result = schema.safeParse(value);
+  if (!result.success) throw fromZod(result.error, prefix);
+  return result.data;
+}
+
+/**
+ * One place decides what clients see: public codes pass through, everything else is logged
+ * with its request id and masked.
+ */
+export function createErrorFormatter(logger: Logger, options: { maskInternal: boolean }) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const code = formatted.extensions?.code;
+    const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
+    // AppErrors carry deliberate, client-safe messages whatever their code.
+    if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || original instanceof AppError) {
+      const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
+      return { ...formatted, extensions };
+    }
+    logger.error({ err: original, path: formatted.path }, 'internal error');
+    if (!options.maskInternal) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.INTERNAL_SERVER_ERROR } };
+    }
+    return {
+      message: 'Internal server error',
+      locations: formatted.locations,
+      path: formatted.path,
+      extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
+    };
+  };
+}

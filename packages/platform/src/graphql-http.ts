@@ -1,0 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { ErrorCode } from './errors.ts';
+import { sendJson, type RouteHandler } from './http.ts';
+
+export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
+
+export class HttpError extends Error {
+  readonly status: number;
+  readonly code: string;
+  constructor(status: number, code: string, message: string) {
+    super(message);
+    this.status = status;
+    this.code = code;
+  }
+}
+
+/** Reads a request body, refusing it as soon as it passes `limit` bytes (never buffers more). */
+export async function readBody(req: IncomingMessage, limit: number): Promise<Buffer> {
+  const declared = Number(req.headers['content-length']);
+  if (Number.isFinite(declared) && declared > limit) {
+    throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${limit} bytes`);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of req as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > limit) {
+      throw new HttpError(413, 'PAYLOAD_TOO_LARGE', `Request body is larger than the limit of ${limit} bytes`);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+export interface GraphQLRouteOptions<TContext extends BaseContext> {
+  path?: string;
+  maxBodyBytes?: number;
+  context: (req: IncomingMessage) => Promise<TContext>;
+}
+
+/**
+ * Apollo Server on a plain node:http server, so the same port can also carry graphql-ws,
+ * health and metrics, and body limits and JSON errors are answered in GraphQL's own shape.
+ */
+export function graphqlRoute<TContext extends BaseContext>(
+  server: ApolloServer<TContext>,
+  options: GraphQLRouteOptions<TContext>,
+): RouteHandler {
+  const path = options.path ?? '/graphql';
+  const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
+  return async (req, res, url) => {
+    if (url.pathname !== path) return false;
+    let body: unknown;
+    try {
+      if (req.method === 'POST') {
+        const raw = await readBody(req, limit);
+        body = parseJsonBody(raw, req.headers['content-type']);
+      }
+    } catch (err) {
+      if (!(err instanceof HttpError)) throw err;
+      sendError(res, err);
+      if (err.status === 413) req.resume();
+      return true;
+    }
+    const headers = new HeaderMap();
+    for (const [key, value] of Object.entries(req.headers)) {
+      if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
+    }
+    const response = await server.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      context: () => options.context(req),
+    });
+    for (const [key, value] of response.headers) res.setHeader(key, value);
+    res.statusCode = response.status ?? 200;
+    if (response.body.kind === 'complete') {
+      res.end(response.body.string);
+      return true;
+    }
+    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    res.end();
+    return true;
+  };
+}
+
+function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
+  if (raw.length === 0) return undefined;
+  if (!contentType || !/^application\/(graphql-response\+)?json\b/i.test(contentType)) {
+    // Apollo's CSRF prevention decides what to do with other content types; pass the text on.
+    return raw.toString('utf8');
+  }
+  try {
+    return JSON.parse(raw.toString('utf8'));
+  } catch (err) {
+    throw new HttpError(400, 'BAD_REQUEST', `Malformed JSON body: ${(err as Error).message}`);
+  }
+}
+
+function sendError(res: ServerResponse, err: HttpError): void {
+  sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] }, err.status === 413 ? { connection: 'close' } : {});
+}
+
+export { ErrorCode };

@@ -1,0 +1,62 @@
+import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { Migration, Migrator } from '@mikro-orm/migrations';
+import type { Logger } from './logger.ts';
+
+export { Migration };
+
+export interface OrmConfig {
+  url: string;
+  replicaUrls?: string[];
+  /** The subgraph's own Postgres schema; no subgraph reads another's tables. */
+  schema: string;
+  entities: NonNullable<Options['entities']>;
+  migrations: { name: string; class: new (...args: never[]) => Migration }[];
+  poolMax?: number;
+  logger: Logger;
+}
+
+/**
+ * MikroORM on Postgres with optional read replicas. Reads go to a replica only where a caller
+ * asks for it; anything that must see its own writes uses the primary (the default here).
+ */
+export async function createOrm(config: OrmConfig): Promise<MikroORM> {
+  const log = config.logger.child({ component: 'orm' });
+  const orm = await MikroORM.init({
+    clientUrl: config.url,
+    schema: config.schema,
+    entities: config.entities,
+    replicas: (config.replicaUrls ?? []).map((clientUrl, i) => ({ name: `replica-${i + 1}`, clientUrl })),
+    preferReadReplicas: false,
+    pool: { min: 0, max: config.poolMax ?? 10 },
+    extensions: [Migrator],
+    migrations: {
+      // Kept in public so the table exists before the subgraph's schema does.
+      tableName: `${config.schema}_migrations`,
+      schema: 'public',
+      migrationsList: config.migrations as never,
+      transactional: true,
+      allOrNothing: true,
+      snapshot: false,
+    },
+    allowGlobalContext: false,
+    debug: false,
+    logger: (message) => log.debug(message),
+  });
+  return orm;
+}
+
+export async function runMigrations(orm: MikroORM, logger: Logger): Promise<string[]> {
+  const applied = await orm.migrator.up();
+  const names = applied.map((m) => m.name);
+  logger.info({ applied: names }, names.length ? 'migrations applied' : 'schema up to date');
+  return names;
+}
+
+export async function databaseReady(orm: MikroORM): Promise<boolean> {
+  try {
+    await orm.em.fork().execute('select 1');
+    return true;
+  } catch {
+    return false;
+  }
+}

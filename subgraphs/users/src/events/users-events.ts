@@ -1,0 +1,42 @@
+import { defineEvents, type EventOf } from '@finder/platform/events';
+import { z } from 'zod';
+import { USER_ROLES } from '../entities/user.entity.ts';
+
+const session = z.object({
+  id: z.uuid(),
+  familyId: z.uuid(),
+  tokenHash: z.string().length(64),
+  expiresAt: z.iso.datetime(),
+});
+
+/** The users subgraph's event contract: produced by its resolvers, consumed by its persister and mailer. */
+export const usersEvents = defineEvents('users.events', {
+  'user.registered': z.object({
+    userId: z.uuid(),
+    email: z.string(),
+    emailNormalized: z.string(),
+    passwordHash: z.string(),
+    displayName: z.string(),
+    role: z.enum(USER_ROLES),
+    session,
+  }),
+  'session.created': z.object({ userId: z.uuid(), session }),
+  'session.refreshed': z.object({ userId: z.uuid(), previousSessionId: z.uuid(), session }),
+  'session.revoked': z.object({ userId: z.uuid(), sessionId: z.uuid(), reason: z.enum(['logout']) }),
+  'session.reuse_detected': z.object({ userId: z.uuid(), sessionId: z.uuid(), familyId: z.uuid() }),
+  'user.email_verified': z.object({ userId: z.uuid(), email: z.string() }),
+  'user.password_reset_requested': z.object({
+    /** Null when no account has the email: the event still flows so timing reveals nothing. */
+    userId: z.uuid().nullable(),
+    email: z.string(),
+    passwordVersion: z.number().int().nullable(),
+  }),
+  'user.password_reset': z.object({ userId: z.uuid(), passwordHash: z.string(), expectedPasswordVersion: z.number().int() }),
+  'user.profile_updated': z.object({
+    userId: z.uuid(),
+    displayName: z.string().optional(),
+    avatarFileId: z.uuid().nullable().optional(),
+  }),
+});
+
+export type UsersEvent = EventOf<typeof usersEvents.schemas>;

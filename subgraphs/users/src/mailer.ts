@@ -1,0 +1,110 @@
+import { mkdir, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { RetryLater } from '@finder/platform/consumer';
+import type { Logger } from '@finder/platform/logger';
+import type { Outcome } from '@finder/platform/outcomes';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import nodemailer, { type Transporter } from 'nodemailer';
+import type { UsersEvent } from './events/users-events.ts';
+import { RESET_PASSWORD_TTL_MS, VERIFY_EMAIL_TTL_MS, signLinkToken } from './services/tokens.ts';
+
+export interface Mail {
+  to: string;
+  subject: string;
+  text: string;
+  link: string;
+  kind: 'verify-email' | 'reset-password';
+}
+
+export interface MailSender {
+  send(mail: Mail, eventId: string): Promise<void>;
+}
+
+/** SMTP when configured; otherwise each mail is written to a folder (`.eml` plus a `.json` summary). */
+export function createMailSender(opts: { smtpUrl?: string; mailDir?: string; from: string; logger: Logger }): MailSender {
+  const transport: Transporter = opts.smtpUrl
+    ? nodemailer.createTransport(opts.smtpUrl)
+    : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
+  return {
+    async send(mail, eventId) {
+      const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text });
+      if (!opts.smtpUrl && opts.mailDir) {
+        await mkdir(opts.mailDir, { recursive: true });
+        const base = join(opts.mailDir, `${Date.now()}-${eventId}`);
+        await writeFile(`${base}.eml`, (info as unknown as { message: Buffer }).message);
+        await writeFile(`${base}.json`, JSON.stringify({ ...mail, eventId, sentAt: new Date().toISOString() }, null, 2));
+      }
+      opts.logger.info({ to: mail.to, kind: mail.kind, link: mail.link, eventId }, 'mail sent');
+    },
+  };
+}
+
+export interface MailerDeps {
+  em: EntityManager;
+  sender: MailSender;
+  appUrl: string;
+  linkSecret: string;
+}
+
+/**
+ * Sends verification and reset mail for events the persister applied (never for a rejected
+ * registration), at most once per event.
+ */
+export function createMailHandler(deps: MailerDeps) {
+  return async function handle(event: UsersEvent): Promise<void> {
+    const mail = composeMail(event, deps);
+    if (!mail) return;
+    const em = deps.em.fork();
+    const [row] = await em.execute<{ outcome: Outcome }[]>(
+      'select outcome from users.processed_events where event_id = ?',
+      [event.id],
+    );
+    if (!row) throw new RetryLater('event not yet applied by the persister');
+    if (row.outcome.status !== 'applied') return;
+    const [sent] = await em.execute<{ event_id: string }[]>('select event_id from users.sent_mail where event_id = ?', [event.id]);
+    if (sent) return;
+    await deps.sender.send(mail, event.id);
+    await em.execute('insert into users.sent_mail (event_id, kind, recipient) values (?, ?, ?) on conflict do nothing', [
+      event.id,
+      mail.kind,
+      mail.to,
+    ]);
+  };
+}
+
+function composeMail(event: UsersEvent, deps: Pick<MailerDeps, 'appUrl' | 'linkSecret'>): Mail | null {
+  if (event.type === 'user.registered') {
+    const token = signLinkToken(
+      { purpose: 'verify-email', userId: event.data.userId, email: event.data.email, exp: Date.now() + VERIFY_EMAIL_TTL_MS },
+      deps.linkSecret,
+    );
+    const link = `${deps.appUrl}/verify-email?token=${encodeURIComponent(token)}`;
+    return {
+      kind: 'verify-email',
+      to: event.data.email,
+      subject: 'Confirm your email address',
+      text: `Hello ${event.data.displayName},\n\nConfirm your email address for Finder Realtime:\n${link}\n\nThe link is valid for 48 hours.\n`,
+      link,
+    };
+  }
+  if (event.type === 'user.password_reset_requested' && event.data.userId && event.data.passwordVersion !== null) {
+    const token = signLinkToken(
+      {
+        purpose: 'reset-password',
+        userId: event.data.userId,
+        passwordVersion: event.data.passwordVersion,
+        exp: Date.now() + RESET_PASSWORD_TTL_MS,
+      },
+      deps.linkSecret,
+    );
+    const link = `${deps.appUrl}/reset-password?token=${encodeURIComponent(token)}`;
+    return {
+      kind: 'reset-password',
+      to: event.data.email,
+      subject: 'Reset your password',
+      text: `Someone asked to reset the password of your Finder Realtime account.\n\nSet a new password here:\n${link}\n\nThe link is valid for one hour and works once. If it was not you, ignore this mail.\n`,
+      link,
+    };
+  }
+  return null;
+}

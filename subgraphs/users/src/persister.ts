@@ -1,0 +1,119 @@
+import { ErrorCode } from '@finder/platform/errors';
+import { reject } from '@finder/platform/outcomes';
+import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
+import type { UsersEvent } from './events/users-events.ts';
+
+type Session = { id: string; familyId: string; tokenHash: string; expiresAt: string };
+
+/**
+ * Applies one users event inside the persister's batch transaction. The persister is the single
+ * writer, so the invariants are enforced here: unique emails, single-use refresh and reset tokens.
+ */
+export async function applyUsersEvent({ em }: ApplyContext, event: UsersEvent): Promise<ApplyResult> {
+  const at = event.occurredAt;
+  switch (event.type) {
+    case 'user.registered': {
+      const d = event.data;
+      const inserted = await em.execute<{ id: string }[]>(
+        `insert into users.users (id, email, email_normalized, password_hash, display_name, role, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict do nothing returning id`,
+        [d.userId, d.email, d.emailNormalized, d.passwordHash, d.displayName, d.role, at, at],
+      );
+      if (inserted.length === 0) {
+        return reject(ErrorCode.CONFLICT, 'An account with this email already exists', { field: 'input.email' });
+      }
+      await insertSession(em, d.userId, d.session, at);
+      return { result: { userId: d.userId } };
+    }
+    case 'session.created': {
+      await insertSession(em, event.data.userId, event.data.session, at);
+      return;
+    }
+    case 'session.refreshed': {
+      const d = event.data;
+      // Only an active token can be rotated; a concurrent or later use of the same token is reuse.
+      const rotated = await em.execute<{ id: string }[]>(
+        `update users.sessions set replaced_by = ?, revoked_at = ?, revoked_reason = 'rotated'
+         where id = ? and user_id = ? and revoked_at is null and replaced_by is null and expires_at > ?
+         returning id`,
+        [d.session.id, at, d.previousSessionId, d.userId, at],
+      );
+      if (rotated.length === 0) {
+        await revokeFamily(em, d.session.familyId, at, 'reuse-detected');
+        return { result: { reuseDetected: true } };
+      }
+      await insertSession(em, d.userId, d.session, at);
+      return;
+    }
+    case 'session.revoked': {
+      await em.execute(
+        `update users.sessions set revoked_at = ?, revoked_reason = ? where id = ? and user_id = ? and revoked_at is null`,
+        [at, event.data.reason, event.data.sessionId, event.data.userId],
+      );
+      return;
+    }
+    case 'session.reuse_detected': {
+      await revokeFamily(em, event.data.familyId, at, 'reuse-detected');
+      return;
+    }
+    case 'user.email_verified': {
+      const updated = await em.execute<{ id: string }[]>(
+        `update users.users set email_verified_at = coalesce(email_verified_at, ?), updated_at = ?
+         where id = ? and email = ? returning id`,
+        [at, at, event.data.userId, event.data.email],
+      );
+      if (updated.length === 0) return reject(ErrorCode.BAD_USER_INPUT, 'Verification link is no longer valid', { field: 'token' });
+      return;
+    }
+    case 'user.password_reset_requested': {
+      if (event.data.userId) {
+        await em.execute(`update users.users set password_reset_requested_at = ? where id = ?`, [at, event.data.userId]);
+      }
+      return;
+    }
+    case 'user.password_reset': {
+      const d = event.data;
+      const updated = await em.execute<{ id: string }[]>(
+        `update users.users set password_hash = ?, password_version = password_version + 1, updated_at = ?
+         where id = ? and password_version = ? returning id`,
+        [d.passwordHash, at, d.userId, d.expectedPasswordVersion],
+      );
+      if (updated.length === 0) {
+        return reject(ErrorCode.BAD_USER_INPUT, 'Reset link is invalid or was already used', { field: 'token' });
+      }
+      await em.execute(
+        `update users.sessions set revoked_at = ?, revoked_reason = 'password-reset' where user_id = ? and revoked_at is null`,
+        [at, d.userId],
+      );
+      return;
+    }
+    case 'user.profile_updated': {
+      const d = event.data;
+      await em.execute(
+        `update users.users set
+           display_name = coalesce(?, display_name),
+           avatar_file_id = case when ? then ? else avatar_file_id end,
+           updated_at = ?
+         where id = ?`,
+        [d.displayName ?? null, d.avatarFileId !== undefined, d.avatarFileId ?? null, at, d.userId],
+      );
+      return;
+    }
+  }
+}
+
+async function insertSession(em: ApplyContext['em'], userId: string, s: Session, at: string): Promise<void> {
+  await em.execute(
+    `insert into users.sessions (id, family_id, user_id, token_hash, created_at, expires_at) values (?, ?, ?, ?, ?, ?)
+     on conflict (id) do nothing`,
+    [s.id, s.familyId, userId, s.tokenHash, at, s.expiresAt],
+  );
+}
+
+async function revokeFamily(em: ApplyContext['em'], familyId: string, at: string, reason: string): Promise<void> {
+  await em.execute(
+    `update users.sessions set revoked_at = ?, revoked_reason = ? where family_id = ? and revoked_at is null`,
+    [at, reason, familyId],
+  );
+}

@@ -1,0 +1,12 @@
+import { forbidden } from '@finder/platform/errors';
+import type { UserResolvers } from '../__generated__/resolvers-types.ts';
+
+export const User: UserResolvers = {
+  __resolveReference: (reference, { loaders }) => loaders.userById.load(reference.id),
+  email: (user, _args, { viewer, provenUserIds }) => {
+    if (provenUserIds.has(user.id) || (viewer && (viewer.id === user.id || viewer.role === 'ADMIN'))) return user.email;
+    throw forbidden('Only the account owner can see this email');
+  },
+  emailVerified: (user) => user.emailVerifiedAt !== null && user.emailVerifiedAt !== undefined,
+  avatar: (user) => (user.avatarFileId ? { __typename: 'File', id: user.avatarFileId } : null),
+};

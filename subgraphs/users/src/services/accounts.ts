@@ -1,0 +1,232 @@
+import type { TokenIssuer, Viewer } from '@finder/platform/auth';
+import { badInput, conflict, unauthenticated, validate } from '@finder/platform/errors';
+import { uuidv7 } from '@finder/platform/ids';
+import type { Writer } from '@finder/platform/write-path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { SessionSchema, UserSchema, type UserEntity } from '../entities/index.ts';
+import { usersEvents } from '../events/users-events.ts';
+import { hashPassword, verifyPassword } from './passwords.ts';
+import { hashesEqual, newRefreshToken, parseRefreshToken, verifyLinkToken } from './tokens.ts';
+import {
+  emailSchema,
+  idempotencyKeySchema,
+  loginSchema,
+  normalizeEmail,
+  passwordSchema,
+  registerSchema,
+  updateProfileSchema,
+} from './validation.ts';
+
+export interface AuthResult {
+  accessToken: string;
+  refreshToken: string;
+  expiresAt: Date;
+  user: UserEntity;
+}
+
+export interface AccountsDeps {
+  writer: Writer;
+  issuer: TokenIssuer;
+  refreshTtlSeconds: number;
+  linkSecret: string;
+}
+
+const INVALID_LOGIN = 'Invalid email or password';
+const INVALID_REFRESH = 'Refresh token is invalid or expired';
+
+/**
+ * Account rules. Every change goes through the event log (ARCHITECTURE §3): validate, read for
+ * fast feedback, emit, and answer once the persister has applied it.
+ */
+export function createAccounts(deps: AccountsDeps) {
+  const { writer, issuer } = deps;
+  const submit = (event: ReturnType<typeof usersEvents.create>) => writer.submit(usersEvents.topic, event);
+
+  async function issue(em: EntityManager, userId: string, sessionId: string, refreshToken: string): Promise<AuthResult> {
+    const user = await em.findOneOrFail(UserSchema, { id: userId }, { disableIdentityMap: true });
+    const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, sessionId });
+    return { accessToken: token, refreshToken, expiresAt, user };
+  }
+
+  function newSession(familyId: string = uuidv7()) {
+    const refresh = newRefreshToken();
+    const expiresAt = new Date(Date.now() + deps.refreshTtlSeconds * 1000).toISOString();
+    return { refresh, session: { id: refresh.sessionId, familyId, tokenHash: refresh.tokenHash, expiresAt } };
+  }
+
+  return {
+    async register(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
+      const input = validate(registerSchema, rawInput);
+      const emailNormalized = normalizeEmail(input.email);
+      // Fast feedback only; the persister's unique index decides under concurrency.
+      if (await em.count(UserSchema, { emailNormalized })) {
+        // A retried registration (same idempotency key and password) answers like the first one did.
+        if (input.idempotencyKey) {
+          const retried = await this.login(em, { email: input.email, password: input.password }).catch(() => null);
+          if (retried) return retried;
+        }
+        throw conflict('An account with this email already exists', { field: 'input.email' });
+      }
+      const userId = uuidv7();
+      const { refresh, session } = newSession();
+      const event = usersEvents.create('user.registered', {
+        aggregateId: userId,
+        actorId: null,
+        idempotencyKey: input.idempotencyKey ?? undefined,
+        data: {
+          userId,
+          email: input.email,
+          emailNormalized,
+          passwordHash: await hashPassword(input.password),
+          displayName: input.displayName,
+          role: input.role,
+          session,
+        },
+      });
+      const outcome = await submit(event);
+      // An idempotent retry answers with the account the first attempt created.
+      const createdId = String(outcome.result?.userId ?? userId);
+      if (createdId !== userId) return this.login(em, { email: input.email, password: input.password });
+      return issue(em, userId, session.id, refresh.token);
+    },
+
+    async login(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
+      const input = validate(loginSchema, rawInput);
+      const user = await em.findOne(
+        UserSchema,
+        { emailNormalized: normalizeEmail(input.email) },
+        { populate: ['passwordHash'], disableIdentityMap: true },
+      );
+      if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
+        throw unauthenticated(INVALID_LOGIN, 'INVALID_CREDENTIALS');
+      }
+      const { refresh, session } = newSession();
+      await submit(
+        usersEvents.create('session.created', {
+          aggregateId: user.id,
+          actorId: user.id,
+          idempotencyKey: input.idempotencyKey ?? undefined,
+          data: { userId: user.id, session },
+        }),
+      );
+      return issue(em, user.id, session.id, refresh.token);
+    },
+
+    async refresh(em: EntityManager, token: string): Promise<AuthResult> {
+      const parsed = parseRefreshToken(token);
+      const current = parsed && (await em.findOne(SessionSchema, { id: parsed.sessionId }, { disableIdentityMap: true }));
+      if (!parsed || !current || !hashesEqual(current.tokenHash, parsed.tokenHash)) {
+        throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
+      }
+      if (current.replacedBy) {
+        await submit(
+          usersEvents.create('session.reuse_detected', {
+            aggregateId: current.userId,
+            actorId: current.userId,
+            data: { userId: current.userId, sessionId: current.id, familyId: current.familyId },
+          }),
+        );
+        throw reuseDetected();
+      }
+      if (current.revokedAt || current.expiresAt.getTime() <= Date.now()) {
+        throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
+      }
+      const { refresh, session } = newSession(current.familyId);
+      const outcome = await submit(
+        usersEvents.create('session.refreshed', {
+          aggregateId: current.userId,
+          actorId: current.userId,
+          data: { userId: current.userId, previousSessionId: current.id, session },
+        }),
+      );
+      if (outcome.result?.reuseDetected) throw reuseDetected();
+      return issue(em, current.userId, session.id, refresh.token);
+    },
+
+    async logout(em: EntityManager, token: string): Promise<boolean> {
+      const parsed = parseRefreshToken(token);
+      const current = parsed && (await em.findOne(SessionSchema, { id: parsed.sessionId }, { disableIdentityMap: true }));
+      if (!parsed || !current || !hashesEqual(current.tokenHash, parsed.tokenHash)) {
+        throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
+      }
+      if (current.revokedAt) return true;
+      await submit(
+        usersEvents.create('session.revoked', {
+          aggregateId: current.userId,
+          actorId: current.userId,
+          data: { userId: current.userId, sessionId: current.id, reason: 'logout' },
+        }),
+      );
+      return true;
+    },
+
+    async verifyEmail(em: EntityManager, token: string): Promise<UserEntity> {
+      const claims = verifyLinkToken(token, 'verify-email', deps.linkSecret);
+      if (!claims) throw badInput('Verification link is invalid or expired', 'token');
+      const user = await em.findOne(UserSchema, { id: claims.userId }, { disableIdentityMap: true });
+      if (!user || user.email !== claims.email) throw badInput('Verification link is no longer valid', 'token');
+      if (!user.emailVerifiedAt) {
+        await submit(
+          usersEvents.create('user.email_verified', {
+            aggregateId: user.id,
+            actorId: user.id,
+            data: { userId: user.id, email: user.email },
+          }),
+        );
+      }
+      return em.findOneOrFail(UserSchema, { id: user.id }, { disableIdentityMap: true });
+    },
+
+    async requestPasswordReset(em: EntityManager, rawEmail: string): Promise<boolean> {
+      const email = validate(emailSchema, rawEmail, 'email');
+      const user = await em.findOne(UserSchema, { emailNormalized: normalizeEmail(email) }, { disableIdentityMap: true });
+      // The same event flows whether or not the account exists, so neither the answer nor its timing tells.
+      await submit(
+        usersEvents.create('user.password_reset_requested', {
+          aggregateId: user?.id ?? `email:${normalizeEmail(email)}`,
+          actorId: null,
+          data: { userId: user?.id ?? null, email: user?.email ?? email, passwordVersion: user?.passwordVersion ?? null },
+        }),
+      );
+      return true;
+    },
+
+    async resetPassword(em: EntityManager, token: string, newPassword: string): Promise<boolean> {
+      const password = validate(passwordSchema, newPassword, 'newPassword');
+      const claims = verifyLinkToken(token, 'reset-password', deps.linkSecret);
+      const user = claims && (await em.findOne(UserSchema, { id: claims.userId }, { disableIdentityMap: true }));
+      if (!claims || !user || user.passwordVersion !== claims.passwordVersion) {
+        throw badInput('Reset link is invalid or was already used', 'token');
+      }
+      await submit(
+        usersEvents.create('user.password_reset', {
+          aggregateId: user.id,
+          actorId: user.id,
+          data: { userId: user.id, passwordHash: await hashPassword(password), expectedPasswordVersion: claims.passwordVersion },
+        }),
+      );
+      return true;
+    },
+
+    async updateProfile(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<UserEntity> {
+      const input = validate(updateProfileSchema, rawInput);
+      const data: { userId: string; displayName?: string; avatarFileId?: string | null } = { userId: viewer.id };
+      if (input.displayName != null) data.displayName = input.displayName;
+      if (input.avatarFileId !== undefined) data.avatarFileId = input.avatarFileId;
+      await submit(
+        usersEvents.create('user.profile_updated', {
+          aggregateId: viewer.id,
+          actorId: viewer.id,
+          idempotencyKey: validate(idempotencyKeySchema, input.idempotencyKey, 'input.idempotencyKey') ?? undefined,
+          data,
+        }),
+      );
+      return em.findOneOrFail(UserSchema, { id: viewer.id }, { disableIdentityMap: true });
+    },
+  };
+}
+
+export type Accounts = ReturnType<typeof createAccounts>;
+
+const reuseDetected = () =>
+  unauthenticated('Refresh token was already used; every session of this login has been revoked', 'REFRESH_TOKEN_REUSED');
