@@ -99,86 +99,7 @@ export function createPersister<C extends Record<string, import('zod').ZodType>>
   });
   consumer.on(consumer.events.STOP, () => (joined = false));
 
-  const table = `"${schema}".processed_events`;
-
-  async function applyBatch(events: Parsed<C>[]): Promise<{ outcomes: Outcome[]; publications: [string, unknown][] }> {
-    const publications: [string, unknown][] = [];
-    const outcomes = await orm.em.fork().transactional(async (em) => {
-      const ids = events.map((p) => p.event.id);
-      const keys = events.map((p) => scopedKey(p.event)).filter((k): k is string => k !== null);
-      const done = new Map<string, Outcome>();
-      for (const row of await em.execute<{ event_id: string; outcome: Outcome }[]>(
-        `select event_id, outcome from ${table} where event_id in (?)`,
-        [ids],
-      )) {
-        done.set(row.event_id, row.outcome);
-      }
-      const byKey = new Map<string, Outcome>();
-      if (keys.length > 0) {
-        for (const row of await em.execute<{ idempotency_key: string; outcome: Outcome }[]>(
-          `select idempotency_key, outcome from ${table} where idempotency_key in (?)`,
-          [keys],
-        )) {
-          byKey.set(row.idempotency_key, row.outcome);
-        }
-      }
-
-      const results: Outcome[] = [];
-      for (const { event } of events) {
-        const previous = done.get(event.id);
-        if (previous) {
-          applied.inc({ result: 'duplicate' });
-          results.push(previous);
-          continue;
-        }
-        const key = scopedKey(event);
-        const original = key ? byKey.get(key) : undefined;
-        if (original) {
-          // A retry of a write already made: answer with the first outcome, apply nothing.
-          const outcome = { ...original, eventId: event.id };
-          await recordOutcome(em, event, null, outcome);
-          applied.inc({ result: 'idempotent-replay' });
-          results.push(outcome);
-          continue;
-        }
-        const pending: [string, unknown][] = [];
-        await em.execute('savepoint apply_event');
-        let outcome: Outcome;
-        try {
-          const result = await apply({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, event);
-          outcome =
-            result instanceof Rejection
-              ? { status: 'rejected', eventId: event.id, code: result.code, message: result.message, ...(result.extensions ? { extensions: result.extensions } : {}) }
-              : { status: 'applied', eventId: event.id, ...(result?.result ? { result: result.result } : {}) };
-          if (result instanceof Rejection) {
-            await em.execute('rollback to savepoint apply_event');
-            pending.length = 0;
-          }
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          await em.execute('rollback to savepoint apply_event');
-          log.error({ err, eventId: event.id, type: event.type }, 'event could not be applied; rejected');
-          outcome = { status: 'rejected', eventId: event.id, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The write could not be applied' };
-          pending.length = 0;
-        }
-        await em.execute('release savepoint apply_event');
-        await recordOutcome(em, event, key, outcome);
-        if (key) byKey.set(key, outcome);
-        publications.push(...pending);
-        applied.inc({ result: outcome.status });
-        results.push(outcome);
-      }
-      return results;
-    });
-    return { outcomes, publications };
-  }
-
-  async function recordOutcome(em: EntityManager, event: EventOf<C>, key: string | null, outcome: Outcome) {
-    await em.execute(
-      `insert into ${table} (event_id, event_type, idempotency_key, outcome) values (?, ?, ?, ?::jsonb)`,
-      [event.id, event.type, key, JSON.stringify(outcome)],
-    );
-  }
+  const applyBatch = createBatchApplier({ orm, schema, apply, logger: log, onResult: (result) => applied.inc({ result }) });
 
   async function deadLetter(messages: { message: KafkaMessage; reason: string }[], partition: number) {
     if (messages.length === 0) return;
@@ -255,6 +176,110 @@ export function createPersister<C extends Record<string, import('zod').ZodType>>
       return joined ? { ready: true, detail: 'consuming' } : { ready: false, detail: 'joining consumer group' };
     },
   };
+}
+
+
+export interface AppliedBatch {
+  outcomes: Outcome[];
+  /** Redis publications queued by handlers, to send after the transaction committed. */
+  publications: [string, unknown][];
+}
+
+/**
+ * Applies events in one transaction, idempotently: an event id already recorded is skipped (its
+ * stored outcome is returned again), a repeated idempotency key answers with the first outcome,
+ * and each event runs in a savepoint so a rejection undoes only its own writes.
+ */
+export function createBatchApplier<C extends Record<string, import('zod').ZodType>>(deps: {
+  orm: MikroORM;
+  schema: string;
+  apply: ApplyHandler<C>;
+  logger: Logger;
+  onResult?: (result: string) => void;
+}) {
+  const { orm, schema, apply, logger } = deps;
+  const onResult = deps.onResult ?? (() => undefined);
+  const table = `"${schema}".processed_events`;
+
+  return async function applyBatch(events: { event: EventOf<C> }[]): Promise<AppliedBatch> {
+    const publications: [string, unknown][] = [];
+    const outcomes = await orm.em.fork().transactional(async (em) => {
+      const ids = events.map((p) => p.event.id);
+      const keys = events.map((p) => scopedKey(p.event)).filter((k): k is string => k !== null);
+      const done = new Map<string, Outcome>();
+      for (const row of await em.execute<{ event_id: string; outcome: Outcome }[]>(
+        `select event_id, outcome from ${table} where event_id in (?)`,
+        [ids],
+      )) {
+        done.set(row.event_id, row.outcome);
+      }
+      const byKey = new Map<string, Outcome>();
+      if (keys.length > 0) {
+        for (const row of await em.execute<{ idempotency_key: string; outcome: Outcome }[]>(
+          `select idempotency_key, outcome from ${table} where idempotency_key in (?)`,
+          [keys],
+        )) {
+          byKey.set(row.idempotency_key, row.outcome);
+        }
+      }
+
+      const results: Outcome[] = [];
+      for (const { event } of events) {
+        const previous = done.get(event.id);
+        if (previous) {
+          onResult('duplicate');
+          results.push(previous);
+          continue;
+        }
+        const key = scopedKey(event);
+        const original = key ? byKey.get(key) : undefined;
+        if (original) {
+          // A retry of a write already made: answer with the first outcome, apply nothing.
+          const outcome = { ...original, eventId: event.id };
+          await recordOutcome(em, event, null, outcome);
+          onResult('idempotent-replay');
+          results.push(outcome);
+          continue;
+        }
+        const pending: [string, unknown][] = [];
+        await em.execute('savepoint apply_event');
+        let outcome: Outcome;
+        try {
+          const result = await apply({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, event);
+          outcome =
+            result instanceof Rejection
+              ? { status: 'rejected', eventId: event.id, code: result.code, message: result.message, ...(result.extensions ? { extensions: result.extensions } : {}) }
+              : { status: 'applied', eventId: event.id, ...(result?.result ? { result: result.result } : {}) };
+          if (result instanceof Rejection) {
+            await em.execute('rollback to savepoint apply_event');
+            pending.length = 0;
+          }
+        } catch (err) {
+          if (isTransient(err)) throw err;
+          await em.execute('rollback to savepoint apply_event');
+          logger.error({ err, eventId: event.id, type: event.type }, 'event could not be applied; rejected');
+          outcome = { status: 'rejected', eventId: event.id, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The write could not be applied' };
+          pending.length = 0;
+        }
+        await em.execute('release savepoint apply_event');
+        await recordOutcome(em, event, key, outcome);
+        if (key) byKey.set(key, outcome);
+        publications.push(...pending);
+        onResult(outcome.status);
+        results.push(outcome);
+      }
+      return results;
+    });
+    return { outcomes, publications };
+  };
+
+  async function recordOutcome(em: EntityManager, event: EventOf<C>, key: string | null, outcome: Outcome) {
+    await em.execute(
+      `insert into ${table} (event_id, event_type, idempotency_key, outcome) values (?, ?, ?, ?::jsonb)`,
+      [event.id, event.type, key, JSON.stringify(outcome)],
+    );
+  }
+
 }
 
 /** Idempotency keys are scoped by actor and event type, so two users' keys never collide. */

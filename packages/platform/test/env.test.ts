@@ -1,0 +1,27 @@
+import { describe, expect, it } from 'vitest';
+import { ConfigError, baseEnv, databaseEnv, kafkaEnv, parseEnv } from '../src/env.ts';
+
+const schema = baseEnv.extend(databaseEnv.shape).extend(kafkaEnv.shape);
+
+describe('environment validation', () => {
+  it('lists every bad variable at once, by name', () => {
+    let error: ConfigError | undefined;
+    try {
+      parseEnv(schema, { PORT: 'eighty', DATABASE_URL: 'mysql://x', KAFKA_IDEMPOTENT: 'maybe' });
+    } catch (e) {
+      error = e as ConfigError;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const names = error!.problems.map((p) => p.split(':')[0]);
+    expect(names).toEqual(expect.arrayContaining(['PORT', 'DATABASE_URL', 'KAFKA_BROKERS', 'KAFKA_IDEMPOTENT']));
+    expect(error!.message).toContain('PORT');
+  });
+
+  it('applies defaults and parses lists and booleans', () => {
+    const env = parseEnv(schema, { PORT: '4000', DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'a:1, b:2', KAFKA_IDEMPOTENT: 'true' });
+    expect(env.KAFKA_BROKERS).toEqual(['a:1', 'b:2']);
+    expect(env.KAFKA_IDEMPOTENT).toBe(true);
+    expect(env.NODE_ENV).toBe('development');
+    expect(env.DATABASE_REPLICA_URLS).toEqual([]);
+  });
+});

@@ -1,0 +1,29 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+export const ROOT_DIR = join(import.meta.dirname, '../../..');
+
+/**
+ * The running stack's settings: from the environment (`./dev test` exports them) or, when a test
+ * is run by hand, from the `.state/stack.env` that `./dev up` wrote.
+ */
+export function stackEnv(): Record<string, string> {
+  const file = join(process.env.STATE_DIR ?? join(ROOT_DIR, '.state'), 'stack.env');
+  const fromFile: Record<string, string> = {};
+  if (existsSync(file)) {
+    for (const line of readFileSync(file, 'utf8').split('\n')) {
+      const match = /^(?:export\s+)?([A-Z0-9_]+)=(.*)$/.exec(line.trim());
+      if (match) fromFile[match[1]!] = unquote(match[2]!);
+    }
+  }
+  const env = { ...fromFile, ...(process.env as Record<string, string>) };
+  for (const required of ['PUBLIC_URL', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'IDENTITY_SECRET']) {
+    if (!env[required]) throw new Error(`${required} is not set: start the stack with ./dev up (or run ./dev test)`);
+  }
+  return env;
+}
+
+function unquote(value: string): string {
+  if ((value.startsWith("'") && value.endsWith("'")) || (value.startsWith('"') && value.endsWith('"'))) return value.slice(1, -1);
+  return value;
+}
