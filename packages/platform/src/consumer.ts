@@ -1,6 +1,6 @@
 import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
-import { PoisonEventError, type EventCatalog, type EventOf } from './events.ts';
+import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
@@ -14,7 +14,7 @@ export class RetryLater extends Error {
   }
 }
 
-export interface ConsumerOptions<C extends Record<string, import('zod').ZodType>> {
+export interface ConsumerOptions<C extends DataSchemas> {
   name: string;
   kafka: Kafka;
   groupId: string;
@@ -32,7 +32,7 @@ export interface ConsumerOptions<C extends Record<string, import('zod').ZodType>
  * An at-least-once event consumer: handles each event in order, commits the offset after the
  * handler succeeded, dead-letters poison and persistently failing events and keeps going.
  */
-export function createConsumer<C extends Record<string, import('zod').ZodType>>(options: ConsumerOptions<C>): Worker {
+export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C>): Worker {
   const { kafka, catalog, producer, handle } = options;
   const log = options.logger.child({ component: options.name });
   const maxAttempts = options.maxAttempts ?? 5;

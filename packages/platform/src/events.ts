@@ -14,7 +14,8 @@ export const envelopeSchema = z.object({
 });
 export type Envelope = z.infer<typeof envelopeSchema>;
 
-type DataSchemas = Record<string, z.ZodType>;
+/** Event type → zod schema of its `data`. */
+export type DataSchemas = Record<string, z.ZodType>;
 
 /** An event whose `type` and `data` are tied together by the catalog it came from. */
 export type EventOf<C extends DataSchemas> = {

@@ -2,7 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ErrorCode } from './errors.ts';
-import { PoisonEventError, type EventCatalog, type EventOf } from './events.ts';
+import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
 import { Rejection, outcomeTrigger, type Outcome } from './outcomes.ts';
@@ -17,12 +17,12 @@ export interface ApplyContext {
 }
 
 export type ApplyResult = { result?: Record<string, unknown> } | Rejection | void;
-export type ApplyHandler<C extends Record<string, import('zod').ZodType>> = (
+export type ApplyHandler<C extends DataSchemas> = (
   ctx: ApplyContext,
   event: EventOf<C>,
 ) => Promise<ApplyResult>;
 
-export interface PersisterOptions<C extends Record<string, import('zod').ZodType>> {
+export interface PersisterOptions<C extends DataSchemas> {
   name: string;
   kafka: Kafka;
   groupId: string;
@@ -54,7 +54,7 @@ export const processedEventsSql = (schema: string): string[] => [
      applied_at timestamptz not null default now())`,
 ];
 
-interface Parsed<C extends Record<string, import('zod').ZodType>> {
+interface Parsed<C extends DataSchemas> {
   event: EventOf<C>;
   message: KafkaMessage;
 }
@@ -64,7 +64,7 @@ interface Parsed<C extends Record<string, import('zod').ZodType>> {
  * transaction, skips events already applied, publishes outcomes after commit, and only then
  * commits the Kafka offsets. A crash anywhere replays the batch, which the event ids make harmless.
  */
-export function createPersister<C extends Record<string, import('zod').ZodType>>(options: PersisterOptions<C>): Worker {
+export function createPersister<C extends DataSchemas>(options: PersisterOptions<C>): Worker {
   const { kafka, catalog, orm, schema, pubsub, producer, apply } = options;
   const log = options.logger.child({ component: options.name });
   const registers = options.registry ? [options.registry] : [];
@@ -190,7 +190,7 @@ export interface AppliedBatch {
  * stored outcome is returned again), a repeated idempotency key answers with the first outcome,
  * and each event runs in a savepoint so a rejection undoes only its own writes.
  */
-export function createBatchApplier<C extends Record<string, import('zod').ZodType>>(deps: {
+export function createBatchApplier<C extends DataSchemas>(deps: {
   orm: MikroORM;
   schema: string;
   apply: ApplyHandler<C>;

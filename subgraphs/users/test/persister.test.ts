@@ -21,7 +21,9 @@ async function migrate(databaseUrl: string): Promise<void> {
   if (code !== 0) throw new Error(`migrate failed:\n${run.output.join('\n')}`);
 }
 
-function registration(n: number, idempotencyKey?: string): UsersEvent {
+type Registration = Extract<UsersEvent, { type: 'user.registered' }>;
+
+function registration(n: number, idempotencyKey?: string): Registration {
   const userId = crypto.randomUUID();
   const email = `user${n}-${userId.slice(0, 8)}@example.com`;
   return usersEvents.create('user.registered', {
@@ -37,7 +39,7 @@ function registration(n: number, idempotencyKey?: string): UsersEvent {
       role: 'BUSINESS',
       session: { id: crypto.randomUUID(), familyId: crypto.randomUUID(), tokenHash: 'f'.repeat(64), expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
     },
-  });
+  }) as Registration;
 }
 
 const snapshot = (url: string) =>
@@ -58,15 +60,16 @@ describe('users persister', () => {
   it('applies the same batch twice to the same state, and replays idempotency keys', async () => {
     const orm = await createOrm({ url: db.url, schema: 'users', entities, migrations, logger });
     try {
-      const apply = createBatchApplier({ orm, schema: 'users', apply: applyUsersEvent, logger });
+      const apply = createBatchApplier<typeof usersEvents.schemas>({ orm, schema: 'users', apply: applyUsersEvent, logger });
       const alice = registration(1, 'signup-alice');
-      const duplicateEmail = { ...registration(2), data: { ...registration(2).data, emailNormalized: alice.data.emailNormalized } } as UsersEvent;
+      const other = registration(2);
+      const duplicateEmail: Registration = { ...other, data: { ...other.data, emailNormalized: alice.data.emailNormalized } };
       const rename = usersEvents.create('user.profile_updated', {
         aggregateId: alice.data.userId,
         actorId: alice.data.userId,
         data: { userId: alice.data.userId, displayName: 'Alice Renamed' },
       });
-      const batch = [alice, duplicateEmail, rename].map((event) => ({ event }));
+      const batch = [alice, duplicateEmail, rename].map((event: UsersEvent) => ({ event }));
 
       const first = await apply(batch);
       expect(first.outcomes.map((o) => o.status)).toEqual(['applied', 'rejected', 'applied']);

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
 const noControlChars = (v: string) => !/[\u0000-\u001f\u007f]/.test(v);
 
 export const emailSchema = z
