@@ -8,6 +8,13 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
   /** Defaults to on outside production; Sandbox needs it. */
   INTROSPECTION: boolFromString.optional(),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(100),
+  WS_MAX_MESSAGE_BYTES: z.coerce.number().int().positive().default(64 * 1024),
+  WS_KEEPALIVE_MS: z.coerce.number().int().positive().default(12_000),
+  WS_MAX_CONNECTIONS: z.coerce.number().int().positive().default(20_000),
+  WS_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().default(200),
+  UPSTREAM_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().min(1).max(64).default(2),
 });
 
 export type GatewayEnv = z.infer<typeof schema> & {
@@ -15,6 +22,8 @@ export type GatewayEnv = z.infer<typeof schema> & {
   introspection: boolean;
   /** Per-subgraph URL overrides from SUBGRAPH_<NAME>_URL. */
   subgraphUrls: Record<string, string>;
+  /** Per-subgraph graphql-ws endpoints (replicas) from SUBGRAPH_<NAME>_WS_URLS. */
+  subgraphWsUrls: Record<string, string[]>;
 };
 
 export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
@@ -25,9 +34,12 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     process.exit(1);
   }
   const subgraphUrls: Record<string, string> = {};
+  const subgraphWsUrls: Record<string, string[]> = {};
   for (const [key, value] of Object.entries(source)) {
-    const match = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
-    if (match && value) subgraphUrls[match[1]!.toLowerCase()] = value;
+    const http = /^SUBGRAPH_([A-Z0-9_]+)_URL$/.exec(key);
+    if (http && value) subgraphUrls[http[1]!.toLowerCase()] = value;
+    const ws = /^SUBGRAPH_([A-Z0-9_]+)_WS_URLS$/.exec(key);
+    if (ws && value) subgraphWsUrls[ws[1]!.toLowerCase()] = value.split(',').map((u) => u.trim()).filter(Boolean);
   }
-  return { ...env, jwtPublicKey, introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls };
+  return { ...env, jwtPublicKey, introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
 }

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createTokenVerifier } from '@finder/platform/auth';
-import { createErrorFormatter } from '@finder/platform/errors';
+import { createErrorFormatter, toFormattedError } from '@finder/platform/errors';
 import { graphqlRoute } from '@finder/platform/graphql-http';
 import { createHttpServer, type HttpServer } from '@finder/platform/http';
 import type { Logger } from '@finder/platform/logger';
@@ -12,10 +12,17 @@ import type { Registry } from 'prom-client';
 import { createGatewayContext, type GatewayContext } from './context.ts';
 import type { GatewayEnv } from './env.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
+import { createSubscriptionEngine } from './subscriptions/engine.ts';
+import { createSubscriptionMetrics } from './subscriptions/metrics.ts';
+import { createSubscriptionPlanner } from './subscriptions/plan.ts';
+import { loadSupergraph } from './subscriptions/supergraph.ts';
+import { createUpstreamPool } from './subscriptions/upstream.ts';
+import { attachClientSubscriptions } from './subscriptions/ws-server.ts';
 
 export interface Gateway {
   http: HttpServer;
   apollo: ApolloServer<GatewayContext>;
+  engine: ReturnType<typeof createSubscriptionEngine>;
   start(port: number, host: string): Promise<number>;
   stop(): Promise<void>;
 }
@@ -23,18 +30,19 @@ export interface Gateway {
 /** Builds the gateway without listening, so tests can run it on any port. */
 export async function buildGateway({ env, logger, registry }: { env: GatewayEnv; logger: Logger; registry: Registry }): Promise<Gateway> {
   const production = env.NODE_ENV === 'production';
-  const gateway = new ApolloGateway({
-    supergraphSdl: readFileSync(env.SUPERGRAPH_PATH, 'utf8'),
-    buildService: ({ name, url }) => {
-      const target = env.subgraphUrls[name] ?? url;
-      if (!target) throw new Error(`no URL for subgraph ${name}: set SUBGRAPH_${name.toUpperCase()}_URL`);
-      return new SignedSubgraphSource(target, env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
-    },
-    logger,
-  });
+  const supergraphSdl = readFileSync(env.SUPERGRAPH_PATH, 'utf8');
+  const loaded = loadSupergraph(supergraphSdl);
+  const httpUrl = (name: string, url: string | undefined) => {
+    const target = env.subgraphUrls[name] ?? url;
+    if (!target) throw new Error(`no URL for subgraph ${name}: set SUBGRAPH_${name.toUpperCase()}_URL`);
+    return target;
+  };
+  const source = (name: string, url?: string) => new SignedSubgraphSource(httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
+  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
+  const formatError = createErrorFormatter(logger, { maskInternal: production });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
-    formatError: createErrorFormatter(logger, { maskInternal: production }),
+    formatError,
     includeStacktraceInErrorResponses: !production,
     introspection: env.introspection,
     // On by default; clients send `Content-Type: application/json` (or `apollo-require-preflight: true`).
@@ -55,13 +63,56 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     readiness: () => ({ gateway: { ok: ready } }),
     routes: [graphqlRoute(apollo, { maxBodyBytes: env.MAX_BODY_BYTES, context: (req) => createGatewayContext(req, verifier) })],
   });
+  const metrics = createSubscriptionMetrics(registry);
+  const pool = createUpstreamPool({
+    endpoints: Object.fromEntries(
+      loaded.subgraphs.map(({ name, url }) => [name, env.subgraphWsUrls[name] ?? [httpUrl(name, url).replace(/^http/, 'ws')]]),
+    ),
+    socketsPerEndpoint: env.UPSTREAM_SOCKETS_PER_SUBGRAPH,
+    identitySecret: env.IDENTITY_SECRET,
+    logger,
+    metrics,
+  });
+  const engine = createSubscriptionEngine({
+    loaded,
+    plan: createSubscriptionPlanner(loaded),
+    pool,
+    services: Object.fromEntries(loaded.subgraphs.map(({ name, url }) => [name, source(name, url)])),
+    identitySecret: env.IDENTITY_SECRET,
+    logger,
+    metrics,
+    formatError: (error) => formatError(toFormattedError(error), error),
+  });
+  const subscriptions = attachClientSubscriptions({
+    server: http.server,
+    apiSchema: loaded.apiGraphQLSchema,
+    verifier,
+    limits: {
+      connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
+      maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
+      maxMessageBytes: env.WS_MAX_MESSAGE_BYTES,
+      keepAliveMs: env.WS_KEEPALIVE_MS,
+      maxConnections: env.WS_MAX_CONNECTIONS,
+      connectRatePerAddress: env.WS_CONNECT_RATE_PER_ADDRESS,
+    },
+    logger,
+    metrics,
+    subscribe: (request) => engine.subscribe(request),
+    formatError: (error) => formatError(toFormattedError(error), error),
+  });
+
   return {
     http,
     apollo,
+    engine,
     start: (port, host) => http.listen(port, host),
     async stop() {
       ready = false;
       http.drain();
+      // Clients reconnect to another gateway (1012) before this one stops answering HTTP.
+      await subscriptions.close();
+      engine.closeAll();
+      await pool.close();
       await http.close();
       await apollo.stop();
     },

@@ -11,6 +11,8 @@ export interface Viewer {
   id: string;
   role: Role;
   sessionId: string;
+  /** When the access token that proved this identity expires (ms since epoch). */
+  expiresAt?: number;
 }
 
 export const ACCESS_TOKEN_ALG = 'EdDSA';
@@ -57,7 +59,7 @@ export async function createTokenVerifier(opts: { publicKeyPem: string; issuer: 
           clockTolerance: 5,
         });
         const claims = claimsSchema.parse(payload);
-        return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+        return { id: claims.sub, role: claims.role, sessionId: claims.sid, ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}) };
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired', 'TOKEN_EXPIRED');
         throw unauthenticated('Access token is invalid', 'TOKEN_INVALID');

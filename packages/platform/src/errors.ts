@@ -98,3 +98,10 @@ export function createErrorFormatter(logger: Logger, options: { maskInternal: bo
     };
   };
 }
+
+/** graphql-js errors serialize themselves; errors that crossed a wire arrive as plain objects. */
+export function toFormattedError(error: GraphQLError | GraphQLFormattedError): GraphQLFormattedError {
+  if (error instanceof GraphQLError) return error.toJSON();
+  const { message, locations, path, extensions } = error;
+  return { message, ...(locations ? { locations } : {}), ...(path ? { path } : {}), ...(extensions ? { extensions } : {}) };
+}

@@ -60,7 +60,7 @@ export function graphqlRoute<TContext extends BaseContext>(
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       sendError(res, err);
-      if (err.status === 413) req.resume();
+      if (err.status === 413) discardRest(req, limit * 8);
       return true;
     }
     const headers = new HeaderMap();
@@ -97,7 +97,20 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
 }
 
 function sendError(res: ServerResponse, err: HttpError): void {
-  sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] }, err.status === 413 ? { connection: 'close' } : {});
+  sendJson(res, err.status, { errors: [{ message: err.message, extensions: { code: err.code } }] });
+}
+
+/**
+ * Reads and drops the rest of a refused body, so a proxy that is still sending it gets the answer
+ * instead of a broken pipe; a client that keeps sending far past the limit is cut off.
+ */
+function discardRest(req: IncomingMessage, cap: number): void {
+  let seen = 0;
+  req.on('data', (chunk: Buffer) => {
+    seen += chunk.length;
+    if (seen > cap) req.socket.destroy();
+  });
+  req.resume();
 }
 
 export { ErrorCode };

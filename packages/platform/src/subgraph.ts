@@ -6,8 +6,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Registry } from 'prom-client';
 import { IDENTITY_HEADER, verifyIdentity, type Viewer } from './auth.ts';
-import { createErrorFormatter, ErrorCode } from './errors.ts';
+import { createErrorFormatter, ErrorCode, toFormattedError } from './errors.ts';
 import { graphqlRoute } from './graphql-http.ts';
+import { attachSubgraphSubscriptions } from './subgraph-ws.ts';
 import { createHttpServer, sendJson, type HttpServer, type ReadinessProbe, type RouteHandler } from './http.ts';
 import { requestIdFrom, type Logger } from './logger.ts';
 
@@ -20,7 +21,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   readiness: ReadinessProbe;
   maxBodyBytes: number;
   production: boolean;
-  context(viewer: Viewer | null, requestId: string, req: IncomingMessage): Promise<TContext> | TContext;
+  /** Builds the per-operation context; `req` is absent for operations over WebSocket. */
+  context(viewer: Viewer | null, requestId: string, req: IncomingMessage | undefined): Promise<TContext> | TContext;
   routes?: RouteHandler[];
 }
 
@@ -39,9 +41,11 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
   const { logger } = options;
+  const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
+  const formatError = createErrorFormatter(logger, { maskInternal: options.production });
   const apollo = new ApolloServer<TContext>({
-    schema: buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]),
-    formatError: createErrorFormatter(logger, { maskInternal: options.production }),
+    schema,
+    formatError,
     includeStacktraceInErrorResponses: !options.production,
     introspection: true,
     plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
@@ -77,12 +81,23 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     readiness: options.readiness,
     routes: [guarded, ...(options.routes ?? [])],
   });
+  const subscriptions = schema.getSubscriptionType()
+    ? attachSubgraphSubscriptions({
+        server: http.server,
+        schema,
+        identitySecret: options.identitySecret,
+        logger,
+        formatError: (error) => formatError(toFormattedError(error), error),
+        context: (viewer, requestId) => options.context(viewer, requestId, undefined),
+      })
+    : null;
   return {
     http,
     apollo: apollo as unknown as ApolloServer<BaseContext>,
     start: (port, host) => http.listen(port, host),
     async stop() {
       http.drain();
+      await subscriptions?.close();
       await http.close();
       await apollo.stop();
     },

@@ -1,0 +1,32 @@
+import { Counter, Gauge, type Registry } from 'prom-client';
+
+export function createSubscriptionMetrics(registry: Registry) {
+  const registers = [registry];
+  return {
+    connections: new Gauge({ name: 'ws_connections', help: 'Open client WebSocket connections', registers }),
+    refusedConnections: new Counter({
+      name: 'ws_connections_refused_total',
+      help: 'Client WebSocket connections refused, by reason',
+      labelNames: ['reason'],
+      registers,
+    }),
+    clientSubscriptions: new Gauge({ name: 'subscriptions_client', help: 'Active client subscriptions', registers }),
+    upstreamSubscriptions: new Gauge({
+      name: 'subscriptions_upstream',
+      help: 'Active upstream subscriptions (one per group of identical client subscriptions)',
+      labelNames: ['subgraph'],
+      registers,
+    }),
+    upstreamSockets: new Gauge({ name: 'subscriptions_upstream_sockets', help: 'Open upstream sockets', labelNames: ['subgraph'], registers }),
+    resubscribes: new Counter({
+      name: 'subscriptions_upstream_resubscribes_total',
+      help: 'Upstream re-subscriptions after a lost socket',
+      labelNames: ['subgraph'],
+      registers,
+    }),
+    events: new Counter({ name: 'subscriptions_events_total', help: 'Upstream events received', labelNames: ['subgraph'], registers }),
+    deliveries: new Counter({ name: 'subscriptions_deliveries_total', help: 'Events delivered to client subscriptions', registers }),
+  };
+}
+
+export type SubscriptionMetrics = ReturnType<typeof createSubscriptionMetrics>;

@@ -1,0 +1,202 @@
+import type { IncomingMessage, Server } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
+import { ErrorCode } from '@finder/platform/errors';
+import { requestIdFrom, type Logger } from '@finder/platform/logger';
+import { GraphQLError, getOperationAST, parse, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { SubscriptionMetrics } from './metrics.ts';
+import { NotASubscriptionError } from './plan.ts';
+import type { ClientEvent, SubscribeRequest } from './engine.ts';
+
+export interface WsLimits {
+  connectionInitTimeoutMs: number;
+  maxSubscriptionsPerConnection: number;
+  maxMessageBytes: number;
+  keepAliveMs: number;
+  maxConnections: number;
+  /** New connections per second allowed from one client address (burst: twice as many). */
+  connectRatePerAddress: number;
+}
+
+/** Close codes clients can act on; 4401/4403 follow graphql-ws's own conventions. */
+export const WsClose = {
+  UNAUTHORIZED: 4401,
+  FORBIDDEN: 4403,
+  SERVICE_RESTART: 1012,
+} as const;
+
+interface ConnectionState {
+  viewer: Viewer;
+  requestId: string;
+  expiryTimer?: NodeJS.Timeout;
+}
+
+/**
+ * graphql-ws for clients on the gateway's own port and path. Authenticates in connection_init,
+ * enforces the limits, validates every operation against the API schema and hands subscriptions
+ * to the federated engine.
+ */
+export function attachClientSubscriptions(options: {
+  server: Server;
+  apiSchema: GraphQLSchema;
+  verifier: TokenVerifier;
+  limits: WsLimits;
+  logger: Logger;
+  metrics: SubscriptionMetrics;
+  subscribe(request: SubscribeRequest): AsyncIterableIterator<ClientEvent>;
+  formatError(error: GraphQLError): GraphQLFormattedError;
+}) {
+  const { limits, logger, metrics } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
+  const state = new WeakMap<object, ConnectionState>();
+  const buckets = new Map<string, { tokens: number; at: number }>();
+
+  const refuse = (socket: Duplex, status: string, reason: string) => {
+    metrics.refusedConnections.inc({ reason });
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n\r\n${reason}\n`);
+  };
+
+  function allow(address: string): boolean {
+    const now = Date.now();
+    const bucket = buckets.get(address) ?? { tokens: limits.connectRatePerAddress * 2, at: now };
+    bucket.tokens = Math.min(limits.connectRatePerAddress * 2, bucket.tokens + ((now - bucket.at) / 1000) * limits.connectRatePerAddress);
+    bucket.at = now;
+    buckets.set(address, bucket);
+    if (buckets.size > 50_000) buckets.clear();
+    if (bucket.tokens < 1) return false;
+    bucket.tokens -= 1;
+    return true;
+  }
+
+  const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    if (new URL(req.url ?? '/', 'http://local').pathname !== '/graphql') return refuse(socket, '404 Not Found', 'not-found');
+    if (wss.clients.size >= limits.maxConnections) return refuse(socket, '503 Service Unavailable', 'capacity');
+    if (!allow(clientAddress(req))) return refuse(socket, '429 Too Many Requests', 'rate');
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  };
+  options.server.on('upgrade', onUpgrade);
+  wss.on('connection', (ws: WebSocket) => {
+    metrics.connections.inc();
+    ws.once('close', () => metrics.connections.dec());
+  });
+
+  const disposable = useServer(
+    {
+      schema: options.apiSchema,
+      connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = params.authorization ?? params.Authorization ?? (params.accessToken ? `Bearer ${String(params.accessToken)}` : undefined);
+        const close = (reason: string) => {
+          ctx.extra.socket.close(WsClose.UNAUTHORIZED, reason);
+          return false;
+        };
+        if (!raw) return close('Unauthorized: connection_init payload must carry { authorization: "Bearer <access token>" }');
+        let viewer: Viewer;
+        try {
+          const token = bearerToken(String(raw));
+          if (!token) return close('Unauthorized: empty access token');
+          viewer = await options.verifier.verify(token);
+        } catch (err) {
+          const reason = (err as GraphQLError).extensions?.reason;
+          return close(reason === 'TOKEN_EXPIRED' ? 'Unauthorized: access token expired' : 'Unauthorized: access token invalid');
+        }
+        const connection: ConnectionState = { viewer, requestId: requestIdFrom(ctx.extra.request.headers) };
+        if (viewer.expiresAt) {
+          // A connection lives no longer than its token; the client reconnects with a fresh one.
+          connection.expiryTimer = setTimeout(() => ctx.extra.socket.close(WsClose.UNAUTHORIZED, 'Unauthorized: access token expired'), Math.max(0, viewer.expiresAt - Date.now()));
+          connection.expiryTimer.unref();
+        }
+        state.set(ctx, connection);
+        return true;
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        const connection = state.get(ctx);
+        if (!connection) return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        // graphql-ws's own registry, which includes this one and drops completed ones at once.
+        if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
+          return [
+            new GraphQLError(`Too many subscriptions on one connection (limit ${limits.maxSubscriptionsPerConnection})`, {
+              extensions: { code: ErrorCode.RATE_LIMITED },
+            }),
+          ];
+        }
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query, { maxTokens: 5_000 });
+        } catch (err) {
+          return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
+        }
+        const errors = validate(options.apiSchema, document);
+        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Operation not found; send operationName', { extensions: { code: 'BAD_REQUEST' } })];
+        if (operation.operation !== 'subscription') {
+          return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
+        }
+        return {
+          schema: options.apiSchema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? {},
+          contextValue: connection,
+        };
+      },
+      subscribe: (args) => {
+        const connection = args.contextValue as ConnectionState;
+        try {
+          return options.subscribe({
+            document: args.document,
+            operationName: args.operationName,
+            variables: (args.variableValues ?? {}) as Record<string, unknown>,
+            viewer: connection.viewer,
+            requestId: connection.requestId,
+          }) as never;
+        } catch (err) {
+          if (err instanceof NotASubscriptionError) return { errors: [new GraphQLError(err.message, { extensions: { code: 'BAD_REQUEST' } })] };
+          if (err instanceof GraphQLError) return { errors: [err] };
+          logger.error({ err }, 'subscribe failed');
+          return { errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
+        }
+      },
+      // The engine hands out events whose errors are already formatted and masked.
+      onNext: (_ctx, _id, _payload, _args, result) => result as unknown as ClientEvent,
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
+      onClose: (ctx) => {
+        clearTimeout(state.get(ctx)?.expiryTimer);
+      },
+    },
+    wss,
+    limits.keepAliveMs,
+  );
+
+  return {
+    /** Tells every client to reconnect elsewhere (1012), then stops serving. */
+    async close() {
+      options.server.off('upgrade', onUpgrade);
+      for (const client of wss.clients) client.close(WsClose.SERVICE_RESTART, 'Service restart');
+      await disposable.dispose();
+    },
+    connections: () => wss.clients.size,
+  };
+}
+
+function withCode(error: GraphQLError, code: string): GraphQLError {
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+}
+
+const PROXY_ADDRESS = /^(::ffff:)?(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|^::1$/;
+
+/** X-Forwarded-For counts only when the connection comes from a proxy on a private network (nginx). */
+function clientAddress(req: IncomingMessage): string {
+  const remote = req.socket.remoteAddress ?? 'unknown';
+  if (!PROXY_ADDRESS.test(remote)) return remote;
+  const forwarded = req.headers['x-forwarded-for'];
+  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
+  return last || remote;
+}
+
+export { CloseCode };

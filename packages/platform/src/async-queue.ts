@@ -1,0 +1,91 @@
+/**
+ * A push-driven async iterator: producers `push`, the consumer iterates, and `return()` (a client
+ * leaving) runs the cleanup exactly once. Unbounded by design; callers cap what they push.
+ */
+export interface AsyncQueue<T> extends AsyncIterableIterator<T> {
+  push(value: T): void;
+  /** Ends the iteration after the values already queued. */
+  end(): void;
+  /** Ends the iteration with an error after the values already queued. */
+  fail(error: unknown): void;
+  readonly closed: boolean;
+}
+
+export function createAsyncQueue<T>(onClose: () => void = () => undefined): AsyncQueue<T> {
+  const values: T[] = [];
+  const waiting: ((result: IteratorResult<T>) => void)[] = [];
+  const failing: ((error: unknown) => void)[] = [];
+  let done = false;
+  let error: unknown = null;
+  let cleaned = false;
+
+  const cleanup = () => {
+    if (cleaned) return;
+    cleaned = true;
+    onClose();
+  };
+  const settleWaiters = () => {
+    while (waiting.length > 0 && (values.length > 0 || done)) {
+      const resolve = waiting.shift()!;
+      const reject = failing.shift()!;
+      if (values.length > 0) resolve({ value: values.shift()!, done: false });
+      else if (error) reject(error);
+      else resolve({ value: undefined, done: true });
+    }
+  };
+
+  const queue: AsyncQueue<T> = {
+    get closed() {
+      return done;
+    },
+    push(value) {
+      if (done) return;
+      values.push(value);
+      settleWaiters();
+    },
+    end() {
+      if (done) return;
+      done = true;
+      settleWaiters();
+      cleanup();
+    },
+    fail(err) {
+      if (done) return;
+      done = true;
+      error = err;
+      settleWaiters();
+      cleanup();
+    },
+    next() {
+      if (values.length > 0) return Promise.resolve({ value: values.shift()!, done: false });
+      if (done) {
+        if (error) {
+          const e = error;
+          error = null;
+          return Promise.reject(e);
+        }
+        return Promise.resolve({ value: undefined, done: true });
+      }
+      return new Promise((resolve, reject) => {
+        waiting.push(resolve);
+        failing.push(reject);
+      });
+    },
+    return() {
+      done = true;
+      values.length = 0;
+      error = null;
+      settleWaiters();
+      cleanup();
+      return Promise.resolve({ value: undefined, done: true });
+    },
+    throw(err) {
+      queue.fail(err);
+      return Promise.reject(err);
+    },
+    [Symbol.asyncIterator]() {
+      return queue;
+    },
+  };
+  return queue;
+}

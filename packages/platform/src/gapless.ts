@@ -1,0 +1,88 @@
+import { createAsyncQueue, type AsyncQueue } from './async-queue.ts';
+import type { Logger } from './logger.ts';
+import type { PubSub } from './pubsub.ts';
+
+export interface GaplessOptions<T> {
+  pubsub: PubSub;
+  trigger: string;
+  /** Deliver everything with a sequence number above this; null means "from now on". */
+  after: number | null;
+  /** Events with seq > `after`, ascending, at most `limit` of them. */
+  replay(after: number, limit: number): Promise<T[]>;
+  /** The sequence number of the newest stored event (0 when there is none). */
+  latest(): Promise<number>;
+  seqOf(event: T): number;
+  logger: Logger;
+}
+
+const REPLAY_PAGE = 500;
+
+/**
+ * An ordered stream that never skips or repeats: it listens live first, then replays from storage
+ * everything after the cursor, then continues live, dropping what it already delivered. A live
+ * event that jumps ahead (a message lost by pub/sub, e.g. across a Redis restart) makes it fill
+ * the gap from storage first, and so does every Redis reconnect.
+ */
+export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<AsyncQueue<T>> {
+  const { pubsub, trigger, seqOf } = options;
+  let last = 0;
+  let catchingUp: Promise<void> | null = null;
+  let pending: T[] = [];
+  let subId: number | null = null;
+  // Live events that arrive before the starting cursor is known wait with the replay.
+  let starting = true;
+
+  const onReady = () => void catchUp();
+  const queue = createAsyncQueue<T>(() => {
+    if (subId !== null) pubsub.engine.unsubscribe(subId);
+    pubsub.engine.getSubscriber().off('ready', onReady);
+  });
+
+  const deliver = (event: T) => {
+    const seq = seqOf(event);
+    if (seq <= last) return;
+    queue.push(event);
+    last = seq;
+  };
+
+  function catchUp(): Promise<void> {
+    catchingUp ??= (async () => {
+      try {
+        for (;;) {
+          const page = await options.replay(last, REPLAY_PAGE);
+          for (const event of page) deliver(event);
+          if (page.length < REPLAY_PAGE) break;
+        }
+        const buffered = pending.sort((a, b) => seqOf(a) - seqOf(b));
+        pending = [];
+        catchingUp = null;
+        for (const event of buffered) onLive(event);
+      } catch (err) {
+        catchingUp = null;
+        options.logger.error({ err, trigger }, 'replay failed; ending the stream');
+        queue.fail(err);
+      }
+    })();
+    return catchingUp;
+  }
+
+  function onLive(event: T) {
+    if (queue.closed) return;
+    if (starting || catchingUp) {
+      pending.push(event);
+      return;
+    }
+    const seq = seqOf(event);
+    if (seq <= last) return;
+    if (seq === last + 1) return deliver(event);
+    pending.push(event);
+    void catchUp();
+  }
+
+  subId = await pubsub.engine.subscribe(trigger, onLive);
+  pubsub.engine.getSubscriber().on('ready', onReady);
+  last = options.after ?? (await options.latest());
+  starting = false;
+  await catchUp();
+  return queue;
+}

@@ -1,0 +1,92 @@
+import type { Server } from 'node:http';
+import { GraphQLError, parse, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { useServer } from 'graphql-ws/use/ws';
+import { WebSocketServer } from 'ws';
+import { verifyIdentity, type Viewer } from './auth.ts';
+import { ErrorCode } from './errors.ts';
+import { requestIdFrom, type Logger } from './logger.ts';
+
+/** What a subgraph resolver may set on its context so the gateway can resume after a reconnect. */
+export interface CursorContext {
+  /** The cursor (e.g. `seq`) of the event being delivered; sent as `extensions.cursor`. */
+  cursor?: number;
+}
+
+export interface SubgraphSubscriptionOptions {
+  server: Server;
+  schema: GraphQLSchema;
+  identitySecret: string;
+  logger: Logger;
+  formatError(error: GraphQLError): GraphQLFormattedError;
+  context(viewer: Viewer | null, requestId: string): Promise<object> | object;
+  keepAliveMs?: number;
+  maxPayloadBytes?: number;
+}
+
+/** The upgrade handler reads this; 1012 tells the gateway to reconnect, to another replica. */
+export const SERVICE_RESTART = 1012;
+
+/**
+ * graphql-ws on the subgraph's own port and path. Only the gateway may connect (its signature in
+ * connection_init); each subscribe message carries its caller's signed identity in `extensions`,
+ * because one upstream socket serves many callers. Authorization happens at subscribe time.
+ */
+export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions): { close(): Promise<void> } {
+  const { logger } = options;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxPayloadBytes ?? 1024 * 1024 });
+  options.server.on('upgrade', (req, socket, head) => {
+    if (new URL(req.url ?? '/', 'http://local').pathname !== '/graphql') {
+      socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const disposable = useServer(
+    {
+      schema: options.schema,
+      onConnect: (ctx) => {
+        const identity = verifyIdentity(String(ctx.connectionParams?.gateway ?? ''), options.identitySecret);
+        if (!identity.ok) logger.warn({ reason: identity.reason }, 'subscription connection refused: not the gateway');
+        return identity.ok;
+      },
+      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
+        const identity = verifyIdentity(String(payload.extensions?.identity ?? ''), options.identitySecret);
+        if (!identity.ok) {
+          return [new GraphQLError(`Subgraphs only answer the gateway: ${identity.reason}`, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        }
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(options.schema, document);
+        if (errors.length > 0) return [...errors];
+        const requestId = typeof payload.extensions?.requestId === 'string' ? payload.extensions.requestId : requestIdFrom(ctx.extra.request.headers);
+        return {
+          schema: options.schema,
+          document,
+          operationName: payload.operationName ?? null,
+          variableValues: payload.variables ?? null,
+          contextValue: await options.context(identity.viewer, requestId),
+        };
+      },
+      onNext: (_ctx, _id, _payload, args, result) => {
+        const cursor = (args.contextValue as CursorContext | undefined)?.cursor;
+        const formatted = { ...result, ...(result.errors ? { errors: result.errors.map((e) => options.formatError(e)) } : {}) };
+        return cursor === undefined ? formatted : { ...formatted, extensions: { ...result.extensions, cursor } };
+      },
+      onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
+    },
+    wss,
+    options.keepAliveMs ?? 12_000,
+  );
+
+  return {
+    async close() {
+      for (const client of wss.clients) client.close(SERVICE_RESTART, 'Service restart');
+      await disposable.dispose();
+    },
+  };
+}

@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT_DIR } from './stack.ts';
+import { until } from './processes.ts';
+
+/**
+ * A private nginx in front of test gateways, rendered from the same template as the stack's and
+ * production's configuration (infra/nginx/nginx.conf.template).
+ */
+export async function startNginx(port: number, upstreams: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+  const prefix = mkdtempSync(join(tmpdir(), 'finder-nginx-'));
+  for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
+  const values: Record<string, string> = {
+    LISTEN: `127.0.0.1:${port}`,
+    WORKER_PROCESSES: '1',
+    PID_FILE: join(prefix, 'logs/nginx.pid'),
+    LOG_DIR: join(prefix, 'logs'),
+    TEMP_DIR: join(prefix, 'temp'),
+    UPSTREAM_SERVERS: upstreams.map((u) => `        server ${u} max_fails=3 fail_timeout=10s;`).join('\n'),
+  };
+  const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
+  const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
+    if (!(key in values)) throw new Error(`unknown placeholder @${key}@ in the nginx template`);
+    return values[key]!;
+  });
+  writeFileSync(join(prefix, 'conf/nginx.conf'), config);
+  const child = spawn('nginx', ['-p', prefix, '-c', 'conf/nginx.conf', '-e', 'logs/error.log', '-g', 'daemon off;'], {
+    stdio: ['ignore', 'inherit', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 10_000, 'nginx to answer /healthz');
+  return {
+    url,
+    stop: () =>
+      new Promise((resolve) => {
+        if (child.exitCode !== null) return resolve();
+        child.once('exit', () => resolve());
+        child.kill('SIGQUIT');
+      }),
+  };
+}

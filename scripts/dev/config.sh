@@ -1,0 +1,60 @@
+# Configuration of the local stack: ports, paths, Kafka topics and system packages.
+# Expects ROOT_DIR. Any variable below can be set in the environment or in a git-ignored .env file
+# at the repository root (see .env.example); the environment wins over .env.
+
+load_dotenv "$ROOT_DIR/.env"
+
+: "${PG_PORT:=55432}"
+: "${REDIS_PORT:=56379}"
+: "${NGINX_PORT:=8080}"
+: "${GATEWAY_PORTS:=4001,4002}"
+: "${USERS_PORT:=4101}"
+: "${USERS_PERSISTER_PORT:=9201}"
+: "${USERS_MAILER_PORT:=9202}"
+: "${LOG_LEVEL:=info}"
+: "${KAFKA_MOCK_BROKERS:=1}"
+# Seconds a service gets to answer GET /readyz with 200 after it was started.
+: "${READY_TIMEOUT:=60}"
+# Seconds a service gets to shut down gracefully before it is killed.
+: "${STOP_TIMEOUT:=20}"
+
+# Topics the local Kafka broker creates when it starts, as name:partitions. A new subgraph adds its
+# topics here. (Against real Kafka the services create them, falling back to auto-creation.)
+: "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1}"
+
+for port_var in PG_PORT REDIS_PORT NGINX_PORT USERS_PORT USERS_PERSISTER_PORT USERS_MAILER_PORT; do
+  [[ ${!port_var} =~ ^[0-9]+$ ]] || die "$port_var must be a port number, got '${!port_var}'"
+done
+[[ $GATEWAY_PORTS =~ ^[0-9]+(,[0-9]+)*$ ]] || die "GATEWAY_PORTS must be comma-separated port numbers, got '$GATEWAY_PORTS'"
+unset port_var
+
+STATE_DIR="$ROOT_DIR/.state"
+LOG_DIR="$STATE_DIR/logs"
+PID_DIR="$STATE_DIR/pids"
+BIN_DIR="$STATE_DIR/bin"
+KEYS_DIR="$STATE_DIR/keys"
+MAIL_DIR="$STATE_DIR/mail"
+STACK_ENV="$STATE_DIR/stack.env"
+
+PG_BIN=/usr/lib/postgresql/15/bin
+PG_DATA="$STATE_DIR/postgres"
+PG_SOCKET_DIR="$STATE_DIR/postgres-socket"
+PG_DATABASE=finder
+
+REDIS_DIR="$STATE_DIR/redis"
+
+NGINX_PREFIX="$STATE_DIR/nginx"
+NGINX_TEMPLATE="$ROOT_DIR/infra/nginx/nginx.conf.template"
+
+KAFKA_MOCK_SRC="$ROOT_DIR/infra/kafka-mock/kafka-mock.c"
+KAFKA_MOCK_BIN="$BIN_DIR/kafka-mock"
+KAFKA_BOOTSTRAP_FILE="$STATE_DIR/kafka.bootstrap"
+
+NODE_BIN="$ROOT_DIR/node_modules/.bin/node"
+NODE_MAJOR=24
+
+# Debian packages the stack needs; only missing ones are installed.
+APT_PACKAGES=(postgresql-15 redis-server nginx librdkafka-dev build-essential docker-compose
+  curl openssl procps ca-certificates)
+
+export PATH="$ROOT_DIR/node_modules/.bin:$PATH"

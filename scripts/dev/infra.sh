@@ -1,0 +1,199 @@
+# Infrastructure processes: Postgres, Redis, the Kafka mock and nginx. Each runs in the foreground
+# of its own background process, bound to 127.0.0.1, with its pid in .state/pids.
+
+# --- Postgres ------------------------------------------------------------------------------------
+# Postgres refuses to run as root: initdb and pg_ctl run as the postgres user, which therefore
+# needs to reach the data directory.
+
+as_postgres() { (cd / && runuser -u postgres -- "$@" 9>&-); }
+
+# ensure_traversable USER DIR: gives others +x on every component of DIR that USER cannot enter.
+ensure_traversable() {
+  local user=$1 dir=$2 path="" part parts
+  runuser -u "$user" -- test -x "$dir" 2>/dev/null && return 0
+  IFS=/ read -ra parts <<<"${dir#/}"
+  for part in "${parts[@]}"; do
+    path+="/$part"
+    if ! runuser -u "$user" -- test -x "$path" 2>/dev/null; then
+      chmod o+x "$path"
+      note "made $path traversable for $user"
+    fi
+  done
+  runuser -u "$user" -- test -x "$dir" || { echo "user $user still cannot enter $dir" >&2; return 1; }
+}
+
+# The running postmaster's pid, from its own postmaster.pid.
+postgres_pid() {
+  local pid=""
+  [[ -f $PG_DATA/postmaster.pid ]] && read -r pid <"$PG_DATA/postmaster.pid"
+  pid_alive "$pid" "$PG_DATA" && echo "$pid"
+}
+
+start_postgres() {
+  local pid log="$LOG_DIR/postgres.log"
+  if pid=$(postgres_pid); then
+    write_pid postgres "$pid" "$PG_DATA"
+    if grep -qx "port = $PG_PORT" "$PG_DATA/finder-local.conf" 2>/dev/null; then
+      note "already up (pid $pid)"
+      return 0
+    fi
+    note "PG_PORT changed, restarting"
+    stop_postgres
+  fi
+  require_free_port "$PG_PORT" PG_PORT
+  ensure_traversable postgres "$STATE_DIR"
+  if [[ ! -s $PG_DATA/PG_VERSION ]]; then
+    rm -rf "$PG_DATA"
+    install -d -o postgres -g postgres -m 700 "$PG_DATA"
+    as_postgres "$PG_BIN/initdb" -D "$PG_DATA" --auth=trust -U postgres -E UTF8 --locale=C.UTF-8 >"$LOG_DIR/initdb.log" 2>&1 ||
+      { show_log_tail "$LOG_DIR/initdb.log"; return 1; }
+    echo "include_if_exists = 'finder-local.conf'" >>"$PG_DATA/postgresql.conf"
+    note "initdb done"
+  fi
+  install -d -o postgres -g postgres -m 755 "$PG_SOCKET_DIR"
+  # Rewritten on every start so that port changes apply.
+  cat >"$PG_DATA/finder-local.conf" <<EOF
+# Written by ./dev up on every start.
+listen_addresses = '127.0.0.1'
+port = $PG_PORT
+unix_socket_directories = '$PG_SOCKET_DIR'
+wal_level = replica
+max_connections = 300
+EOF
+  chown postgres:postgres "$PG_DATA/finder-local.conf"
+  touch "$log"
+  chown postgres "$log"
+  as_postgres "$PG_BIN/pg_ctl" -D "$PG_DATA" -l "$log" -w -t 60 start >/dev/null ||
+    { show_log_tail "$log"; return 1; }
+  pid=$(postgres_pid) || { show_log_tail "$log"; return 1; }
+  write_pid postgres "$pid" "$PG_DATA"
+  note "started (pid $pid, 127.0.0.1:$PG_PORT)"
+}
+
+psql_local() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
+
+ensure_database() {
+  if [[ $(psql_local -d postgres -tAc "select 1 from pg_database where datname = '$PG_DATABASE'") == 1 ]]; then
+    note "$PG_DATABASE exists"
+  else
+    psql_local -d postgres -c "create database $PG_DATABASE"
+    note "created $PG_DATABASE"
+  fi
+}
+
+stop_postgres() {
+  local pid
+  # Adopt a postmaster whose pid file we lost, so it still stops.
+  if pid=$(postgres_pid); then write_pid postgres "$pid" "$PG_DATA"; fi
+  stop_process postgres INT 60 # SIGINT: fast shutdown
+}
+
+# --- Redis ---------------------------------------------------------------------------------------
+start_redis() {
+  local pid deadline
+  if pid=$(running redis); then
+    if [[ $(config_hash_of redis) == "$REDIS_PORT" ]]; then
+      note "already up (pid $pid)"
+      return 0
+    fi
+    note "REDIS_PORT changed, restarting"
+    stop_redis
+  fi
+  require_free_port "$REDIS_PORT" REDIS_PORT
+  mkdir -p "$REDIS_DIR"
+  nohup redis-server --port "$REDIS_PORT" --bind 127.0.0.1 --save '' --appendonly no \
+    --dir "$REDIS_DIR" --daemonize no >"$LOG_DIR/redis.log" 2>&1 </dev/null 9>&- &
+  pid=$!
+  write_pid redis "$pid" redis-server "$REDIS_PORT"
+  deadline=$(($(now_ms) + 10000))
+  until [[ $(redis-cli -p "$REDIS_PORT" ping 2>/dev/null) == PONG ]]; do
+    if ! pid_alive "$pid" || (($(now_ms) > deadline)); then
+      show_log_tail "$LOG_DIR/redis.log"
+      return 1
+    fi
+    sleep 0.05
+  done
+  note "started (pid $pid, 127.0.0.1:$REDIS_PORT)"
+}
+
+stop_redis() { stop_process redis TERM 10; }
+
+# --- Kafka mock ----------------------------------------------------------------------------------
+# Its ports are random on every start: the bootstrap list it prints goes to .state/kafka.bootstrap
+# and from there into stack.env.
+kafka_mock_args() { echo "$KAFKA_MOCK_BROKERS $KAFKA_TOPICS"; }
+
+start_kafka_mock() {
+  local pid args deadline
+  args=$(kafka_mock_args)
+  if pid=$(running kafka-mock); then
+    if [[ $(config_hash_of kafka-mock) == "$args" && -s $KAFKA_BOOTSTRAP_FILE ]]; then
+      note "already up (pid $pid, $(<"$KAFKA_BOOTSTRAP_FILE"))"
+      return 0
+    fi
+    note "brokers or topics changed, restarting"
+    stop_process kafka-mock TERM 10
+  fi
+  rm -f "$KAFKA_BOOTSTRAP_FILE"
+  # shellcheck disable=SC2086 # the argument list is words on purpose
+  nohup "$KAFKA_MOCK_BIN" $args >"$KAFKA_BOOTSTRAP_FILE" 2>"$LOG_DIR/kafka-mock.log" </dev/null 9>&- &
+  pid=$!
+  write_pid kafka-mock "$pid" "$KAFKA_MOCK_BIN" "$args"
+  deadline=$(($(now_ms) + 10000))
+  # The list is complete once its line ends.
+  until [[ -s $KAFKA_BOOTSTRAP_FILE && $(tail -c1 "$KAFKA_BOOTSTRAP_FILE" | wc -l) == 1 ]]; do
+    if ! pid_alive "$pid" || (($(now_ms) > deadline)); then
+      show_log_tail "$LOG_DIR/kafka-mock.log"
+      return 1
+    fi
+    sleep 0.02
+  done
+  note "started (pid $pid, $(<"$KAFKA_BOOTSTRAP_FILE"), topics $KAFKA_TOPICS)"
+}
+
+stop_kafka_mock() {
+  stop_process kafka-mock TERM 10
+  rm -f "$KAFKA_BOOTSTRAP_FILE"
+}
+
+# --- nginx ---------------------------------------------------------------------------------------
+nginx_local() { nginx -p "$NGINX_PREFIX/" -c conf/nginx.conf -e logs/error.log "$@"; }
+
+start_nginx() {
+  local pid conf="$NGINX_PREFIX/conf/nginx.conf" deadline
+  prepare_nginx_prefix
+  # Workers run as nobody when the master runs as root, and buffer large bodies in temp/.
+  if [[ $(id -u) == 0 ]]; then ensure_traversable nobody "$NGINX_PREFIX/temp"; fi
+  render_nginx_conf local >"$conf.new"
+  if pid=$(running nginx); then
+    if cmp -s "$conf.new" "$conf"; then
+      rm -f "$conf.new"
+      note "already up (pid $pid)"
+      return 0
+    fi
+    mv -f "$conf.new" "$conf"
+    nginx_local -t -q
+    kill -HUP "$pid"
+    note "configuration changed: reloaded (pid $pid)"
+    return 0
+  fi
+  mv -f "$conf.new" "$conf"
+  nginx_local -t -q
+  require_free_port "$NGINX_PORT" NGINX_PORT
+  nohup nginx -p "$NGINX_PREFIX/" -c conf/nginx.conf -e logs/error.log -g 'daemon off;' \
+    >"$LOG_DIR/nginx.log" 2>&1 </dev/null 9>&- &
+  pid=$!
+  write_pid nginx "$pid" "$NGINX_PREFIX"
+  deadline=$(($(now_ms) + 10000))
+  until [[ $(http_status "http://127.0.0.1:$NGINX_PORT/healthz") == 200 ]]; do
+    if ! pid_alive "$pid" || (($(now_ms) > deadline)); then
+      show_log_tail "$LOG_DIR/nginx.log"
+      show_log_tail "$NGINX_PREFIX/logs/error.log"
+      return 1
+    fi
+    sleep 0.05
+  done
+  note "started (pid $pid, http://127.0.0.1:$NGINX_PORT)"
+}
+
+stop_nginx() { stop_process nginx QUIT 15; } # SIGQUIT: graceful shutdown

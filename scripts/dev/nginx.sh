@@ -1,0 +1,55 @@
+# Renders nginx.conf from infra/nginx/nginx.conf.template, in two flavours:
+#   production  the repository's nginx.conf, used by docker-compose.yml
+#   local       .state/nginx/conf/nginx.conf, everything under .state/nginx, gateways on 127.0.0.1
+
+# Gateway containers in docker-compose.yml, as host:port.
+PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
+
+# render_nginx_conf production|local: prints the rendered configuration.
+render_nginx_conf() {
+  local listen workers pid_file log_dir temp_dir servers="" addr port out
+  local -a gateways=()
+  case $1 in
+    production)
+      listen=80 workers=auto pid_file=/var/run/nginx.pid
+      log_dir=/var/log/nginx temp_dir=/var/cache/nginx
+      gateways=("${PRODUCTION_GATEWAYS[@]}")
+      ;;
+    local)
+      listen=127.0.0.1:$NGINX_PORT workers=2 pid_file=$NGINX_PREFIX/logs/nginx.pid
+      log_dir=$NGINX_PREFIX/logs temp_dir=$NGINX_PREFIX/temp
+      for port in ${GATEWAY_PORTS//,/ }; do gateways+=("127.0.0.1:$port"); done
+      ;;
+    *)
+      echo "render_nginx_conf: unknown flavour '$1'" >&2
+      return 1
+      ;;
+  esac
+  for addr in "${gateways[@]}"; do
+    servers+="${servers:+$'\n'}        server $addr max_fails=3 fail_timeout=10s;"
+  done
+  out=$(<"$NGINX_TEMPLATE") || return 1
+  # Quoted replacements: bash 5.2 would otherwise expand & in them.
+  out=${out//@LISTEN@/"$listen"}
+  out=${out//@WORKER_PROCESSES@/"$workers"}
+  out=${out//@PID_FILE@/"$pid_file"}
+  out=${out//@LOG_DIR@/"$log_dir"}
+  out=${out//@TEMP_DIR@/"$temp_dir"}
+  out=${out//@UPSTREAM_SERVERS@/"$servers"}
+  if [[ $out =~ @[A-Z_]+@ ]]; then
+    echo "render_nginx_conf: unknown placeholder ${BASH_REMATCH[0]} in $NGINX_TEMPLATE" >&2
+    return 1
+  fi
+  printf '%s\n' "$out"
+}
+
+prepare_nginx_prefix() {
+  mkdir -p "$NGINX_PREFIX/conf" "$NGINX_PREFIX/logs" "$NGINX_PREFIX/temp"
+}
+
+# Writes the repository's nginx.conf.
+write_production_nginx_conf() {
+  local out
+  out=$(render_nginx_conf production) || return 1
+  printf '%s\n' "$out" >"$ROOT_DIR/nginx.conf"
+}

@@ -1,0 +1,105 @@
+# ./dev status, ./dev logs, and the summary ./dev up ends with.
+
+INFRA_COMPONENTS=(postgres redis kafka-mock nginx)
+
+status_line() { printf '%-18s %-8s %-5s %s\n' "$@"; }
+
+cmd_status() {
+  local pid check entry name port command bootstrap first
+  status_line COMPONENT PID STATE CHECK
+
+  if pid=$(postgres_pid); then
+    check=$(PGCONNECT_TIMEOUT=3 psql_local -d "$PG_DATABASE" -tAc 'select 1' 2>&1 | head -n1) || true
+    status_line postgres "$pid" up "127.0.0.1:$PG_PORT select 1: $([[ $check == 1 ]] && echo ok || echo "${check:-no answer}")"
+  else
+    status_line postgres - down ""
+  fi
+
+  if pid=$(running redis); then
+    status_line redis "$pid" up "127.0.0.1:$REDIS_PORT ping: $(redis-cli -p "$REDIS_PORT" ping 2>&1 | head -n1)"
+  else
+    status_line redis - down ""
+  fi
+
+  if pid=$(running kafka-mock); then
+    bootstrap=$(cat "$KAFKA_BOOTSTRAP_FILE" 2>/dev/null) || true
+    check="no bootstrap list"
+    if [[ -n $bootstrap ]]; then
+      first=${bootstrap%%,*}
+      check="$bootstrap $(port_in_use_at "$first" && echo "(accepting)" || echo "(not accepting)")"
+    fi
+    status_line kafka-mock "$pid" up "$check"
+  else
+    status_line kafka-mock - down ""
+  fi
+
+  if pid=$(running nginx); then
+    status_line nginx "$pid" up "/healthz: $(http_status "http://127.0.0.1:$NGINX_PORT/healthz")"
+  else
+    status_line nginx - down ""
+  fi
+
+  for entry in "${SERVICES[@]}"; do
+    IFS='|' read -r name port command <<<"$entry"
+    if pid=$(running "$name"); then
+      status_line "$name" "$pid" up "/readyz: $(http_status "http://127.0.0.1:$port/readyz")"
+    else
+      status_line "$name" - down ""
+    fi
+  done
+}
+
+# The log files of a component; nginx writes its own under .state/nginx/logs.
+log_files_of() {
+  case $1 in
+    nginx) echo "$NGINX_PREFIX/logs/access.log" "$NGINX_PREFIX/logs/error.log" "$LOG_DIR/nginx.log" ;;
+    *) echo "$LOG_DIR/$1.log" ;;
+  esac
+}
+
+cmd_logs() {
+  local f name file files known
+  if (($# == 0)); then
+    echo "usage: ./dev logs <name>   (tail -F of its log)"
+    known=$(printf '%s\n' "${INFRA_COMPONENTS[@]}" $(service_names))
+    for f in "$LOG_DIR"/*.log; do
+      [[ -e $f ]] && known+=$'\n'$(basename "$f" .log)
+    done
+    while read -r name; do
+      printf '  %-18s %s\n' "$name" "$(log_files_of "$name" | sed "s|$ROOT_DIR/||g")"
+    done < <(awk '!seen[$0]++' <<<"$known")
+    return 0
+  fi
+  name=$1
+  read -ra files <<<"$(log_files_of "$name")"
+  for file in "${files[@]}"; do
+    [[ -e $file ]] && exec tail -n 100 -F "${files[@]}"
+  done
+  die "no log for '$name' yet (./dev logs lists them)"
+}
+
+print_urls() {
+  local kafka
+  kafka=$(cat "$KAFKA_BOOTSTRAP_FILE" 2>/dev/null) || true
+  echo
+  if [[ ${SKIP_SERVICES:-} == 1 ]]; then
+    echo "Infrastructure is up (SKIP_SERVICES=1: no migrations, services or seed)."
+  else
+    echo "Finder Realtime is up."
+  fi
+  cat <<EOF
+  GraphQL (nginx)   http://127.0.0.1:$NGINX_PORT/graphql  (WebSocket: ws://127.0.0.1:$NGINX_PORT/graphql)
+  gateways          $(gateway_urls | sed 's/,/  /g')
+  users subgraph    http://127.0.0.1:$USERS_PORT/graphql
+  Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
+  Redis             redis://127.0.0.1:$REDIS_PORT
+  Kafka (mock)      $kafka
+  outgoing mail     ${MAIL_DIR#"$ROOT_DIR/"}/
+  environment       source ${STACK_ENV#"$ROOT_DIR/"}
+  ./dev status   ./dev logs <name>   ./dev down
+EOF
+  if [[ ${SKIP_SERVICES:-} != 1 && -s $LOG_DIR/seed.log ]]; then
+    echo "Demo accounts:"
+    cat "$LOG_DIR/seed.log"
+  fi
+}

@@ -1,0 +1,66 @@
+# ./dev test: bootstrap and start the stack, then run every suite against it. Exits non-zero when
+# anything failed. The stack keeps running afterwards, unless CI=true or DEV_TEST_DOWN=1.
+
+TEST_RESULTS=()
+TEST_FAILURES=0
+
+# suite LABEL COMMAND [ARGS...]: runs an external command with its output shown, and records the
+# result. (External commands only: a shell function here would run with errexit off.)
+suite() {
+  local label=$1 start rc=0 status
+  shift
+  printf '\n== %s: %s\n' "$label" "$*"
+  start=$(now_ms)
+  (cd "$ROOT_DIR" && "$@") || rc=$?
+  if ((rc == 0)); then status=ok; else status=FAIL TEST_FAILURES=$((TEST_FAILURES + 1)); fi
+  TEST_RESULTS+=("$(printf '%-4s  %-18s %7s' "$status" "$label" "$(elapsed "$start")")")
+}
+
+skip_suite() {
+  warn "$1: $2"
+  TEST_RESULTS+=("$(printf '%-4s  %-18s %7s  %s' skip "$1" - "$2")")
+}
+
+npm_script_exists() {
+  node -e 'const p = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+           process.exit(p.scripts && p.scripts[process.argv[2]] ? 0 : 1)' "$ROOT_DIR/package.json" "$1"
+}
+
+# npm_suite SCRIPT: `npm run SCRIPT`, skipped with a warning when package.json has no such script.
+npm_suite() {
+  if npm_script_exists "$1"; then
+    suite "$1" npm run "$1"
+  else
+    skip_suite "$1" "package.json has no \"$1\" script"
+  fi
+}
+
+cmd_test() {
+  local stack_up=1 line
+  if [[ ${CI:-} == true || ${DEV_TEST_DOWN:-} == 1 ]]; then
+    at_exit 'printf "\n== stopping the stack\n"; "$DEV" down'
+  fi
+
+  suite up "$DEV" up
+  [[ ${TEST_RESULTS[-1]} == ok* ]] || stack_up=0
+
+  npm_suite typecheck
+  npm_suite lint
+  npm_suite check:generated
+  suite "compose config" docker-compose -f docker-compose.yml config -q
+  suite "nginx config" "$ROOT_DIR/scripts/check-nginx-conf.sh"
+  if ((stack_up)); then
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    suite vitest bash -c 'source "$1" && exec vitest run' vitest "$STACK_ENV"
+  else
+    skip_suite vitest "the stack did not start"
+  fi
+
+  printf '\n== summary\n'
+  for line in "${TEST_RESULTS[@]}"; do echo "$line"; done
+  if ((TEST_FAILURES)); then
+    echo "$TEST_FAILURES failed"
+    return 1
+  fi
+  echo "all passed"
+}
