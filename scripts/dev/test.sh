@@ -35,6 +35,13 @@ npm_suite() {
   fi
 }
 
+# Prints vitest's totals as one plain line: "tests: N passed, N failed, N skipped".
+vitest_counts() {
+  [[ -f $1 ]] || return 0
+  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
+           console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$1"
+}
+
 cmd_test() {
   local stack_up=1 line
   if [[ ${CI:-} == true || ${DEV_TEST_DOWN:-} == 1 ]]; then
@@ -50,14 +57,17 @@ cmd_test() {
   suite "compose config" docker-compose -f docker-compose.yml config -q
   suite "nginx config" "$ROOT_DIR/scripts/check-nginx-conf.sh"
   if ((stack_up)); then
+    rm -f "$STATE_DIR/vitest-results.json"
     # shellcheck disable=SC2016 # expanded by the inner shell
-    suite vitest bash -c 'source "$1" && exec vitest run' vitest "$STACK_ENV"
+    suite vitest bash -c 'source "$1" && exec vitest run --reporter=default --reporter=json --outputFile.json="$2"' \
+      vitest "$STACK_ENV" "$STATE_DIR/vitest-results.json"
   else
     skip_suite vitest "the stack did not start"
   fi
 
   printf '\n== summary\n'
   for line in "${TEST_RESULTS[@]}"; do echo "$line"; done
+  vitest_counts "$STATE_DIR/vitest-results.json"
   if ((TEST_FAILURES)); then
     echo "$TEST_FAILURES failed"
     return 1
