@@ -17,12 +17,20 @@ export interface ApplyContext {
 }
 
 export type ApplyResult = { result?: Record<string, unknown> } | Rejection | void;
-export type ApplyHandler<C extends DataSchemas> = (
-  ctx: ApplyContext,
-  event: EventOf<C>,
-) => Promise<ApplyResult>;
+/** Applies one event; runs in its own savepoint, so a rejection may leave partial writes behind. */
+export type ApplyHandler<C extends DataSchemas> = (ctx: ApplyContext, event: EventOf<C>) => Promise<ApplyResult>;
+/**
+ * Applies all fresh events of a batch at once, in order, returning one result per event. It must
+ * check before it writes: a rejected event may not leave writes behind.
+ */
+export type BulkApplyHandler<C extends DataSchemas> = (ctx: ApplyContext, events: EventOf<C>[]) => Promise<ApplyResult[]>;
+export type HandlerChoice<C extends DataSchemas> =
+  | { apply: ApplyHandler<C>; applyBulk?: undefined }
+  | { applyBulk: BulkApplyHandler<C>; apply?: undefined };
 
-export interface PersisterOptions<C extends DataSchemas> {
+export type PersisterOptions<C extends DataSchemas> = PersisterConfig<C> & HandlerChoice<C>;
+
+interface PersisterConfig<C extends DataSchemas> {
   name: string;
   kafka: Kafka;
   groupId: string;
@@ -34,7 +42,6 @@ export interface PersisterOptions<C extends DataSchemas> {
   producer: EventProducer;
   logger: Logger;
   registry?: Registry;
-  apply: ApplyHandler<C>;
   partitionsConsumedConcurrently?: number;
 }
 
@@ -65,7 +72,7 @@ interface Parsed<C extends DataSchemas> {
  * commits the Kafka offsets. A crash anywhere replays the batch, which the event ids make harmless.
  */
 export function createPersister<C extends DataSchemas>(options: PersisterOptions<C>): Worker {
-  const { kafka, catalog, orm, schema, pubsub, producer, apply } = options;
+  const { kafka, catalog, orm, schema, pubsub, producer } = options;
   const log = options.logger.child({ component: options.name });
   const registers = options.registry ? [options.registry] : [];
   const applied = new Counter({
@@ -99,7 +106,13 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
   });
   consumer.on(consumer.events.STOP, () => (joined = false));
 
-  const applyBatch = createBatchApplier({ orm, schema, apply, logger: log, onResult: (result) => applied.inc({ result }) });
+  const applyBatch = createBatchApplier<C>({
+    orm,
+    schema,
+    logger: log,
+    onResult: (result) => applied.inc({ result }),
+    ...(options.applyBulk ? { applyBulk: options.applyBulk } : { apply: options.apply! }),
+  });
 
   async function deadLetter(messages: { message: KafkaMessage; reason: string }[], partition: number) {
     if (messages.length === 0) return;
@@ -187,99 +200,152 @@ export interface AppliedBatch {
 
 /**
  * Applies events in one transaction, idempotently: an event id already recorded is skipped (its
- * stored outcome is returned again), a repeated idempotency key answers with the first outcome,
- * and each event runs in a savepoint so a rejection undoes only its own writes.
+ * stored outcome is returned again) and a repeated idempotency key answers with the first outcome.
+ * Per-event handlers run each event in a savepoint, so a rejection undoes only its own writes.
+ * Bulk handlers see every fresh event at once (multi-row writes); should one throw, the batch
+ * falls back to one event per savepoint so a single bad event cannot block the partition.
  */
 export function createBatchApplier<C extends DataSchemas>(deps: {
   orm: MikroORM;
   schema: string;
-  apply: ApplyHandler<C>;
   logger: Logger;
   onResult?: (result: string) => void;
-}) {
-  const { orm, schema, apply, logger } = deps;
+} & HandlerChoice<C>) {
+  const { orm, schema, logger } = deps;
   const onResult = deps.onResult ?? (() => undefined);
   const table = `"${schema}".processed_events`;
+  const bulk: BulkApplyHandler<C> =
+    deps.applyBulk ?? (async (ctx, events) => [await deps.apply!(ctx, events[0]!)]);
+  const savepointEach = !deps.applyBulk;
 
   return async function applyBatch(events: { event: EventOf<C> }[]): Promise<AppliedBatch> {
     const publications: [string, unknown][] = [];
     const outcomes = await orm.em.fork().transactional(async (em) => {
-      const ids = events.map((p) => p.event.id);
-      const keys = events.map((p) => scopedKey(p.event)).filter((k): k is string => k !== null);
-      const done = new Map<string, Outcome>();
-      for (const row of await em.execute<{ event_id: string; outcome: Outcome }[]>(
-        `select event_id, outcome from ${table} where event_id in (?)`,
-        [ids],
-      )) {
-        done.set(row.event_id, row.outcome);
-      }
-      const byKey = new Map<string, Outcome>();
-      if (keys.length > 0) {
-        for (const row of await em.execute<{ idempotency_key: string; outcome: Outcome }[]>(
-          `select idempotency_key, outcome from ${table} where idempotency_key in (?)`,
-          [keys],
-        )) {
-          byKey.set(row.idempotency_key, row.outcome);
-        }
-      }
+      const known = await knownOutcomes(em, events.map((e) => e.event));
+      const results = new Map<string, Outcome>();
+      const records: { event: EventOf<C>; key: string | null; outcome: Outcome }[] = [];
+      const fresh: EventOf<C>[] = [];
+      const replays: { event: EventOf<C>; key: string }[] = [];
+      const claimed = new Set<string>();
 
-      const results: Outcome[] = [];
       for (const { event } of events) {
-        const previous = done.get(event.id);
+        const previous = known.byId.get(event.id);
         if (previous) {
           onResult('duplicate');
-          results.push(previous);
+          results.set(event.id, previous);
           continue;
         }
         const key = scopedKey(event);
-        const original = key ? byKey.get(key) : undefined;
-        if (original) {
+        if (key && (known.byKey.has(key) || claimed.has(key))) {
           // A retry of a write already made: answer with the first outcome, apply nothing.
-          const outcome = { ...original, eventId: event.id };
-          await recordOutcome(em, event, null, outcome);
-          onResult('idempotent-replay');
-          results.push(outcome);
+          replays.push({ event, key });
           continue;
         }
-        const pending: [string, unknown][] = [];
-        await em.execute('savepoint apply_event');
-        let outcome: Outcome;
-        try {
-          const result = await apply({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, event);
-          outcome =
-            result instanceof Rejection
-              ? { status: 'rejected', eventId: event.id, code: result.code, message: result.message, ...(result.extensions ? { extensions: result.extensions } : {}) }
-              : { status: 'applied', eventId: event.id, ...(result?.result ? { result: result.result } : {}) };
-          if (result instanceof Rejection) {
-            await em.execute('rollback to savepoint apply_event');
-            pending.length = 0;
-          }
-        } catch (err) {
-          if (isTransient(err)) throw err;
-          await em.execute('rollback to savepoint apply_event');
-          logger.error({ err, eventId: event.id, type: event.type }, 'event could not be applied; rejected');
-          outcome = { status: 'rejected', eventId: event.id, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The write could not be applied' };
-          pending.length = 0;
-        }
-        await em.execute('release savepoint apply_event');
-        await recordOutcome(em, event, key, outcome);
-        if (key) byKey.set(key, outcome);
-        publications.push(...pending);
-        onResult(outcome.status);
-        results.push(outcome);
+        if (key) claimed.add(key);
+        fresh.push(event);
       }
-      return results;
+
+      const applied = await applyFresh(em, fresh);
+      fresh.forEach((event, i) => {
+        const { outcome, pending } = applied[i]!;
+        const key = scopedKey(event);
+        if (key) known.byKey.set(key, outcome);
+        records.push({ event, key, outcome });
+        publications.push(...pending);
+        results.set(event.id, outcome);
+        onResult(outcome.status);
+      });
+      for (const { event, key } of replays) {
+        const outcome = { ...known.byKey.get(key)!, eventId: event.id };
+        records.push({ event, key: null, outcome });
+        results.set(event.id, outcome);
+        onResult('idempotent-replay');
+      }
+      await recordOutcomes(em, records);
+      return events.map(({ event }) => results.get(event.id)!);
     });
     return { outcomes, publications };
   };
 
-  async function recordOutcome(em: EntityManager, event: EventOf<C>, key: string | null, outcome: Outcome) {
-    await em.execute(
-      `insert into ${table} (event_id, event_type, idempotency_key, outcome) values (?, ?, ?, ?::jsonb)`,
-      [event.id, event.type, key, JSON.stringify(outcome)],
-    );
+  async function applyFresh(em: EntityManager, fresh: EventOf<C>[]): Promise<{ outcome: Outcome; pending: [string, unknown][] }[]> {
+    if (fresh.length === 0) return [];
+    if (!savepointEach) {
+      const pending: [string, unknown][] = [];
+      await em.execute('savepoint apply_batch');
+      try {
+        const results = await bulk({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, fresh);
+        await em.execute('release savepoint apply_batch');
+        // The batch's publications go out once, with the first event's outcome slot.
+        return fresh.map((event, i) => ({ outcome: toOutcome(event, results[i]), pending: i === 0 ? pending : [] }));
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await em.execute('rollback to savepoint apply_batch');
+        logger.warn({ err, events: fresh.length }, 'bulk apply failed; applying one event at a time');
+      }
+    }
+    const out: { outcome: Outcome; pending: [string, unknown][] }[] = [];
+    for (const event of fresh) {
+      const pending: [string, unknown][] = [];
+      await em.execute('savepoint apply_event');
+      let outcome: Outcome;
+      try {
+        const [result] = await bulk({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, [event]);
+        outcome = toOutcome(event, result);
+        if (outcome.status === 'rejected') {
+          await em.execute('rollback to savepoint apply_event');
+          pending.length = 0;
+        }
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        await em.execute('rollback to savepoint apply_event');
+        logger.error({ err, eventId: event.id, type: event.type }, 'event could not be applied; rejected');
+        outcome = { status: 'rejected', eventId: event.id, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The write could not be applied' };
+        pending.length = 0;
+      }
+      await em.execute('release savepoint apply_event');
+      out.push({ outcome, pending });
+    }
+    return out;
   }
 
+  async function knownOutcomes(em: EntityManager, events: EventOf<C>[]) {
+    const byId = new Map<string, Outcome>();
+    const byKey = new Map<string, Outcome>();
+    for (const row of await em.execute<{ event_id: string; outcome: Outcome }[]>(
+      `select event_id, outcome from ${table} where event_id in (?)`,
+      [events.map((e) => e.id)],
+    )) {
+      byId.set(row.event_id, row.outcome);
+    }
+    const keys = events.map(scopedKey).filter((k): k is string => k !== null);
+    if (keys.length > 0) {
+      for (const row of await em.execute<{ idempotency_key: string; outcome: Outcome }[]>(
+        `select idempotency_key, outcome from ${table} where idempotency_key in (?)`,
+        [keys],
+      )) {
+        byKey.set(row.idempotency_key, row.outcome);
+      }
+    }
+    return { byId, byKey };
+  }
+
+  async function recordOutcomes(em: EntityManager, records: { event: EventOf<C>; key: string | null; outcome: Outcome }[]) {
+    if (records.length === 0) return;
+    const rows = records.map(({ event, key, outcome }) => ({ event_id: event.id, event_type: event.type, idempotency_key: key, outcome }));
+    await em.execute(
+      `insert into ${table} (event_id, event_type, idempotency_key, outcome)
+       select event_id, event_type, idempotency_key, outcome from jsonb_to_recordset(?::jsonb)
+         as r(event_id uuid, event_type text, idempotency_key text, outcome jsonb)`,
+      [JSON.stringify(rows)],
+    );
+  }
+}
+
+function toOutcome(event: { id: string }, result: ApplyResult): Outcome {
+  if (result instanceof Rejection) {
+    return { status: 'rejected', eventId: event.id, code: result.code, message: result.message, ...(result.extensions ? { extensions: result.extensions } : {}) };
+  }
+  return { status: 'applied', eventId: event.id, ...(result?.result ? { result: result.result } : {}) };
 }
 
 /** Idempotency keys are scoped by actor and event type, so two users' keys never collide. */
