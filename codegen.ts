@@ -8,6 +8,15 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       File: '../mappers.ts#FileReference',
     },
   },
+  chat: {
+    mappers: {
+      Conversation: '../models.ts#ConversationModel',
+      Message: '../models.ts#MessageModel',
+      TypingEvent: '../models.ts#TypingModel',
+      User: '../models.ts#UserReference',
+      File: '../models.ts#FileReference',
+    },
+  },
 };
 
 const config: CodegenConfig = {

@@ -6,6 +6,7 @@
 # One-shot commands run before any service starts: "name|command".
 MIGRATIONS=(
   "users|subgraphs/users/src/main.ts migrate"
+  "chat|subgraphs/chat/src/main.ts migrate"
 )
 
 # Long-running services, started together: "name|port|command".
@@ -13,6 +14,8 @@ SERVICES=(
   "users|$USERS_PORT|subgraphs/users/src/main.ts server"
   "users-persister|$USERS_PERSISTER_PORT|subgraphs/users/src/main.ts persister"
   "users-mailer|$USERS_MAILER_PORT|subgraphs/users/src/main.ts mailer"
+  "chat|$CHAT_PORT|subgraphs/chat/src/main.ts server"
+  "chat-persister|$CHAT_PERSISTER_PORT|subgraphs/chat/src/main.ts persister"
 )
 # One gateway per port in GATEWAY_PORTS: gateway-1, gateway-2, ... (stopped first by `down`).
 gateway_index=1
@@ -57,9 +60,18 @@ run_migration() {
 }
 
 # A service is restarted by `up` when what it was started with changed: stack.env (Kafka's ports
-# change on every broker restart), its port or its command.
+# change on every broker restart), its port, its command, or the code (any source file's content).
 service_config_hash() {
-  { cat "$STACK_ENV" && echo "$1|$2"; } | sha256sum | cut -c1-16
+  { cat "$STACK_ENV" && echo "$1|$2" && source_fingerprint; } | sha256sum | cut -c1-16
+}
+
+SOURCE_FINGERPRINT=""
+source_fingerprint() {
+  if [[ -z $SOURCE_FINGERPRINT ]]; then
+    SOURCE_FINGERPRINT=$(cd "$ROOT_DIR" && find packages gateway subgraphs schema -path '*/node_modules' -prune -o \
+      -type f \( -name '*.ts' -o -name '*.graphql' -o -name 'package.json' \) -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)
+  fi
+  echo "$SOURCE_FINGERPRINT"
 }
 
 # start_service NAME PORT COMMAND
@@ -73,7 +85,7 @@ start_service() {
       note "already up (pid $pid)"
       return 0
     fi
-    note "environment changed, restarting"
+    note "configuration or code changed, restarting"
     stop_process "$name" TERM "$STOP_TIMEOUT"
   fi
   require_script "${argv[0]}"

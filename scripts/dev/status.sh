@@ -91,6 +91,7 @@ print_urls() {
   GraphQL (nginx)   http://127.0.0.1:$NGINX_PORT/graphql  (WebSocket: ws://127.0.0.1:$NGINX_PORT/graphql)
   gateways          $(gateway_urls | sed 's/,/  /g')
   users subgraph    http://127.0.0.1:$USERS_PORT/graphql
+  chat subgraph     http://127.0.0.1:$CHAT_PORT/graphql
   Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
   Redis             redis://127.0.0.1:$REDIS_PORT
   Kafka (mock)      $kafka

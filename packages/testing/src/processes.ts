@@ -75,3 +75,14 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
     await new Promise((r) => setTimeout(r, 100));
   }
 }
+
+/** Runs `./dev up`, which (re)starts whatever of the stack is not running, and waits for it. */
+export function devUp(): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn('bash', ['dev', 'up'], { cwd: ROOT_DIR, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const output: string[] = [];
+    child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
+    child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
+    child.once('exit', (code) => (code === 0 ? resolve() : reject(new Error(`./dev up failed (${code}):\n${output.join('').slice(-3000)}`))));
+  });
+}

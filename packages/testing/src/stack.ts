@@ -27,3 +27,11 @@ function unquote(value: string): string {
   if ((value.startsWith("'") && value.endsWith("'")) || (value.startsWith('"') && value.endsWith('"'))) return value.slice(1, -1);
   return value;
 }
+
+/** The pid of a service the stack started (`./dev up` keeps them in .state/pids/<name>.pid). */
+export function stackPid(name: string): number {
+  const file = join(process.env.STATE_DIR ?? join(ROOT_DIR, '.state'), 'pids', `${name}.pid`);
+  const pid = Number(readFileSync(file, 'utf8').split('\n')[0]);
+  if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid in ${file}`);
+  return pid;
+}

@@ -1,0 +1,120 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Kafka } from 'kafkajs';
+import type { Registry } from 'prom-client';
+import { createHttpServer, registerShutdown, type ShutdownStep } from './http.ts';
+import { createEventProducer, createKafka, type EventProducer } from './kafka.ts';
+import { createLogger, type Logger } from './logger.ts';
+import { createRegistry } from './metrics.ts';
+import { createOrm, databaseReady, runMigrations, type OrmConfig } from './orm.ts';
+import type { Worker } from './persister.ts';
+import { createPubSub, type PubSub } from './pubsub.ts';
+import type { SubgraphServer } from './subgraph.ts';
+
+/** What every subgraph process needs, from the env groups of env.ts. */
+export interface ServiceEnv {
+  NODE_ENV: string;
+  LOG_LEVEL: string;
+  HOST: string;
+  PORT: number;
+  SHUTDOWN_GRACE_MS: number;
+  DATABASE_URL: string;
+  DATABASE_REPLICA_URLS: string[];
+  DATABASE_POOL_MAX: number;
+  REDIS_URL: string;
+  KAFKA_BROKERS: string[];
+  KAFKA_CLIENT_ID?: string | undefined;
+  KAFKA_IDEMPOTENT: boolean;
+}
+
+export interface Infra {
+  logger: Logger;
+  registry: Registry;
+  orm: MikroORM;
+  pubsub: PubSub;
+  kafka: Kafka;
+  producer: EventProducer;
+  /** Closes producer, Redis and Postgres, in that order. */
+  closeSteps: ShutdownStep[];
+}
+
+/**
+ * One process of a subgraph: `<subgraph>-<role>`. `migrate` runs the migrations and returns null;
+ * every other role gets connected infrastructure.
+ */
+export async function startInfra(
+  env: ServiceEnv,
+  options: { subgraph: string; role: string; orm: Omit<OrmConfig, 'url' | 'replicaUrls' | 'poolMax' | 'logger'> },
+): Promise<Infra | null> {
+  const name = options.role === 'server' ? options.subgraph : `${options.subgraph}-${options.role}`;
+  const logger = createLogger(name, env.LOG_LEVEL);
+  const orm = await createOrm({
+    ...options.orm,
+    url: env.DATABASE_URL,
+    replicaUrls: env.DATABASE_REPLICA_URLS,
+    poolMax: env.DATABASE_POOL_MAX,
+    logger,
+  });
+  if (options.role === 'migrate') {
+    await runMigrations(orm, logger);
+    await orm.close();
+    return null;
+  }
+  const pubsub = createPubSub({ url: env.REDIS_URL, logger });
+  const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? name, logger });
+  const producer = createEventProducer(kafka, { idempotent: env.KAFKA_IDEMPOTENT });
+  await producer.connect();
+  return {
+    logger,
+    registry: createRegistry(name),
+    orm,
+    pubsub,
+    kafka,
+    producer,
+    closeSteps: [
+      { name: 'kafka producer', run: () => producer.disconnect() },
+      { name: 'redis', run: () => pubsub.close() },
+      { name: 'postgres', run: () => orm.close() },
+    ],
+  };
+}
+
+/** Serves a subgraph until SIGTERM: stop answering, close sockets, then the infrastructure. */
+export async function serveSubgraph(env: ServiceEnv, infra: Infra, server: SubgraphServer): Promise<void> {
+  const port = await server.start(env.PORT, env.HOST);
+  infra.logger.info({ port }, 'subgraph listening');
+  registerShutdown(infra.logger, env.SHUTDOWN_GRACE_MS, [{ name: 'http', run: () => server.stop() }, ...infra.closeSteps]);
+}
+
+/** Runs a consumer (persister, mailer...) with /healthz, /readyz and /metrics until SIGTERM. */
+export async function serveWorker(env: ServiceEnv, infra: Infra, worker: Worker): Promise<void> {
+  const { logger, registry, orm, pubsub } = infra;
+  const http = createHttpServer({
+    logger,
+    registry,
+    readiness: async () => {
+      const { ready, detail } = worker.readiness();
+      return { consumer: { ok: ready, detail }, postgres: { ok: await databaseReady(orm) }, redis: { ok: pubsub.ready() } };
+    },
+  });
+  await http.listen(env.PORT, env.HOST);
+  await worker.start();
+  registerShutdown(logger, env.SHUTDOWN_GRACE_MS, [
+    { name: 'readiness', run: () => http.drain() },
+    { name: 'consumer', run: () => worker.stop() },
+    { name: 'http', run: () => http.close() },
+    ...infra.closeSteps,
+  ]);
+}
+
+/** Dispatches `node src/main.ts <role>`; a bad role or a failed start exits non-zero with the reason. */
+export function runRole<R extends string>(subgraph: string, roles: readonly R[], run: (role: R) => Promise<void>): void {
+  const role = process.argv[2] as R;
+  if (!roles.includes(role)) {
+    process.stderr.write(`usage: node subgraphs/${subgraph}/src/main.ts <${roles.join('|')}>\n`);
+    process.exit(2);
+  }
+  run(role).catch((err: unknown) => {
+    process.stderr.write(`${subgraph} ${role} failed to start: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`);
+    process.exit(1);
+  });
+}

@@ -1,0 +1,42 @@
+/** The shapes resolvers work with, whether read from Postgres or received over Redis. */
+export interface ConversationModel {
+  id: string;
+  createdBy: string;
+  lastSeq: number;
+  lastActivityAt: Date | string;
+  createdAt: Date | string;
+}
+
+export interface MessageModel {
+  id: string;
+  conversationId: string;
+  seq: number;
+  senderId: string;
+  body: string;
+  attachmentIds: string[];
+  createdAt: Date | string;
+}
+
+export interface ParticipantModel {
+  conversationId: string;
+  userId: string;
+  lastReadSeq: number;
+}
+
+export interface TypingModel {
+  conversationId: string;
+  userId: string;
+  typing: boolean;
+  at: string;
+}
+
+/** Users and files belong to other subgraphs; chat only holds their ids. */
+export interface UserReference {
+  __typename?: 'User';
+  id: string;
+}
+
+export interface FileReference {
+  __typename: 'File';
+  id: string;
+}

@@ -1,0 +1,142 @@
+import { ErrorCode } from '@finder/platform/errors';
+import { reject } from '@finder/platform/outcomes';
+import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
+import type { ChatEvent } from './events/chat-events.ts';
+import { triggers, type MessagePayload } from './triggers.ts';
+
+type MessageSent = Extract<ChatEvent, { type: 'message.sent' }>;
+
+const NOT_FOUND = 'Conversation not found';
+
+/**
+ * Applies a batch of chat events in order. Runs of messages are written with one multi-row insert
+ * and one update per table, their seqs assigned here, by the single writer of the conversation's
+ * partition; other events flush the run first so per-conversation order holds.
+ */
+export async function applyChatEvents(ctx: ApplyContext, events: ChatEvent[]): Promise<ApplyResult[]> {
+  const results: ApplyResult[] = new Array(events.length);
+  let run: { index: number; event: MessageSent }[] = [];
+  const flush = async () => {
+    if (run.length === 0) return;
+    const written = await applyMessages(ctx, run.map((r) => r.event));
+    run.forEach((r, i) => (results[r.index] = written[i]));
+    run = [];
+  };
+  for (const [index, event] of events.entries()) {
+    if (event.type === 'message.sent') {
+      run.push({ index, event });
+      continue;
+    }
+    await flush();
+    results[index] = event.type === 'conversation.started' ? await startConversation(ctx, event) : await markRead(ctx, event);
+  }
+  await flush();
+  return results;
+}
+
+async function applyMessages({ em, publish }: ApplyContext, events: MessageSent[]): Promise<ApplyResult[]> {
+  const conversationIds = [...new Set(events.map((e) => e.data.conversationId))];
+  const lastSeq = new Map<string, number>();
+  for (const row of await em.execute<{ id: string; last_seq: number }[]>(
+    'select id, last_seq from chat.conversations where id in (?) for update',
+    [conversationIds],
+  )) {
+    lastSeq.set(row.id, row.last_seq);
+  }
+  const members = new Map<string, string[]>();
+  for (const row of await em.execute<{ conversation_id: string; user_id: string }[]>(
+    'select conversation_id, user_id from chat.participants where conversation_id in (?)',
+    [conversationIds],
+  )) {
+    members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
+  }
+
+  const rows: MessagePayload[] = [];
+  const results = events.map((event): ApplyResult => {
+    const d = event.data;
+    const seq = lastSeq.get(d.conversationId);
+    if (seq === undefined || !members.get(d.conversationId)?.includes(d.senderId)) return reject(ErrorCode.NOT_FOUND, NOT_FOUND);
+    lastSeq.set(d.conversationId, seq + 1);
+    rows.push({
+      id: d.messageId,
+      conversationId: d.conversationId,
+      seq: seq + 1,
+      senderId: d.senderId,
+      body: d.body,
+      attachmentIds: d.attachmentIds,
+      createdAt: event.occurredAt,
+    });
+    return { result: { messageId: d.messageId, seq: seq + 1 } };
+  });
+  if (rows.length === 0) return results;
+
+  await em.execute(
+    `insert into chat.messages (id, conversation_id, seq, sender_id, body, attachment_ids, created_at)
+     select id, "conversationId", seq, "senderId", body, array(select jsonb_array_elements_text("attachmentIds"))::uuid[], "createdAt"
+     from jsonb_to_recordset(?::jsonb) as m(id uuid, "conversationId" uuid, seq int, "senderId" uuid, body text, "attachmentIds" jsonb, "createdAt" timestamptz)`,
+    [JSON.stringify(rows)],
+  );
+  const newest = new Map<string, MessagePayload>();
+  const readBySender = new Map<string, { conversation_id: string; user_id: string; seq: number }>();
+  for (const row of rows) {
+    newest.set(row.conversationId, row);
+    readBySender.set(`${row.conversationId}/${row.senderId}`, { conversation_id: row.conversationId, user_id: row.senderId, seq: row.seq });
+  }
+  await em.execute(
+    `update chat.conversations c set last_seq = v.seq, last_activity_at = v.at
+     from jsonb_to_recordset(?::jsonb) as v(id uuid, seq int, at timestamptz) where c.id = v.id`,
+    [JSON.stringify([...newest.values()].map((m) => ({ id: m.conversationId, seq: m.seq, at: m.createdAt })))],
+  );
+  // A sender has read everything up to their own message.
+  await em.execute(
+    `update chat.participants p set last_read_seq = greatest(p.last_read_seq, v.seq)
+     from jsonb_to_recordset(?::jsonb) as v(conversation_id uuid, user_id uuid, seq int)
+     where p.conversation_id = v.conversation_id and p.user_id = v.user_id`,
+    [JSON.stringify([...readBySender.values()])],
+  );
+
+  for (const row of rows) publish(triggers.messageAdded(row.conversationId), row);
+  for (const conversationId of newest.keys()) {
+    for (const userId of members.get(conversationId) ?? []) publish(triggers.conversationUpdated(userId), { conversationId });
+  }
+  return results;
+}
+
+async function startConversation({ em, publish }: ApplyContext, event: Extract<ChatEvent, { type: 'conversation.started' }>): Promise<ApplyResult> {
+  const d = event.data;
+  const inserted = await em.execute<{ id: string }[]>(
+    `insert into chat.conversations (id, created_by, engagement_id, last_seq, last_activity_at, created_at)
+     values (?, ?, ?, 0, ?, ?) on conflict do nothing returning id`,
+    [d.conversationId, d.createdBy, d.engagementId ?? null, event.occurredAt, event.occurredAt],
+  );
+  if (inserted.length === 0) {
+    // One conversation per engagement: a second start for it answers with the first one.
+    const [existing] = d.engagementId
+      ? await em.execute<{ id: string }[]>('select id from chat.conversations where engagement_id = ?', [d.engagementId])
+      : [];
+    if (existing) return { result: { conversationId: existing.id } };
+    return reject(ErrorCode.CONFLICT, 'Conversation already exists');
+  }
+  await em.execute(
+    `insert into chat.participants (conversation_id, user_id, last_read_seq, joined_at)
+     select ?::uuid, user_id::uuid, 0, ?::timestamptz from jsonb_array_elements_text(?::jsonb) as u(user_id)`,
+    [d.conversationId, event.occurredAt, JSON.stringify(d.participantIds)],
+  );
+  for (const userId of d.participantIds) publish(triggers.conversationUpdated(userId), { conversationId: d.conversationId });
+  return { result: { conversationId: d.conversationId } };
+}
+
+async function markRead({ em, publish }: ApplyContext, event: Extract<ChatEvent, { type: 'conversation.read' }>): Promise<ApplyResult> {
+  const d = event.data;
+  const updated = await em.execute<{ last_read_seq: number }[]>(
+    `update chat.participants p set last_read_seq = greatest(p.last_read_seq, least(?, c.last_seq))
+     from chat.conversations c
+     where c.id = p.conversation_id and p.conversation_id = ? and p.user_id = ?
+     returning p.last_read_seq`,
+    [d.upToSeq, d.conversationId, d.userId],
+  );
+  if (updated.length === 0) return reject(ErrorCode.NOT_FOUND, NOT_FOUND);
+  publish(triggers.conversationUpdated(d.userId), { conversationId: d.conversationId });
+  return { result: { lastReadSeq: updated[0]!.last_read_seq } };
+}
+

@@ -1,0 +1,13 @@
+import { notFound, unauthenticated, validate } from '@finder/platform/errors';
+import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
+import { conversationIdSchema } from '../services/validation.ts';
+
+export const Query: QueryResolvers = {
+  conversation: async (_root, { id }, { viewer, loaders }) => {
+    if (!viewer) throw unauthenticated();
+    const conversationId = validate(conversationIdSchema, id, 'id');
+    const participants = await loaders.participants.load(conversationId);
+    if (!participants.some((p) => p.userId === viewer.id)) throw notFound('Conversation');
+    return loaders.conversation.load(conversationId);
+  },
+};

@@ -1,0 +1,38 @@
+import { readFileSync } from 'node:fs';
+import type { Infra } from '@finder/platform/service';
+import { databaseReady } from '@finder/platform/orm';
+import { createRateLimiter } from '@finder/platform/rate-limit';
+import { createSubgraphServer } from '@finder/platform/subgraph';
+import { createWriter } from '@finder/platform/write-path';
+import { gql } from 'graphql-tag';
+import { createContext } from './context.ts';
+import type { ChatEnv } from './env.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createChatCommands } from './services/commands.ts';
+
+export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** Builds the chat subgraph without listening, so tests can start it on any port. */
+export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, logger, registry }: Infra) {
+  const commands = createChatCommands({
+    writer: createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }),
+    pubsub,
+    sendLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-send', limit: env.CHAT_SEND_RATE_PER_SECOND, windowMs: 1_000 }),
+    typingLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-typing', limit: env.CHAT_TYPING_RATE_PER_SECOND, windowMs: 1_000 }),
+  });
+  return createSubgraphServer({
+    typeDefs,
+    resolvers,
+    identitySecret: env.IDENTITY_SECRET,
+    logger,
+    registry,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    production: env.NODE_ENV === 'production',
+    readiness: async () => ({
+      postgres: { ok: await databaseReady(orm) },
+      redis: { ok: pubsub.ready() },
+      kafka: { ok: producer.connected },
+    }),
+    context: (viewer, requestId) => createContext({ em: orm.em, commands, pubsub, logger }, viewer, requestId),
+  });
+}

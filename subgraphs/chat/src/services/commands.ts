@@ -1,0 +1,99 @@
+import type { Viewer } from '@finder/platform/auth';
+import { badInput, notFound, validate } from '@finder/platform/errors';
+import { uuidv7 } from '@finder/platform/ids';
+import type { PubSub } from '@finder/platform/pubsub';
+import type { createRateLimiter } from '@finder/platform/rate-limit';
+import type { Writer } from '@finder/platform/write-path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { chatEvents } from '../events/chat-events.ts';
+import type { ConversationModel, MessageModel } from '../models.ts';
+import { triggers, type TypingPayload } from '../triggers.ts';
+import { reads } from './reads.ts';
+import { conversationIdSchema, sendMessageSchema, seqSchema, startConversationSchema } from './validation.ts';
+
+type Limiter = ReturnType<typeof createRateLimiter>;
+
+/**
+ * Chat's rules: who may do what, checked here for fast feedback and again by the persister,
+ * which alone writes. Every write goes through chat.events and answers after it is stored.
+ */
+export function createChatCommands(deps: { writer: Writer; pubsub: PubSub; sendLimiter: Limiter; typingLimiter: Limiter }) {
+  const { writer } = deps;
+  const submit = (event: ReturnType<typeof chatEvents.create>) => writer.submit(chatEvents.topic, event);
+
+  async function requireParticipant(em: EntityManager, conversationId: string, viewer: Viewer): Promise<void> {
+    // Non-participants cannot tell a conversation they are not in from one that does not exist.
+    if (!(await reads.isParticipant(em, conversationId, viewer.id))) throw notFound('Conversation');
+  }
+
+  async function conversation(em: EntityManager, id: string): Promise<ConversationModel> {
+    const [found] = await reads.conversations(em, [id]);
+    if (!found) throw notFound('Conversation');
+    return found;
+  }
+
+  return {
+    requireParticipant,
+
+    async startConversation(em: EntityManager, viewer: Viewer, raw: unknown): Promise<ConversationModel> {
+      const input = validate(startConversationSchema, raw);
+      const others = [...new Set(input.participantIds)].filter((id) => id !== viewer.id);
+      if (others.length === 0) throw badInput('input.participantIds: must name someone other than yourself', 'input.participantIds');
+      const conversationId = uuidv7();
+      const outcome = await submit(
+        chatEvents.create('conversation.started', {
+          aggregateId: conversationId,
+          actorId: viewer.id,
+          idempotencyKey: input.idempotencyKey ?? undefined,
+          data: { conversationId, createdBy: viewer.id, participantIds: [viewer.id, ...others] },
+        }),
+      );
+      return conversation(em, String(outcome.result?.conversationId ?? conversationId));
+    },
+
+    async sendMessage(em: EntityManager, viewer: Viewer, raw: unknown): Promise<MessageModel> {
+      const input = validate(sendMessageSchema, raw);
+      await deps.sendLimiter.check(viewer.id);
+      await requireParticipant(em, input.conversationId, viewer);
+      const messageId = uuidv7();
+      const outcome = await submit(
+        chatEvents.create('message.sent', {
+          aggregateId: input.conversationId,
+          actorId: viewer.id,
+          idempotencyKey: input.idempotencyKey ?? undefined,
+          data: { messageId, conversationId: input.conversationId, senderId: viewer.id, body: input.body, attachmentIds: input.attachmentIds ?? [] },
+        }),
+      );
+      // A retry with the same idempotency key answers with the message the first attempt stored.
+      const [stored] = await reads.messages(em, [String(outcome.result?.messageId ?? messageId)]);
+      if (!stored) throw notFound('Message');
+      return stored;
+    },
+
+    async markRead(em: EntityManager, viewer: Viewer, rawConversationId: string, rawUpToSeq: number): Promise<ConversationModel> {
+      const conversationId = validate(conversationIdSchema, rawConversationId, 'conversationId');
+      const upToSeq = validate(seqSchema, rawUpToSeq, 'upToSeq');
+      await requireParticipant(em, conversationId, viewer);
+      await submit(
+        chatEvents.create('conversation.read', {
+          aggregateId: conversationId,
+          actorId: viewer.id,
+          data: { conversationId, userId: viewer.id, upToSeq },
+        }),
+      );
+      return conversation(em, conversationId);
+    },
+
+    /** Ephemeral by design: straight to Redis, never to Kafka or Postgres. */
+    async setTyping(em: EntityManager, viewer: Viewer, rawConversationId: string, typing: boolean): Promise<boolean> {
+      const conversationId = validate(conversationIdSchema, rawConversationId, 'conversationId');
+      await deps.typingLimiter.check(viewer.id);
+      await requireParticipant(em, conversationId, viewer);
+      const payload: TypingPayload = { conversationId, userId: viewer.id, typing, at: new Date().toISOString() };
+      await deps.pubsub.publish(triggers.typing(conversationId), payload);
+      return true;
+    },
+  };
+}
+
+export type ChatCommands = ReturnType<typeof createChatCommands>;
