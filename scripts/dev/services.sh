@@ -68,8 +68,9 @@ service_config_hash() {
 SOURCE_FINGERPRINT=""
 source_fingerprint() {
   if [[ -z $SOURCE_FINGERPRINT ]]; then
-    SOURCE_FINGERPRINT=$(cd "$ROOT_DIR" && find packages gateway subgraphs schema -path '*/node_modules' -prune -o \
-      -type f \( -name '*.ts' -o -name '*.graphql' -o -name 'package.json' \) -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)
+    # Only what services run: sources and schemas, not tests.
+    SOURCE_FINGERPRINT=$(cd "$ROOT_DIR" && find packages/*/src gateway/src subgraphs/*/src schema \
+      -type f \( -name '*.ts' -o -name '*.graphql' \) -print0 | sort -z | xargs -0 cat | sha256sum | cut -c1-16)
   fi
   echo "$SOURCE_FINGERPRINT"
 }

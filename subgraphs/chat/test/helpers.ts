@@ -11,7 +11,7 @@ export interface TestUser {
 export async function registerUser(url: string, name: string): Promise<TestUser> {
   const { register } = ok(
     await gql(url, `mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }`, {
-      i: { email: uniqueEmail(name), password: 'correct horse battery', displayName: name, role: 'BUSINESS' },
+      i: { email: uniqueEmail(name.toLowerCase().replace(/[^a-z0-9]+/g, '-')), password: 'correct horse battery', displayName: name, role: 'BUSINESS' },
     }),
   );
   return { id: register.user.id, token: register.accessToken, name };
