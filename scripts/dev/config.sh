@@ -16,7 +16,7 @@ load_dotenv "$ROOT_DIR/.env"
 : "${LOG_LEVEL:=info}"
 : "${KAFKA_MOCK_BROKERS:=1}"
 # Seconds a service gets to answer GET /readyz with 200 after it was started.
-: "${READY_TIMEOUT:=60}"
+: "${READY_TIMEOUT:=120}"
 # Seconds a service gets to shut down gracefully before it is killed.
 : "${STOP_TIMEOUT:=20}"
 
