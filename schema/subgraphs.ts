@@ -2,6 +2,9 @@
  * The subgraphs composed into the supergraph. URLs are the production (docker-compose) ones;
  * each gateway overrides them with SUBGRAPH_<NAME>_URL.
  */
-export const subgraphs = [{ name: 'users', url: 'http://users:4000/graphql', schema: 'subgraphs/users/src/schema.graphql' }] as const;
+export const subgraphs = [
+  { name: 'users', url: 'http://users:4000/graphql', schema: 'subgraphs/users/src/schema.graphql' },
+  { name: 'finder', url: 'http://finder:4000/graphql', schema: 'subgraphs/finder/src/schema.graphql' },
+] as const;
 
 export type SubgraphName = (typeof subgraphs)[number]['name'];

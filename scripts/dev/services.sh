@@ -6,6 +6,7 @@
 # One-shot commands run before any service starts: "name|command".
 MIGRATIONS=(
   "users|subgraphs/users/src/main.ts migrate"
+  "finder|subgraphs/finder/src/main.ts migrate"
 )
 
 # Long-running services, started together: "name|port|command".
@@ -13,6 +14,8 @@ SERVICES=(
   "users|$USERS_PORT|subgraphs/users/src/main.ts server"
   "users-persister|$USERS_PERSISTER_PORT|subgraphs/users/src/main.ts persister"
   "users-mailer|$USERS_MAILER_PORT|subgraphs/users/src/main.ts mailer"
+  "finder|$FINDER_PORT|subgraphs/finder/src/main.ts server"
+  "finder-persister|$FINDER_PERSISTER_PORT|subgraphs/finder/src/main.ts persister"
 )
 # One gateway per port in GATEWAY_PORTS: gateway-1, gateway-2, ... (stopped first by `down`).
 gateway_index=1

@@ -37,6 +37,8 @@ render_stack_env() {
   env_line SUBGRAPH_USERS_URL "http://127.0.0.1:$USERS_PORT/graphql"
   env_line USERS_PERSISTER_URL "http://127.0.0.1:$USERS_PERSISTER_PORT"
   env_line USERS_MAILER_URL "http://127.0.0.1:$USERS_MAILER_PORT"
+  env_line SUBGRAPH_FINDER_URL "http://127.0.0.1:$FINDER_PORT/graphql"
+  env_line FINDER_PERSISTER_URL "http://127.0.0.1:$FINDER_PERSISTER_PORT"
   env_line STATE_DIR "$STATE_DIR"
   env_line ROOT_DIR "$ROOT_DIR"
   env_line PG_PORT "$PG_PORT"
