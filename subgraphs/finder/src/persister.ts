@@ -182,20 +182,32 @@ export interface ProfessionalProfileRow {
  */
 export async function upsertProfessionalProfiles(em: Em, rows: ProfessionalProfileRow[]): Promise<void> {
   if (rows.length === 0) return;
-  const values: unknown[] = [];
-  for (const r of rows) {
-    values.push(r.userId, r.headline, r.bio, `{${r.specialties.join(',')}}`, specialtyTerms(r.specialties), r.hourlyRate, r.currency, r.location, r.remote, r.yearsExperience, r.at, r.at);
-  }
+  // One array per column and unnest: a statement of constant size however many rows (a VALUES
+  // list of thousands of rows costs more to parse and plan than to insert).
   await em.execute(
     `insert into finder.professional_profiles
        (user_id, headline, bio, specialties, specialty_terms, hourly_rate, currency, location, remote, years_experience, created_at, updated_at)
-     values ${rows.map(() => '(?, ?, ?, ?::text[], ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     select user_id, headline, bio, string_to_array(specialties, ','), specialty_terms, hourly_rate, currency, location, remote, years_experience, at, at
+       from unnest(?::uuid[], ?::text[], ?::text[], ?::text[], ?::text[], ?::int[], ?::text[], ?::text[], ?::boolean[], ?::int[], ?::timestamptz[])
+         as r(user_id, headline, bio, specialties, specialty_terms, hourly_rate, currency, location, remote, years_experience, at)
      on conflict (user_id) do update set
        headline = excluded.headline, bio = excluded.bio, specialties = excluded.specialties,
        specialty_terms = excluded.specialty_terms, hourly_rate = excluded.hourly_rate, currency = excluded.currency,
        location = excluded.location, remote = excluded.remote, years_experience = excluded.years_experience,
        updated_at = excluded.updated_at`,
-    values,
+    [
+      pgArray(rows.map((r) => r.userId)),
+      pgArray(rows.map((r) => r.headline)),
+      pgArray(rows.map((r) => r.bio)),
+      pgArray(rows.map((r) => r.specialties.join(','))),
+      pgArray(rows.map((r) => specialtyTerms(r.specialties))),
+      pgArray(rows.map((r) => r.hourlyRate)),
+      pgArray(rows.map((r) => r.currency)),
+      pgArray(rows.map((r) => r.location)),
+      pgArray(rows.map((r) => r.remote)),
+      pgArray(rows.map((r) => r.yearsExperience)),
+      pgArray(rows.map((r) => r.at)),
+    ],
   );
   const text = rows.map((r) => `${r.headline} ${r.bio} ${specialtyTerms(r.specialties)} ${r.location ?? ''}`).join(' ');
   const missing = await em.execute<{ term: string }[]>(
@@ -207,13 +219,16 @@ export async function upsertProfessionalProfiles(em: Em, rows: ProfessionalProfi
   // New words are rare once the vocabulary has grown; batches that bring some take turns, so two
   // batches never wait on each other's uncommitted words (which deadlocks).
   await em.execute('select pg_advisory_xact_lock(?)', [SEARCH_TERMS_LOCK]);
-  await em.execute(`insert into finder.search_terms (term) select unnest(?::text[]) on conflict do nothing`, [
-    `{${missing.map((m) => `"${m.term.replace(/["\\]/g, '')}"`).join(',')}}`,
-  ]);
+  await em.execute(`insert into finder.search_terms (term) select unnest(?::text[]) on conflict do nothing`, [pgArray(missing.map((m) => m.term))]);
 }
 
 /** Advisory lock key of the search vocabulary (any constant unique to it). */
 const SEARCH_TERMS_LOCK = 7_246_001;
+
+/** A Postgres array literal: every element quoted and escaped, nulls as NULL. */
+export function pgArray(values: readonly (string | number | boolean | null)[]): string {
+  return `{${values.map((v) => (v === null ? 'NULL' : `"${String(v).replace(/\\/g, '\\\\').replace(/"/g, '\\"')}"`)).join(',')}}`;
+}
 
 export interface BusinessProfileRow {
   userId: string;

@@ -14,7 +14,7 @@ import {
 import { finderEvents } from '../events/finder-events.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
 import type { Submit } from './submit.ts';
-import { pageArgsSchema, requestEngagementSchema, respondSchema, reviewSchema, withdrawSchema } from './validation.ts';
+import { pageArgsSchema, requestEngagementSchema, respondSchema, reviewSchema, validateArgs, withdrawSchema } from './validation.ts';
 
 const isParty = (e: EngagementRequestEntity, viewer: Viewer) => e.businessId === viewer.id || e.professionalId === viewer.id;
 const idCursor = z.object({ id: z.uuid() });
@@ -115,7 +115,7 @@ export function createEngagements(submit: Submit) {
     get: ownRequest,
 
     async list(em: EntityManager, viewer: Viewer, args: { status?: EngagementStatus | null; first?: number | null; after?: string | null }): Promise<Page<EngagementRequestEntity>> {
-      const { first, after } = validate(pageArgsSchema, { first: args.first, after: args.after }, '');
+      const { first, after } = validateArgs(pageArgsSchema, { first: args.first, after: args.after });
       const before = after ? decodeCursor(after, idCursor).id : null;
       // Ids are UUIDv7: ordering by id is ordering by creation, and a stable keyset.
       const rows = await em.find(

@@ -10,7 +10,7 @@ import { finderEvents } from '../events/finder-events.ts';
 import { notificationAdded } from '../triggers.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
 import type { Submit } from './submit.ts';
-import { idempotencyKeySchema, pageArgsSchema } from './validation.ts';
+import { idempotencyKeySchema, pageArgsSchema, validateArgs } from './validation.ts';
 
 const seqCursor = z.object({ seq: z.number().int().min(0) });
 
@@ -18,7 +18,7 @@ const seqCursor = z.object({ seq: z.number().int().min(0) });
 export function createNotifications(deps: { submit: Submit; pubsub: PubSub; logger: Logger }) {
   return {
     async list(em: EntityManager, viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Page<NotificationEntity> & { unreadCount: number }> {
-      const { first, after } = validate(pageArgsSchema, args, '');
+      const { first, after } = validateArgs(pageArgsSchema, args);
       const before = after ? decodeCursor(after, seqCursor).seq : null;
       const [rows, unreadCount] = await Promise.all([
         em.find(

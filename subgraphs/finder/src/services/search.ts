@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { badInput, validate } from '@finder/platform/errors';
+import { badInput } from '@finder/platform/errors';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { ProfessionalProfileSchema, type ProfessionalProfileEntity } from '../entities/index.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
-import { searchArgsSchema, type SearchArgs } from './validation.ts';
+import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts';
 
 /**
  * Professional search: Postgres full-text search over headline, specialty words, bio and location
@@ -60,7 +60,7 @@ async function correctedGroups(em: EntityManager, words: string[]): Promise<stri
        from unnest(?::text[]) with ordinality as w(word, n)
        cross join lateral (
          select term from finder.search_terms
-          where term operator(public.%) w.word or term = w.word
+          where term operator(public.%) w.word
           order by term operator(public.<->) w.word, term
           limit ${ALTERNATIVES}) as t
       order by w.n`,
@@ -84,20 +84,24 @@ async function correctedGroups(em: EntityManager, words: string[]): Promise<stri
 const tsquery = (groups: string[][], joiner: ' & ' | ' | ') => groups.map((g) => `(${g.join(' | ')})`).join(joiner);
 
 export async function searchProfessionals(em: EntityManager, rawArgs: unknown): Promise<SearchResult> {
-  const args = validate(searchArgsSchema, rawArgs, '');
+  const args = validateArgs(searchArgsSchema, rawArgs);
   const print = fingerprint(args);
   const cursor = args.after ? decodeCursor(args.after, cursorSchema) : null;
   if (cursor && cursor.f !== print) throw badInput('after is a cursor of a different search', 'after');
 
-  let query: string | null = cursor ? cursor.t : null;
-  if (!cursor && args.query) {
-    const groups = await correctedGroups(em, tokenize(args.query));
-    if (groups.length === 0) return toPage([], args.first, () => '');
-    query = tsquery(groups, ' & ');
-    // All words together first; when no profile has them all, any of them (ranked by how many).
-    if (groups.length > 1 && !(await anyMatch(em, args, query))) query = tsquery(groups, ' | ');
+  if (cursor || !args.query) {
+    const rows = await page(em, args, cursor ? cursor.t : null, cursor);
+    return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: cursor ? cursor.t : null, s: row.score, id: row.userId }));
   }
-  const rows = await page(em, args, query, cursor);
+  const groups = await correctedGroups(em, tokenize(args.query));
+  if (groups.length === 0) return toPage([], args.first, () => '');
+  // All words together first; when no profile has them all, any of them (ranked by how many).
+  let query = tsquery(groups, ' & ');
+  let rows = await page(em, args, query, null);
+  if (rows.length === 0 && groups.length > 1) {
+    query = tsquery(groups, ' | ');
+    rows = await page(em, args, query, null);
+  }
   return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: query, s: row.score, id: row.userId }));
 }
 
@@ -118,12 +122,6 @@ function filters(args: SearchArgs, query: string | null): { where: string[]; par
   }
   if (args.remote !== null) where.push(args.remote ? 'p.remote' : 'not p.remote');
   return { where, params };
-}
-
-async function anyMatch(em: EntityManager, args: SearchArgs, query: string): Promise<boolean> {
-  const { where, params } = filters(args, query);
-  const rows = await em.execute(`select 1 from finder.professional_profiles p where ${where.join(' and ')} limit 1`, params);
-  return rows.length > 0;
 }
 
 async function page(

@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import { AppError, ErrorCode } from '@finder/platform/errors';
+import { z, type ZodType } from 'zod';
 import { SPECIALTIES } from '../entities/index.ts';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
@@ -118,3 +119,12 @@ export const pageArgsSchema = z.object({
   first: z.number().int().min(1, 'must be 1 to 100').max(100, 'must be 1 to 100').nullable().optional().transform((v) => v ?? 20),
   after: z.string().max(200, 'is not a valid cursor').nullable().optional().transform((v) => v ?? null),
 });
+
+/** Validates field arguments (not an input object): BAD_USER_INPUT naming the argument itself. */
+export function validateArgs<T>(schema: ZodType<T, unknown>, value: unknown): T {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const fields = result.error.issues.map((i) => ({ field: i.path.join('.'), message: i.message }));
+  const first = fields[0]!;
+  throw new AppError(ErrorCode.BAD_USER_INPUT, `${first.field}: ${first.message}`, { field: first.field, fields });
+}
