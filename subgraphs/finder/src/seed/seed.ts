@@ -14,6 +14,9 @@ import { business, professional } from './generator.ts';
 /** Every seeded account (with `--users`) logs in with this password. */
 export const SEED_PASSWORD = 'seed-password-2026';
 
+const MAX_IN_FLIGHT = 8_000;
+const STALL_MS = 60_000;
+
 export interface SeedOptions {
   professionals: number;
   businesses: number;
@@ -97,29 +100,47 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
   // Outcomes are published per event after commit; listen to all of them before producing.
   const waiting = new Set([...userEvents, ...profileEvents].map((e) => e.id));
   const subscriber = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
-  let done!: () => void;
-  const allDone = new Promise<void>((resolve) => (done = resolve));
+  let progressed = Date.now();
+  /** Events not produced yet are not in flight. */
+  let unproduced = waiting.size;
+  let wake: () => void = () => undefined;
   subscriber.on('pmessage', (_pattern, _channel, message) => {
     const outcome = JSON.parse(message) as { eventId: string; status: string; code?: string };
     if (!waiting.delete(outcome.eventId)) return;
+    progressed = Date.now();
     // Re-running the seed finds the accounts there already: that is the expected answer.
     if (outcome.status === 'rejected' && outcome.code !== 'CONFLICT') report.rejected++;
-    if (waiting.size === 0) done();
+    wake();
   });
+  /** Waits until at most `inFlight` events are unanswered; fails when nothing moves for a minute. */
+  const drain = async (inFlight: number) => {
+    while (waiting.size - unproduced > inFlight) {
+      if (Date.now() - progressed > STALL_MS) throw new Error(`no outcome for ${STALL_MS / 1000} s; ${waiting.size} events unanswered (is the persister running?)`);
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+        setTimeout(resolve, 1_000);
+      });
+    }
+  };
   await subscriber.psubscribe('outcome:*');
   try {
+    // Flow control: a bounded number of events ahead of the persisters, so a broker that keeps
+    // only recent messages (the local mock) never drops what they have not read yet.
     const produce = async (topic: string, events: Envelope[]) => {
       for (let i = 0; i < events.length; i += options.batchSize) {
+        await drain(MAX_IN_FLIGHT);
+        const batch = events.slice(i, i + options.batchSize);
+        unproduced -= batch.length;
         await deps.producer.sendRaw(
           topic,
-          events.slice(i, i + options.batchSize).map((e) => ({ key: e.aggregateId, value: JSON.stringify(e), headers: { 'event-type': e.type, 'event-id': e.id } })),
+          batch.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e), headers: { 'event-type': e.type, 'event-id': e.id } })),
         );
       }
     };
     await Promise.all([produce(usersEvents.topic, userEvents), produce(finderEvents.topic, profileEvents)]);
     report.events = userEvents.length + profileEvents.length;
     deps.logger.info({ events: report.events }, 'seed events produced; waiting for the persisters');
-    if (waiting.size > 0) await allDone;
+    await drain(0);
   } finally {
     subscriber.disconnect();
   }
