@@ -44,6 +44,7 @@ vitest_counts() {
 
 cmd_test() {
   local stack_up=1 line
+  rm -f "$STATE_DIR/vitest-results.json"
   if [[ ${CI:-} == true || ${DEV_TEST_DOWN:-} == 1 ]]; then
     at_exit 'printf "\n== stopping the stack\n"; "$DEV" down'
   fi
@@ -57,7 +58,6 @@ cmd_test() {
   suite "compose config" docker-compose -f docker-compose.yml config -q
   suite "nginx config" "$ROOT_DIR/scripts/check-nginx-conf.sh"
   if ((stack_up)); then
-    rm -f "$STATE_DIR/vitest-results.json"
     # shellcheck disable=SC2016 # expanded by the inner shell
     suite vitest bash -c 'source "$1" && exec vitest run --reporter=default --reporter=json --outputFile.json="$2"' \
       vitest "$STACK_ENV" "$STATE_DIR/vitest-results.json"
