@@ -44,6 +44,8 @@ let minSeq = Number.POSITIVE_INFINITY;
 let latencies = new Float64Array(1 << 20);
 let count = 0;
 let lastAt = 0;
+/** Any `next`, counted or not: a backlog still draining from earlier steps keeps this moving. */
+let lastMessageAt = 0;
 
 const SEQ = /"seq":(\d+)/;
 const PUBLISHED_AT = /"publishedAt":([\d.e+]+)/;
@@ -51,6 +53,7 @@ const PUBLISHED_AT = /"publishedAt":([\d.e+]+)/;
 function record(connection: number, data: string) {
   if (!data.includes('"type":"next"')) return onControl(connection, data);
   const receivedAt = wallClockMs();
+  lastMessageAt = receivedAt;
   const seq = Number(SEQ.exec(data)?.[1] ?? -1);
   const publishedAt = Number(PUBLISHED_AT.exec(data)?.[1]);
   if (seq < 0 || Number.isNaN(publishedAt)) return void note(`unexpected message: ${data.slice(0, 300)}`);
@@ -84,6 +87,8 @@ function subscribeOn(connection: number) {
     subscribed++;
   }
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const note = (message: string) => {
   if (errors.length < 20) errors.push(message);
@@ -144,18 +149,16 @@ serveRequests({
     count = 0;
     lastAt = 0;
   },
-  /** Waits until `expected` deliveries arrived, or none arrived for `quietMs`, then summarizes. */
+  /** Waits until no event at all has arrived for `quietMs`: what earlier steps queued is through. */
+  async drain(message: { quietMs: number; maxWaitMs: number }) {
+    const deadline = Date.now() + message.maxWaitMs;
+    while (Date.now() < deadline && wallClockMs() - lastMessageAt < message.quietMs) await sleep(50);
+  },
+  /** Waits until `expected` deliveries arrived, or no event at all arrived for `quietMs`, then summarizes. */
   async collect(message: { expected: number; quietMs: number; maxWaitMs: number }): Promise<WindowStats> {
     const deadline = Date.now() + message.maxWaitMs;
-    let seen = count;
-    let quietSince = Date.now();
-    while (count < message.expected && Date.now() < deadline && Date.now() - quietSince < message.quietMs) {
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      if (count !== seen) {
-        seen = count;
-        quietSince = Date.now();
-      }
-    }
+    const startedAt = wallClockMs();
+    while (count < message.expected && Date.now() < deadline && wallClockMs() - Math.max(lastMessageAt, startedAt) < message.quietMs) await sleep(50);
     const sorted = latencies.slice(0, count).sort();
     minSeq = Number.POSITIVE_INFINITY;
     return { deliveries: count, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[count - 1] ?? Number.NaN, lastAt, errors: errors.splice(0) };

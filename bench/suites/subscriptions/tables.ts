@@ -71,7 +71,7 @@ function verdicts(runs: RunResult[], reference: (run: RunResult) => RunResult['r
 }
 
 const METHOD = [
-  'Method: open-loop publishers raise the offered deliveries/s step by step (×1.5); a step counts only events published in it (by seq) and waits for them to drain. Load generator, publisher and servers are separate processes.',
+  'Method: open-loop publishers raise the offered deliveries/s step by step (×1.5 from 2,000, until less than 80% of it gets through); a step counts only events published in it (by seq) and waits for them to drain. Load generator, publisher and servers are separate processes.',
   '(a) is one Node process: graphql-js + graphql-ws, EventEmitter pub/sub, the publisher inside it, no authentication; it resolves author.name in process. (b): publisher process → Redis → ticks subgraph (graphql-ws) → gateway ×2 → nginx → clients; author.name is an entity fetch to the people subgraph over HTTP.',
   'Clients: every connection is a distinct user (the realistic worst case: the gateway shares an upstream subscription only between identical subscriptions of the same user), except the "one shared user" row (the best case: one upstream subscription per topic per gateway). "1,000 topics × 10" runs 1,000 connections with 10 subscriptions each.',
   'The bench gateways run with WS_CONNECT_RATE_PER_ADDRESS=1000000 because every client connects from 127.0.0.1; everything else is at its default.',
