@@ -27,6 +27,7 @@ export interface ConnectPlan {
 
 export interface WindowStats {
   deliveries: number;
+  errored: number;
   p50: number | null;
   p99: number | null;
   max: number | null;
@@ -44,6 +45,8 @@ let minSeq = Number.POSITIVE_INFINITY;
 let latencies = new Float64Array(1 << 20);
 let count = 0;
 let lastAt = 0;
+/** Events that arrived as errors (e.g. a failed entity fetch): live, but not a delivery. */
+let errored = 0;
 /** Any `next`, counted or not: a backlog still draining from earlier steps keeps this moving. */
 let lastMessageAt = 0;
 
@@ -54,6 +57,11 @@ function record(connection: number, data: string) {
   if (!data.includes('"type":"next"')) return onControl(connection, data);
   const receivedAt = wallClockMs();
   lastMessageAt = receivedAt;
+  if (data.includes('"errors":[')) {
+    errored++;
+    live.add(`${connection}:${/"id":"(\d+)"/.exec(data)?.[1]}`);
+    return void note(`error event: ${data.slice(0, 200)}`);
+  }
   const seq = Number(SEQ.exec(data)?.[1] ?? -1);
   const publishedAt = Number(PUBLISHED_AT.exec(data)?.[1]);
   if (seq < 0 || Number.isNaN(publishedAt)) return void note(`unexpected message: ${data.slice(0, 300)}`);
@@ -147,6 +155,7 @@ serveRequests({
   window(message: { minSeq: number }) {
     minSeq = message.minSeq;
     count = 0;
+    errored = 0;
     lastAt = 0;
   },
   /** Waits until no event at all has arrived for `quietMs`: what earlier steps queued is through. */
@@ -161,7 +170,9 @@ serveRequests({
     while (count < message.expected && Date.now() < deadline && wallClockMs() - Math.max(lastMessageAt, startedAt) < message.quietMs) await sleep(50);
     const sorted = latencies.slice(0, count).sort();
     minSeq = Number.POSITIVE_INFINITY;
-    return { deliveries: count, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[count - 1] ?? Number.NaN, lastAt, errors: errors.splice(0) };
+    const failed = errored;
+    errored = 0;
+    return { deliveries: count, errored: failed, p50: percentile(sorted, 50), p99: percentile(sorted, 99), max: sorted[count - 1] ?? Number.NaN, lastAt, errors: errors.splice(0) };
   },
   async close() {
     for (const socket of sockets) socket.terminate();

@@ -27,6 +27,8 @@ export interface StepResult {
   offered: number;
   achieved: number;
   deliveredShare: number;
+  /** Events that reached clients as errors instead of data. */
+  errored: number;
   p50: number;
   p99: number;
   passed: boolean;
@@ -75,7 +77,7 @@ export async function runRamp(options: {
     throw new Error(`${name}: only ${opened.opened} of ${scenario.connections} connections opened: ${opened.errors.join('; ')}`);
   }
   progress(`${name}: ${opened.opened} connections open; waiting for every subscription to receive an event`);
-  const deadline = Date.now() + 90_000;
+  const deadline = Date.now() + 180_000;
   const coverage = () => loadGenerator.request<{ live: number; subscribed: number; errors: string[] }>('coverage');
   for (let live = -1; ; ) {
     // One event per topic, then wait while it is still reaching subscriptions before sending more
@@ -103,6 +105,7 @@ export async function runRamp(options: {
       offered,
       achieved: Math.round((stats.deliveries / elapsedMs) * 1000),
       deliveredShare,
+      errored: stats.errored,
       // An empty window has no percentiles (NaN arrives over IPC as null).
       p50: stats.p50 ?? Number.NaN,
       p99: stats.p99 ?? Number.NaN,
@@ -118,7 +121,7 @@ export async function runRamp(options: {
     steps.push(step);
     progress(
       `${name}: offered ${offered}/s → ${step.achieved}/s, ${(step.deliveredShare * 100).toFixed(1)}% delivered, ` +
-        `p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${step.passed ? '' : ' (outside the bounds)'}`,
+        `p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${step.errored ? `, ${step.errored} error events` : ''}${step.passed ? '' : ' (outside the bounds)'}`,
     );
     if (step.achieved < step.offered * settings.saturatedBelow) break;
   }

@@ -28,9 +28,9 @@ export function renderTables(input: { quick: boolean; runs: RunResult[]; memory:
   };
   const steps: Table = {
     caption: 'Every step (offered load → what arrived)',
-    columns: ['scenario', 'system', 'offered/s', 'achieved/s', 'delivered', 'p50 ms', 'p99 ms'],
+    columns: ['scenario', 'system', 'offered/s', 'achieved/s', 'delivered', 'error events', 'p50 ms', 'p99 ms'],
     rows: runs.flatMap((run) =>
-      run.ramp.steps.map((s) => [run.scenario.label, run.variant.label, s.offered, s.achieved, `${(s.deliveredShare * 100).toFixed(1)}%`, ms(s.p50), ms(s.p99)]),
+      run.ramp.steps.map((s) => [run.scenario.label, run.variant.label, s.offered, s.achieved, `${(s.deliveredShare * 100).toFixed(1)}%`, s.errored, ms(s.p50), ms(s.p99)]),
     ),
   };
   const idle: Table = {
