@@ -73,14 +73,14 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
     }
     await reference.worker.stop();
 
-    progress('starting (b): Redis, ticks and people subgraphs, 2 gateways, nginx');
-    const stack = await startPlatformStack({ gateways: 2, keys });
-    onCleanup(stack.stop);
-    const publisher = forkWorker(join(here, 'redis-publisher.ts'), { REDIS_URL: stack.redisUrl });
-    onCleanup(publisher.stop);
     for (const variant of config.variants.filter((v) => v.system === 'b')) {
       for (const scenario of config.scenarios) {
+        // A fresh platform per run: an overloaded run must not leave a backlog to the next one.
+        progress('starting (b): Redis, ticks and people subgraphs, 2 gateways, nginx');
+        const { stack, publisher } = await startPlatform(keys);
         runs.push(await runOne({ scenario, variant, url: stack.wsUrl, publisher, progress, config, keys }));
+        await publisher.stop();
+        await stack.stop();
       }
     }
 
@@ -91,6 +91,7 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
       result: await idleMemory({ name: '(a) idle', pid: idleReference.pid, url: idleReference.url, connections: config.idleConnections, settleMs: config.settleMs, keys, subscribed: async () => undefined, progress }),
     });
     progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway (nginx's 4,096 worker_connections would not carry them)`);
+    const { stack } = await startPlatform(keys);
     const gateway = await stack.startGateway();
     memory.push({
       label: '(b) platform gateway',
@@ -110,6 +111,14 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
     await cleanUp();
   }
   return renderTables({ quick, runs, memory, idleConnections: config.idleConnections });
+}
+
+async function startPlatform(keys: BenchKeys) {
+  const stack = await startPlatformStack({ gateways: 2, keys });
+  onCleanup(stack.stop);
+  const publisher = forkWorker(join(here, 'redis-publisher.ts'), { REDIS_URL: stack.redisUrl });
+  onCleanup(publisher.stop);
+  return { stack, publisher };
 }
 
 async function startReference() {
