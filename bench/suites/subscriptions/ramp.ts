@@ -40,6 +40,8 @@ export interface RampResult {
   sustained: StepResult | null;
   /** The most deliveries per second seen in any step, bounds or not. */
   peak: number;
+  /** Why the run could not be measured (e.g. not every subscription became live). */
+  failure?: string;
 }
 
 export const subscribersPerTopic = (s: Scenario) => (s.connections * s.subscriptionsPerConnection) / s.topics;
@@ -77,7 +79,7 @@ export async function runRamp(options: {
     throw new Error(`${name}: only ${opened.opened} of ${scenario.connections} connections opened: ${opened.errors.join('; ')}`);
   }
   progress(`${name}: ${opened.opened} connections open; waiting for every subscription to receive an event`);
-  const deadline = Date.now() + 180_000;
+  const deadline = Date.now() + 120_000;
   const coverage = () => loadGenerator.request<{ live: number; subscribed: number; errors: string[] }>('coverage');
   for (let live = -1; ; ) {
     // One event per topic, then wait while it is still reaching subscriptions before sending more

@@ -154,6 +154,11 @@ async function runOne(options: {
       connect: connectPlan(options.url, scenario, variant, options.keys),
     });
     return { scenario, variant, ramp };
+  } catch (err) {
+    // One system failing a scenario is a result to report, not a reason to lose the others.
+    const failure = (err as Error).message.slice(0, 300);
+    progress(`${name}: not measured: ${failure}`);
+    return { scenario, variant, ramp: { steps: [], sustained: null, peak: 0, failure } };
   } finally {
     await loadGenerator.stop();
   }

@@ -67,6 +67,7 @@ function verdicts(runs: RunResult[], reference: (run: RunResult) => RunResult['r
     const perConnection = (gateway.afterSubscribeBytes - gateway.baselineBytes) / gateway.connections / 1024;
     lines.push(`Target "under 30 KB per idle connection" (gateway, connection with one subscription): ${perConnection < 30 ? 'met' : 'MISSED'} (${perConnection.toFixed(1)} KiB).`);
   }
+  for (const run of runs.filter((r) => r.ramp.failure)) lines.push(`Not measured: ${run.scenario.label}, ${run.variant.label}: ${run.ramp.failure}`);
   return lines;
 }
 
