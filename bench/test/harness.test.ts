@@ -20,12 +20,11 @@ function runBench(args: string[], resultsFile: string): Promise<{ code: number |
   });
 }
 
-/** Rows of the first markdown table under the given caption: the cells of each row. */
+/** Rows of the markdown table under the given caption: the cells of each row. */
 function tableRows(markdown: string, caption: string): string[][] {
-  const start = markdown.indexOf(`**${caption}`);
-  const lines = markdown.slice(start).split('\n').filter((line) => line.startsWith('|'));
-  const end = lines.findIndex((line, i) => i > 1 && !line.startsWith('| '));
-  return lines.slice(2, end === -1 ? undefined : end).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+  const after = markdown.slice(markdown.indexOf(`**${caption}`)).split('\n').slice(2);
+  const table = after.slice(0, after.findIndex((line) => !line.startsWith('|')));
+  return table.slice(2).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
 }
 
 it('runs the subscriptions suite in quick mode and records (a) and (b) with deliveries', async () => {
