@@ -4,10 +4,13 @@ import { defineConfig } from 'vitest/config';
 // Apollo's packages load graphql through require(); tests must use that same copy, not the ESM one.
 const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 
+const suites = ['packages/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts'];
+/** Tests that kill shared services or load the machine: run after the others, one at a time. */
+const drills = ['**/*.drill.test.ts', 'bench/test/**/*.test.ts'];
+
 export default defineConfig({
   resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts'],
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
@@ -16,5 +19,9 @@ export default defineConfig({
     reporters: ['default'],
     // kafkajs on Node 24 warns about a negative timeout it clamps itself; nothing to act on.
     execArgv: ['--disable-warning=TimeoutNegativeWarning'],
+    projects: [
+      { extends: true, test: { name: 'suites', include: suites, exclude: [...drills, '**/node_modules/**'], sequence: { groupOrder: 0 } } },
+      { extends: true, test: { name: 'drills', include: drills, exclude: ['**/node_modules/**'], fileParallelism: false, sequence: { groupOrder: 1 } } },
+    ],
   },
 });

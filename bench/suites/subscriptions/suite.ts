@@ -1,0 +1,216 @@
+import { join } from 'node:path';
+import { freePort } from '@finder/testing/ports';
+import { until, waitForReady } from '@finder/testing/processes';
+import { metric } from '../../../gateway/test/fixtures/federation.ts';
+import { cleanUp, onCleanup } from '../../lib/cleanup.ts';
+import type { Progress } from '../../lib/progress.ts';
+import type { SuiteReport } from '../../lib/report.ts';
+import { forkWorker, type Worker } from '../../lib/worker.ts';
+import { measureIdleMemory, type IdleMemory } from './idle-memory.ts';
+import type { ConnectPlan } from './load-generator.ts';
+import { createBenchKeys, type BenchKeys } from './keys.ts';
+import { startPlatformStack } from './platform-stack.ts';
+import { runRamp, subscribersPerTopic, type RampResult, type RampSettings, type Scenario } from './ramp.ts';
+import { TICK_LOCAL, TICK_WITH_AUTHOR } from './ticks.ts';
+import { renderTables } from './tables.ts';
+
+const here = import.meta.dirname;
+const LOAD_GENERATOR = join(here, 'load-generator.ts');
+
+export interface Variant {
+  system: 'a' | 'b';
+  label: string;
+  query: string;
+  users: ConnectPlan['users'];
+}
+
+export interface RunResult {
+  scenario: Scenario;
+  variant: Variant;
+  ramp: RampResult;
+}
+
+const REFERENCE: Variant = { system: 'a', label: '(a) graphql-ws, in-process pub/sub', query: TICK_WITH_AUTHOR, users: 'distinct' };
+const PLATFORM: Variant[] = [
+  { system: 'b', label: '(b) platform, distinct users, with entity fetch', query: TICK_WITH_AUTHOR, users: 'distinct' },
+  { system: 'b', label: '(b) platform, one shared user, with entity fetch', query: TICK_WITH_AUTHOR, users: 'shared' },
+  { system: 'b', label: '(b) platform, distinct users, no entity fetch', query: TICK_LOCAL, users: 'distinct' },
+];
+
+function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; idleConnections: number; settleMs: number; variants: Variant[] } {
+  const clients = quick ? 100 : 1_000;
+  const steps = quick ? [1_000, 2_000] : Array.from({ length: 14 }, (_, i) => Math.round(2_000 * 1.5 ** i));
+  return {
+    scenarios: [
+      { label: `1 topic × ${clients.toLocaleString('en')} subscribers`, connections: clients, subscriptionsPerConnection: 1, topics: 1 },
+      { label: `${clients.toLocaleString('en')} topics × 10 subscribers`, connections: clients, subscriptionsPerConnection: 10, topics: clients },
+    ],
+    ramp: {
+      steps,
+      stepMs: quick ? 1_000 : 3_000,
+      warmupMs: quick ? 300 : 3_000,
+      minDeliveredShare: 0.99,
+      p99LimitMs: 100,
+      saturatedBelow: quick ? 0 : 0.8,
+    },
+    idleConnections: quick ? 200 : 10_000,
+    settleMs: quick ? 500 : 3_000,
+    // Quick runs take the cheapest (b) variant: they check the harness, they measure nothing.
+    variants: quick ? [REFERENCE, PLATFORM[1]!] : [REFERENCE, ...PLATFORM],
+  };
+}
+
+export async function runSubscriptionsSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
+  const config = settings(quick);
+  const runs: RunResult[] = [];
+  const memory: { label: string; result: IdleMemory }[] = [];
+  const keys = createBenchKeys();
+  onCleanup(keys.remove);
+  try {
+    progress('starting (a): the single-process graphql-ws reference server');
+    const reference = await startReference();
+    for (const scenario of config.scenarios) {
+      runs.push(await runOne({ scenario, variant: REFERENCE, url: reference.url, publisher: reference.worker, progress, config, keys }));
+    }
+    await reference.worker.stop();
+
+    let platform: Awaited<ReturnType<typeof startPlatform>> | null = null;
+    for (const variant of config.variants.filter((v) => v.system === 'b')) {
+      for (const scenario of config.scenarios) {
+        // A fresh platform per full run: an overloaded run must not leave a backlog to the next.
+        if (!platform || !quick) {
+          progress('starting (b): Redis, ticks and people subgraphs, 2 gateways, nginx');
+          await platform?.stop();
+          platform = await startPlatform(keys);
+        }
+        runs.push(await runOne({ scenario, variant, url: platform.stack.wsUrl, publisher: platform.publisher, progress, config, keys }));
+      }
+    }
+    if (!quick) await platform?.stop();
+
+    progress(`idle memory: ${config.idleConnections} connections straight to a fresh (a) server`);
+    const idleReference = await startReference();
+    memory.push({
+      label: '(a) graphql-ws reference',
+      result: await idleMemory({ name: '(a) idle', pid: idleReference.pid, url: idleReference.url, connections: config.idleConnections, settleMs: config.settleMs, keys, subscribed: async () => undefined, progress }),
+    });
+    progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway (nginx's 4,096 worker_connections would not carry them)`);
+    const { stack } = quick && platform ? platform : await startPlatform(keys);
+    const gateway = await stack.startGateway();
+    memory.push({
+      label: '(b) platform gateway',
+      result: await idleMemory({
+        name: '(b) idle',
+        pid: gateway.process.pid!,
+        url: `ws://127.0.0.1:${gateway.port}/graphql`,
+        connections: config.idleConnections,
+        settleMs: config.settleMs,
+        keys,
+        subscribed: () => until(async () => (await metric(gateway.port, 'subscriptions_client')) >= config.idleConnections, 120_000, 'every subscription registered').then(() => undefined),
+        progress,
+      }),
+    });
+  } finally {
+    progress('stopping everything this suite started');
+    await cleanUp();
+  }
+  return renderTables({ quick, runs, memory, idleConnections: config.idleConnections });
+}
+
+async function startPlatform(keys: BenchKeys) {
+  const stack = await startPlatformStack({ gateways: 2, keys });
+  onCleanup(stack.stop);
+  const publisher = forkWorker(join(here, 'redis-publisher.ts'), { REDIS_URL: stack.redisUrl });
+  onCleanup(publisher.stop);
+  const stop = async () => {
+    await publisher.stop();
+    await stack.stop();
+  };
+  return { stack, publisher, stop };
+}
+
+async function startReference() {
+  const port = await freePort();
+  const worker = forkWorker(join(here, 'reference-server.ts'), { PORT: String(port) });
+  onCleanup(worker.stop);
+  await waitForReady(`http://127.0.0.1:${port}/`, 20_000);
+  return { worker, pid: worker.pid, url: `ws://127.0.0.1:${port}/graphql` };
+}
+
+async function runOne(options: {
+  scenario: Scenario;
+  variant: Variant;
+  url: string;
+  publisher: Worker;
+  progress: Progress;
+  config: ReturnType<typeof settings>;
+  keys: BenchKeys;
+}): Promise<RunResult> {
+  const { scenario, variant, progress } = options;
+  const name = `${variant.label.split(' ')[0]} ${scenario.label}${variant.system === 'b' ? ` [${variant.users} users, ${variant.query === TICK_LOCAL ? 'no entity fetch' : 'entity fetch'}]` : ''}`;
+  progress(`${name}: connecting ${scenario.connections} clients × ${scenario.subscriptionsPerConnection} subscriptions (${subscribersPerTopic(scenario)} per topic)`);
+  const loadGenerator = forkWorker(LOAD_GENERATOR);
+  try {
+    const ramp = await runRamp({
+      name,
+      scenario,
+      loadGenerator,
+      publisher: options.publisher,
+      settings: options.config.ramp,
+      progress,
+      nextSeq: sequence,
+      connect: connectPlan(options.url, scenario, variant, options.keys),
+    });
+    return { scenario, variant, ramp };
+  } catch (err) {
+    // One system failing a scenario is a result to report, not a reason to lose the others.
+    const failure = (err as Error).message.slice(0, 300);
+    progress(`${name}: not measured: ${failure}`);
+    return { scenario, variant, ramp: { steps: [], sustained: null, peak: 0, failure } };
+  } finally {
+    await loadGenerator.stop();
+  }
+}
+
+/** Publishers number their events across runs, so no run can count another's late events. */
+const sequence = { value: 1 };
+
+async function idleMemory(options: {
+  name: string;
+  pid: number;
+  url: string;
+  connections: number;
+  settleMs: number;
+  keys: BenchKeys;
+  subscribed(): Promise<void>;
+  progress: Progress;
+}): Promise<IdleMemory> {
+  const scenario: Scenario = { label: 'idle', connections: options.connections, subscriptionsPerConnection: 1, topics: 1_000 };
+  // A few connections first, so lazily built state (upstream sockets, compiled code) is in the baseline.
+  const warm = forkWorker(LOAD_GENERATOR);
+  try {
+    await warm.request('connect', connectPlan(options.url, { ...scenario, connections: 50 }, PLATFORM[0]!, options.keys));
+    await new Promise((resolve) => setTimeout(resolve, options.settleMs));
+  } finally {
+    await warm.stop();
+  }
+  const loadGenerator = forkWorker(LOAD_GENERATOR);
+  try {
+    return await measureIdleMemory({ ...options, loadGenerator, connect: connectPlan(options.url, scenario, PLATFORM[0]!, options.keys) });
+  } finally {
+    await loadGenerator.stop();
+  }
+}
+
+function connectPlan(url: string, scenario: Scenario, variant: Variant, keys: BenchKeys): ConnectPlan {
+  return {
+    url,
+    connections: scenario.connections,
+    subscriptionsPerConnection: scenario.subscriptionsPerConnection,
+    topics: scenario.topics,
+    query: variant.query,
+    users: variant.users,
+    jwtPrivateKeyFile: keys.jwtPrivateKeyFile,
+    jwtIssuer: keys.jwtIssuer,
+  };
+}

@@ -1,0 +1,47 @@
+/**
+ * (b) The subgraph that owns the benchmark's subscription: ticks arrive on Redis (published by a
+ * separate process, like a persister publishes after commit) and reference User, which the people
+ * fixture subgraph owns, so the gateway completes each event with an entity fetch.
+ */
+import { readFileSync } from 'node:fs';
+import type { Viewer } from '@finder/platform/auth';
+import { unauthenticated } from '@finder/platform/errors';
+import { createLogger } from '@finder/platform/logger';
+import { createRegistry } from '@finder/platform/metrics';
+import { createPubSub } from '@finder/platform/pubsub';
+import { createSubgraphServer } from '@finder/platform/subgraph';
+import { gql } from 'graphql-tag';
+import { tickTrigger, type Tick } from './ticks.ts';
+
+const env = process.env as Record<string, string> & { IDENTITY_SECRET: string; REDIS_URL: string };
+const logger = createLogger('ticks', env.LOG_LEVEL ?? 'warn');
+const pubsub = createPubSub({ url: env.REDIS_URL, logger });
+
+const server = await createSubgraphServer<{ viewer: Viewer | null }>({
+  typeDefs: gql(readFileSync(new URL('./ticks.graphql', import.meta.url), 'utf8')),
+  resolvers: {
+    Subscription: {
+      tick: {
+        subscribe: (_: unknown, { topic }: { topic: string }, ctx: { viewer: Viewer | null }) => {
+          if (!ctx.viewer) throw unauthenticated();
+          return pubsub.engine.asyncIterableIterator(tickTrigger(topic));
+        },
+        resolve: (event: Tick) => event,
+      },
+    },
+    Tick: { author: (event: Tick) => ({ __typename: 'User', id: event.authorId }) },
+  },
+  identitySecret: env.IDENTITY_SECRET,
+  logger,
+  registry: createRegistry('ticks'),
+  maxBodyBytes: 1024 * 1024,
+  production: false,
+  readiness: () => ({ redis: { ok: pubsub.ready() } }),
+  context: (viewer) => ({ viewer }),
+});
+await server.start(Number(env.PORT), '127.0.0.1');
+process.once('SIGTERM', async () => {
+  await server.stop();
+  await pubsub.close();
+  process.exit(0);
+});

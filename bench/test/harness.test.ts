@@ -1,0 +1,43 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ROOT_DIR } from '@finder/testing/stack';
+import { expect, it } from 'vitest';
+
+/** Runs the harness as `npm run bench` does, writing to a throwaway results file. */
+function runBench(args: string[], resultsFile: string): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['bench/run.ts', ...args], {
+      cwd: ROOT_DIR,
+      env: { ...process.env, BENCH_RESULTS_FILE: resultsFile },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (chunk) => (output += chunk));
+    child.stderr.on('data', (chunk) => (output += chunk));
+    child.once('exit', (code) => resolve({ code, output }));
+  });
+}
+
+/** Rows of the markdown table under the given caption: the cells of each row. */
+function tableRows(markdown: string, caption: string): string[][] {
+  const after = markdown.slice(markdown.indexOf(`**${caption}`)).split('\n').slice(2);
+  const table = after.slice(0, after.findIndex((line) => !line.startsWith('|')));
+  return table.slice(2).map((line) => line.split('|').slice(1, -1).map((cell) => cell.trim()));
+}
+
+it('runs the subscriptions suite in quick mode and records (a) and (b) with deliveries', async () => {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const { code, output } = await runBench(['subscriptions', '--quick'], resultsFile);
+  expect(code, output).toBe(0);
+
+  const markdown = readFileSync(resultsFile, 'utf8');
+  expect(markdown).toContain('- command: `npm run bench -- subscriptions --quick`');
+  expect(markdown).toMatch(/commit: \w+.*nproc: \d+; Node v24/);
+  const rows = tableRows(markdown, 'Deliveries per second');
+  const peakOf = (system: string) => rows.filter((r) => r[1]!.startsWith(system)).map((r) => Number(r[5]));
+  expect(peakOf('(a)')).toHaveLength(2);
+  expect(peakOf('(b)')).toHaveLength(2);
+  for (const peak of [...peakOf('(a)'), ...peakOf('(b)')]) expect(peak).toBeGreaterThan(0);
+}, 120_000);
