@@ -53,6 +53,10 @@ describe('federated subscriptions through the gateway', () => {
     const [event] = await subA.waitFor(1);
     expect(event).toEqual({ data: { postAdded: { seq: 1, body: 'hello from B', servedBy: expect.stringMatching(/^posts-[ab]$/), author: { id: 'u42', name: 'Person u42' } } } });
     expect((await subN.waitFor(1))[0]!.data!.postAdded.author.name).toBe('Person u42');
+
+    // A late, identical subscriber on the same gateway still gets its replay from `after`.
+    const late = client(fed.wsUrl(fed.gateways[0]!)).subscribe<PostEvent>(POST_ADDED, { topic: t, after: 0 });
+    expect((await late.waitFor(1))[0]!.data!.postAdded.body).toBe('hello from B');
   });
 
   it('shares one upstream subscription among 200 identical client subscriptions', async () => {

@@ -157,8 +157,13 @@ export function createSubscriptionEngine(options: {
   return {
     subscribe(request: SubscribeRequest): AsyncQueue<ClientEvent> {
       const plan = options.plan(request.document, request.operationName);
-      const key = groupKey(request);
+      let key = groupKey(request);
       let group = groups.get(key);
+      if (group && !canJoin(group, request)) {
+        // The group has moved past this caller's cursor: it gets its own upstream, which replays.
+        key = `${key}\u0000${crypto.randomUUID()}`;
+        group = undefined;
+      }
       if (!group) {
         const eventFetch: FetchNode = { ...plan.primary, serviceName: EVENT_SOURCE };
         const node: PlanNode = plan.rest ? { kind: 'Sequence', nodes: [eventFetch, plan.rest] } : eventFetch;
@@ -193,6 +198,17 @@ export function createSubscriptionEngine(options: {
       for (const group of [...groups.values()]) close(group);
     },
   };
+}
+
+/**
+ * A caller may share a group's stream only from where the group is: a cursor subscription whose
+ * group has already delivered past the caller's `after` would skip the replay the caller asked for.
+ */
+function canJoin(group: Group, request: SubscribeRequest): boolean {
+  const cursor = group.plan.cursor;
+  if (!cursor || group.lastCursor === null) return true;
+  const after = cursor.initial(request.variables);
+  return after === null || after >= group.lastCursor;
 }
 
 /** Subscriptions are shared only between callers the subgraphs would authorize identically. */
