@@ -17,6 +17,14 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       File: '../models.ts#FileReference',
     },
   },
+  files: {
+    mappers: {
+      File: '../models.ts#FileModel',
+      Conversion: '../models.ts#ConversionModel',
+      UploadTicket: '../models.ts#UploadTicketModel',
+      User: '../models.ts#UserReference',
+    },
+  },
 };
 
 const config: CodegenConfig = {

@@ -7,6 +7,7 @@
 MIGRATIONS=(
   "users|subgraphs/users/src/main.ts migrate"
   "chat|subgraphs/chat/src/main.ts migrate"
+  "files|subgraphs/files/src/main.ts migrate"
 )
 
 # Long-running services, started together: "name|port|command".
@@ -16,6 +17,9 @@ SERVICES=(
   "users-mailer|$USERS_MAILER_PORT|subgraphs/users/src/main.ts mailer"
   "chat|$CHAT_PORT|subgraphs/chat/src/main.ts server"
   "chat-persister|$CHAT_PERSISTER_PORT|subgraphs/chat/src/main.ts persister"
+  "files|$FILES_PORT|subgraphs/files/src/main.ts server"
+  "files-persister|$FILES_PERSISTER_PORT|subgraphs/files/src/main.ts persister"
+  "files-worker|$FILES_WORKER_PORT|subgraphs/files/src/main.ts worker"
 )
 # One gateway per port in GATEWAY_PORTS: gateway-1, gateway-2, ... (stopped first by `down`).
 gateway_index=1
