@@ -81,7 +81,10 @@ describe('conversions, followed over the subscription through the gateway', () =
       expect(states.at(-1)).toMatchObject({ status: 'DONE', progress: 1, error: null });
       const running = states.filter((s) => s.status === 'RUNNING');
       expect(running.length).toBeGreaterThan(0);
-      for (const s of running) expect(s.progress).toBeGreaterThan(0), expect(s.progress).toBeLessThan(1);
+      for (const s of running) {
+        expect(s.progress).toBeGreaterThan(0);
+        expect(s.progress).toBeLessThan(1);
+      }
       const order = states.map((s) => ['QUEUED', 'RUNNING', 'DONE'].indexOf(s.status));
       expect(order).toEqual([...order].sort((a, b) => a - b));
       expect(states.filter((s) => s.status === 'DONE')).toHaveLength(1);
