@@ -176,7 +176,9 @@ describe('files: upload, complete, download through nginx', () => {
     expect(storedBytes(env, file.id)).toHaveLength(1);
   });
 
-  it('shares a file with the participants of the conversation it is attached to, and nobody else', async () => {
+  // The share and the byte removal are done by the files worker, which the conversions suite
+  // restarts: generous waits.
+  it('shares a file with the participants of the conversation it is attached to, and nobody else', { timeout: 240_000 }, async () => {
     const bytes = Buffer.from('shared notes\n');
     const file = await upload(url, alice, 'notes.txt', 'text/plain', bytes);
     const conversationId = await startConversation(url, alice, [bob]);
@@ -185,7 +187,7 @@ describe('files: upload, complete, download through nginx', () => {
       await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'see attached', attachmentIds: [file.id] } }, { token: alice.token }),
     );
     // Files learns about the share from chat.events.
-    const seen = await until(async () => (await fileQuery(url, bob, file.id)).data?.file, 30_000, 'the share to reach files');
+    const seen = await until(async () => (await fileQuery(url, bob, file.id)).data?.file, 90_000, 'the share to reach files');
     expect(seen).toMatchObject({ id: file.id, name: 'notes.txt', owner: { id: alice.id } });
     expect(Buffer.from(await (await fetch(seen.downloadUrl)).arrayBuffer()).equals(bytes)).toBe(true);
 
@@ -207,19 +209,19 @@ describe('files: upload, complete, download through nginx', () => {
     // A later share by Alice proves the projector got past Mallory's message.
     const later = await upload(url, alice, 'later.txt', 'text/plain', Buffer.from('later\n'));
     ok(await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'one more', attachmentIds: [later.id] } }, { token: alice.token }));
-    await until(async () => (await fileQuery(url, bob, later.id)).data?.file, 30_000, 'the second share');
+    await until(async () => (await fileQuery(url, bob, later.id)).data?.file, 90_000, 'the second share');
     expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await fileQuery(url, eve, file.id))).toEqual(['NOT_FOUND']);
   });
 
-  it('deletes at once and removes the stored bytes in the background', async () => {
+  it('deletes at once and removes the stored bytes in the background', { timeout: 180_000 }, async () => {
     const bytes = Buffer.from('to be deleted\n');
     const file = await upload(url, alice, 'gone.txt', 'text/plain', bytes);
     expect(storedBytes(env, file.id)).toHaveLength(1);
     expect(ok(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, { token: alice.token })).deleteFile).toBe(true);
     expect(ok(await fileQuery(url, alice, file.id)).file).toMatchObject({ status: 'DELETED', downloadUrl: null });
     expect((await fetch(file.downloadUrl)).status).toBe(404);
-    await until(async () => storedBytes(env, file.id).length === 0, 30_000, 'the bytes to be removed');
+    await until(async () => storedBytes(env, file.id).length === 0, 90_000, 'the bytes to be removed');
     const mine = ok(await gql(url, `{ me { files(first: 100) { edges { node { id } } } } }`, {}, { token: alice.token }));
     expect(mine.me.files.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(file.id);
     // Idempotent.
