@@ -17,6 +17,16 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       File: '../models.ts#FileReference',
     },
   },
+  finder: {
+    mappers: {
+      User: '../mappers.ts#UserReference',
+      ProfessionalProfile: '../entities/professional-profile.entity.ts#ProfessionalProfileEntity',
+      BusinessProfile: '../entities/business-profile.entity.ts#BusinessProfileEntity',
+      EngagementRequest: '../entities/engagement-request.entity.ts#EngagementRequestEntity',
+      Review: '../entities/review.entity.ts#ReviewEntity',
+      Notification: '../entities/notification.entity.ts#NotificationEntity',
+    },
+  },
   files: {
     mappers: {
       File: '../models.ts#FileModel',

@@ -44,8 +44,8 @@ describe('federated subscriptions through the gateway', () => {
   it('delivers on gateway A what was published through gateway B, with fields of the other subgraph', async () => {
     const t = topic('cross');
     const [onA, viaNginx] = [client(fed.wsUrl(fed.gateways[0]!)), client(fed.wsUrl('nginx'))];
-    const subA = onA.subscribe<PostEvent>(POST_ADDED, { topic: t });
-    const subN = viaNginx.subscribe<PostEvent>(POST_ADDED, { topic: t });
+    const subA = onA.subscribe<PostEvent>(POST_ADDED, { topic: t, after: 0 });
+    const subN = viaNginx.subscribe<PostEvent>(POST_ADDED, { topic: t, after: 0 });
     await until(async () => (await metric(fed.gateways[0]!.port, 'subscriptions_client')) >= 1, 10_000, 'subscription on A');
     await new Promise((r) => setTimeout(r, 300));
 
@@ -60,7 +60,7 @@ describe('federated subscriptions through the gateway', () => {
     const t = topic('shared');
     const before = await metric(gateway.port, 'subscriptions_upstream', { subgraph: 'posts' });
     const fans = Array.from({ length: 200 }, () => client(fed.wsUrl(gateway)));
-    const subs = fans.map((c) => c.subscribe<PostEvent>(POST_ADDED, { topic: t }));
+    const subs = fans.map((c) => c.subscribe<PostEvent>(POST_ADDED, { topic: t, after: 0 }));
     await until(async () => (await metric(gateway.port, 'subscriptions_client')) >= 200, 30_000, '200 client subscriptions');
     expect(await metric(gateway.port, 'subscriptions_upstream', { subgraph: 'posts' })).toBe(before + 1);
 
@@ -122,7 +122,7 @@ describe('federated subscriptions through the gateway', () => {
     let witnessTopic: string;
     beforeAll(async () => {
       witnessTopic = topic('witness');
-      witness = client(fed.wsUrl(fed.gateways[1]!)).subscribe(POST_ADDED, { topic: witnessTopic });
+      witness = client(fed.wsUrl(fed.gateways[1]!)).subscribe(POST_ADDED, { topic: witnessTopic, after: 0 });
       await new Promise((r) => setTimeout(r, 300));
     });
 

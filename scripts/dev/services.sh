@@ -7,6 +7,7 @@
 MIGRATIONS=(
   "users|subgraphs/users/src/main.ts migrate"
   "chat|subgraphs/chat/src/main.ts migrate"
+  "finder|subgraphs/finder/src/main.ts migrate"
   "files|subgraphs/files/src/main.ts migrate"
 )
 
@@ -17,6 +18,8 @@ SERVICES=(
   "users-mailer|$USERS_MAILER_PORT|subgraphs/users/src/main.ts mailer"
   "chat|$CHAT_PORT|subgraphs/chat/src/main.ts server"
   "chat-persister|$CHAT_PERSISTER_PORT|subgraphs/chat/src/main.ts persister"
+  "finder|$FINDER_PORT|subgraphs/finder/src/main.ts server"
+  "finder-persister|$FINDER_PERSISTER_PORT|subgraphs/finder/src/main.ts persister"
   "files|$FILES_PORT|subgraphs/files/src/main.ts server"
   "files-persister|$FILES_PERSISTER_PORT|subgraphs/files/src/main.ts persister"
   "files-worker|$FILES_WORKER_PORT|subgraphs/files/src/main.ts worker"

@@ -39,6 +39,8 @@ render_stack_env() {
   env_line USERS_MAILER_URL "http://127.0.0.1:$USERS_MAILER_PORT"
   env_line SUBGRAPH_CHAT_URL "http://127.0.0.1:$CHAT_PORT/graphql"
   env_line CHAT_PERSISTER_URL "http://127.0.0.1:$CHAT_PERSISTER_PORT"
+  env_line SUBGRAPH_FINDER_URL "http://127.0.0.1:$FINDER_PORT/graphql"
+  env_line FINDER_PERSISTER_URL "http://127.0.0.1:$FINDER_PERSISTER_PORT"
   env_line SUBGRAPH_FILES_URL "http://127.0.0.1:$FILES_PORT/graphql"
   env_line FILES_PERSISTER_URL "http://127.0.0.1:$FILES_PERSISTER_PORT"
   env_line FILES_WORKER_URL "http://127.0.0.1:$FILES_WORKER_PORT"

@@ -95,3 +95,12 @@ export const identityEnv = z.object({
 export const writePathEnv = z.object({
   WRITE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
+
+/** Everything a subgraph process reads: its port, Postgres, Redis, Kafka, the identity secret, the write path. */
+export const subgraphEnv = baseEnv
+  .extend(databaseEnv.shape)
+  .extend(redisEnv.shape)
+  .extend(kafkaEnv.shape)
+  .extend(identityEnv.shape)
+  .extend(writePathEnv.shape)
+  .extend({ MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024) });

@@ -118,3 +118,12 @@ export function runRole<R extends string>(subgraph: string, roles: readonly R[],
     process.exit(1);
   });
 }
+
+/** A subgraph server is ready when Postgres, Redis and the Kafka producer are. */
+export function subgraphReadiness({ orm, pubsub, producer }: Pick<Infra, 'orm' | 'pubsub' | 'producer'>) {
+  return async () => ({
+    postgres: { ok: await databaseReady(orm) },
+    redis: { ok: pubsub.ready() },
+    kafka: { ok: producer.connected },
+  });
+}

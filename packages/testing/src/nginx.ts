@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_DIR } from './stack.ts';
-import { until } from './processes.ts';
+import { stopChild, until } from './processes.ts';
 
 /**
  * A private nginx in front of test gateways, rendered from the same template as the stack's and
@@ -39,11 +39,6 @@ export async function startNginx(
   await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 10_000, 'nginx to answer /healthz');
   return {
     url,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGQUIT');
-      }),
+    stop: () => stopChild(child, 'SIGQUIT'),
   };
 }

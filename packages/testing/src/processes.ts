@@ -25,12 +25,7 @@ export function startNode(script: string, args: string[], env: Record<string, st
   return {
     process: child,
     output,
-    kill: (signal = 'SIGTERM') =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null || child.signalCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill(signal);
-      }),
+    kill: (signal = 'SIGTERM') => stopChild(child, signal),
   };
 }
 
@@ -48,6 +43,15 @@ export async function waitForReady(url: string, timeoutMs = 30_000, service?: Se
   throw new Error(`${url} not ready within ${timeoutMs} ms${service ? `:\n${service.output.slice(-30).join('\n')}` : ''}`);
 }
 
+/** Signals a child process and resolves once it has exited (at once if it already has). */
+export function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill(signal);
+  });
+}
+
 /** Starts a private Kafka-protocol mock broker (a fresh, empty cluster) and returns its bootstrap list. */
 export async function startKafkaMock(bin: string, topics: string[]): Promise<{ brokers: string; stop(): Promise<void> }> {
   const child = spawn(bin, ['1', ...topics], { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -57,12 +61,7 @@ export async function startKafkaMock(bin: string, topics: string[]): Promise<{ b
   });
   return {
     brokers,
-    stop: () =>
-      new Promise((resolve) => {
-        if (child.exitCode !== null) return resolve();
-        child.once('exit', () => resolve());
-        child.kill('SIGTERM');
-      }),
+    stop: () => stopChild(child),
   };
 }
 

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { until } from './processes.ts';
+import { stopChild, until } from './processes.ts';
 import { Socket } from 'node:net';
 
 const ping = (port: number) =>
@@ -27,11 +27,7 @@ export function privateRedis(port: number) {
     async stop() {
       const running = child;
       child = null;
-      if (!running || running.exitCode !== null) return;
-      await new Promise<void>((resolve) => {
-        running.once('exit', () => resolve());
-        running.kill('SIGKILL');
-      });
+      if (running) await stopChild(running, 'SIGKILL');
     },
   };
 }

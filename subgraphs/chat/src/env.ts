@@ -1,19 +1,12 @@
-import { baseEnv, databaseEnv, identityEnv, kafkaEnv, loadEnv, redisEnv, writePathEnv } from '@finder/platform/env';
+import { loadEnv, subgraphEnv } from '@finder/platform/env';
 import { z } from 'zod';
 
-const schema = baseEnv
-  .extend(databaseEnv.shape)
-  .extend(redisEnv.shape)
-  .extend(kafkaEnv.shape)
-  .extend(identityEnv.shape)
-  .extend(writePathEnv.shape)
-  .extend({
-    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-    /** Messages one user may send per second, across every replica. */
-    CHAT_SEND_RATE_PER_SECOND: z.coerce.number().int().positive().default(50),
-    /** Typing notifications one user may send per second. */
-    CHAT_TYPING_RATE_PER_SECOND: z.coerce.number().int().positive().default(5),
-  });
+const schema = subgraphEnv.extend({
+  /** Messages one user may send per second, across every replica. */
+  CHAT_SEND_RATE_PER_SECOND: z.coerce.number().int().positive().default(50),
+  /** Typing notifications one user may send per second. */
+  CHAT_TYPING_RATE_PER_SECOND: z.coerce.number().int().positive().default(5),
+});
 
 export type ChatEnv = z.infer<typeof schema>;
 export const loadChatEnv = (source: NodeJS.ProcessEnv = process.env): ChatEnv => loadEnv(schema, source);

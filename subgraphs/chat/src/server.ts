@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Infra } from '@finder/platform/service';
-import { databaseReady } from '@finder/platform/orm';
+import { subgraphReadiness, type Infra } from '@finder/platform/service';
 import { createRateLimiter } from '@finder/platform/rate-limit';
 import { createSubgraphServer } from '@finder/platform/subgraph';
 import { createWriter } from '@finder/platform/write-path';
@@ -28,11 +27,7 @@ export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, log
     registry,
     maxBodyBytes: env.MAX_BODY_BYTES,
     production: env.NODE_ENV === 'production',
-    readiness: async () => ({
-      postgres: { ok: await databaseReady(orm) },
-      redis: { ok: pubsub.ready() },
-      kafka: { ok: producer.connected },
-    }),
+    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) => createContext({ em: orm.em, commands, pubsub, logger }, viewer, requestId),
   });
 }

@@ -5,16 +5,10 @@ export const triggers = {
   conversationUpdated: (userId: string) => `chat.user.${userId}.conversations`,
 };
 
+import type { MessageModel } from './models.ts';
+
 /** What goes over Redis for a new message: the stored row, so subscribers need no read. */
-export interface MessagePayload {
-  id: string;
-  conversationId: string;
-  seq: number;
-  senderId: string;
-  body: string;
-  attachmentIds: string[];
-  createdAt: string;
-}
+export type MessagePayload = MessageModel & { createdAt: string };
 
 export interface TypingPayload {
   conversationId: string;

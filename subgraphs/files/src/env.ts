@@ -1,17 +1,11 @@
 import { createHmac } from 'node:crypto';
-import { baseEnv, databaseEnv, identityEnv, kafkaEnv, loadEnv, redisEnv, writePathEnv } from '@finder/platform/env';
+import { loadEnv, subgraphEnv } from '@finder/platform/env';
 import { z } from 'zod';
 
 const MB = 1024 * 1024;
 
-const schema = baseEnv
-  .extend(databaseEnv.shape)
-  .extend(redisEnv.shape)
-  .extend(kafkaEnv.shape)
-  .extend(identityEnv.shape)
-  .extend(writePathEnv.shape)
+const schema = subgraphEnv
   .extend({
-    MAX_BODY_BYTES: z.coerce.number().int().positive().default(MB),
     /** Signs upload and download URLs (required in production). */
     FILES_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Where clients reach the files HTTP endpoints (nginx), e.g. https://api.example.com. */

@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Infra } from '@finder/platform/service';
-import { databaseReady } from '@finder/platform/orm';
+import { subgraphReadiness, type Infra } from '@finder/platform/service';
 import { createSubgraphServer } from '@finder/platform/subgraph';
 import { createWriter } from '@finder/platform/write-path';
 import { gql } from 'graphql-tag';
@@ -33,11 +32,7 @@ export async function buildFilesServer(env: FilesEnv, { orm, pubsub, producer, l
     registry,
     maxBodyBytes: env.MAX_BODY_BYTES,
     production: env.NODE_ENV === 'production',
-    readiness: async () => ({
-      postgres: { ok: await databaseReady(orm) },
-      redis: { ok: pubsub.ready() },
-      kafka: { ok: producer.connected },
-    }),
+    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) =>
       createContext({ em: orm.em, commands, pubsub, logger, signer, downloadTtlMs: env.FILES_DOWNLOAD_URL_TTL_SECONDS * 1000 }, viewer, requestId),
     routes: [createTransferRoutes({ em: orm.em, redis: pubsub.redis, storage, signer, commands, limits: env, logger })],

@@ -1,25 +1,18 @@
 import { createHmac } from 'node:crypto';
-import { baseEnv, databaseEnv, identityEnv, kafkaEnv, loadEnv, pemFrom, redisEnv, writePathEnv } from '@finder/platform/env';
+import { loadEnv, pemFrom, subgraphEnv } from '@finder/platform/env';
 import { z } from 'zod';
 
-const schema = baseEnv
-  .extend(databaseEnv.shape)
-  .extend(redisEnv.shape)
-  .extend(kafkaEnv.shape)
-  .extend(identityEnv.shape)
-  .extend(writePathEnv.shape)
-  .extend({
-    JWT_ISSUER: z.string().default('finder-realtime'),
-    ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
-    REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 86_400),
-    /** Signs verification and reset links; shared by the users server and the mailer only. */
-    USERS_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-    APP_URL: z.url().default('http://127.0.0.1:8080'),
-    MAIL_FROM: z.string().default('Finder Realtime <no-reply@finder.local>'),
-    SMTP_URL: z.url().optional(),
-    MAIL_DIR: z.string().optional(),
-    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  });
+const schema = subgraphEnv.extend({
+  JWT_ISSUER: z.string().default('finder-realtime'),
+  ACCESS_TOKEN_TTL_SECONDS: z.coerce.number().int().min(30).max(86_400).default(900),
+  REFRESH_TOKEN_TTL_SECONDS: z.coerce.number().int().min(60).default(30 * 86_400),
+  /** Signs verification and reset links; shared by the users server and the mailer only. */
+  USERS_TOKEN_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  APP_URL: z.url().default('http://127.0.0.1:8080'),
+  MAIL_FROM: z.string().default('Finder Realtime <no-reply@finder.local>'),
+  SMTP_URL: z.url().optional(),
+  MAIL_DIR: z.string().optional(),
+});
 
 export type UsersEnv = z.infer<typeof schema> & {
   usersTokenSecret: string;

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createTokenIssuer } from '@finder/platform/auth';
 import type { EventProducer } from '@finder/platform/kafka';
 import type { Logger } from '@finder/platform/logger';
-import { databaseReady } from '@finder/platform/orm';
+import { subgraphReadiness } from '@finder/platform/service';
 import type { PubSub } from '@finder/platform/pubsub';
 import { createSubgraphServer } from '@finder/platform/subgraph';
 import { createWriter } from '@finder/platform/write-path';
@@ -42,11 +42,7 @@ export async function buildUsersServer({ env, orm, pubsub, producer, logger, reg
     registry,
     maxBodyBytes: env.MAX_BODY_BYTES,
     production: env.NODE_ENV === 'production',
-    readiness: async () => ({
-      postgres: { ok: await databaseReady(orm) },
-      redis: { ok: pubsub.ready() },
-      kafka: { ok: producer.connected },
-    }),
+    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) => createContext({ em: orm.em, accounts, logger }, viewer, requestId),
   });
 }

@@ -1,0 +1,85 @@
+import { parseArgs } from 'node:util';
+import { createPersister } from '@finder/platform/persister';
+import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { entities } from './entities/index.ts';
+import { loadFinderEnv } from './env.ts';
+import { finderEvents } from './events/finder-events.ts';
+import { migrations } from './migrations/index.ts';
+import { applyFinderEvent } from './persister.ts';
+import { runSeed } from './seed/seed.ts';
+import { buildFinderServer } from './server.ts';
+
+/*
+ * node subgraphs/finder/src/main.ts <server|persister|migrate|seed>
+ *   seed [--professionals N] [--businesses N] [--seed N] [--direct] [--no-users] [--batch N]
+ *        events (default): accounts and profiles through Kafka and the persisters
+ *        --direct: profiles straight into Postgres, user ids only (benchmark data)
+ */
+runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (role) => {
+  const env = loadFinderEnv();
+  const infra = await startInfra(env, { subgraph: 'finder', role, orm: { schema: 'finder', entities, migrations } });
+  if (!infra) return;
+  const { orm, pubsub, kafka, producer, logger, registry } = infra;
+  const argv = process.argv.slice(3);
+
+  if (role === 'seed') {
+    const { values } = parseArgs({
+      args: argv,
+      options: {
+        professionals: { type: 'string', default: '300' },
+        businesses: { type: 'string', default: '30' },
+        seed: { type: 'string', default: '1' },
+        batch: { type: 'string', default: '1000' },
+        direct: { type: 'boolean', default: false },
+        'no-users': { type: 'boolean', default: false },
+      },
+    });
+    const count = (name: string, v: string) => {
+      const n = Number(v);
+      if (!Number.isInteger(n) || n < 0) throw new Error(`--${name} must be a whole number, got ${v}`);
+      return n;
+    };
+    try {
+      const report = await runSeed(
+        { orm, producer, redisUrl: env.REDIS_URL, logger },
+        {
+          professionals: count('professionals', values.professionals),
+          businesses: count('businesses', values.businesses),
+          seed: count('seed', values.seed),
+          batchSize: Math.max(1, count('batch', values.batch)),
+          mode: values.direct ? 'direct' : 'events',
+          users: !values.direct && !values['no-users'],
+        },
+      );
+      process.stdout.write(
+        `finder seed: ${report.professionals} professionals, ${report.businesses} businesses` +
+          `${report.events ? `, ${report.events} events` : ' (direct)'} in ${report.seconds.toFixed(1)} s` +
+          `${report.rejected ? `; ${report.rejected} rejected` : ''}\n`,
+      );
+      if (report.rejected) process.exitCode = 1;
+    } finally {
+      for (const step of infra.closeSteps) await step.run();
+    }
+    return;
+  }
+
+  if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer({ env, orm, pubsub, producer, logger, registry }));
+  // Profiles, engagements, reviews and the notifications they cause: one writer, one transaction.
+  return serveWorker(
+    env,
+    infra,
+    createPersister({
+      name: 'finder-persister',
+      kafka,
+      groupId: 'finder-persister',
+      catalog: finderEvents,
+      orm,
+      schema: 'finder',
+      pubsub,
+      producer,
+      logger,
+      registry,
+      apply: applyFinderEvent,
+    }),
+  );
+});

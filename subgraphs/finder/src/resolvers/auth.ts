@@ -1,0 +1,8 @@
+import type { Viewer } from '@finder/platform/auth';
+import { unauthenticated } from '@finder/platform/errors';
+
+/** Everything in finder needs a signed-in caller. */
+export function signedIn(viewer: Viewer | null): Viewer {
+  if (!viewer) throw unauthenticated();
+  return viewer;
+}

@@ -1,0 +1,6 @@
+import type { BusinessProfileResolvers } from '../__generated__/resolvers-types.ts';
+import { userRef } from '../mappers.ts';
+
+export const BusinessProfile: BusinessProfileResolvers = {
+  user: (profile) => userRef(profile.userId),
+};

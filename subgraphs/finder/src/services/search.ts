@@ -1,0 +1,156 @@
+import { createHash } from 'node:crypto';
+import { badInput } from '@finder/platform/errors';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { z } from 'zod';
+import { ProfessionalProfileSchema, type ProfessionalProfileEntity } from '../entities/index.ts';
+import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
+import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts';
+
+/**
+ * Professional search: Postgres full-text search over headline, specialty words, bio and location
+ * (generated, weighted `search_vector` with a GIN index), tolerant of typos through trigram
+ * similarity against the vocabulary of all profiles, with filters and keyset pagination.
+ *
+ * Ranking and cursors. The order is (score desc, user_id asc), where score is an integer computed
+ * from the row's own text and the tsquery only: ts_rank × 10⁶, rounded. A row's score is therefore
+ * the same on every page, and the cursor (the last row's score and id) is a position in one fixed
+ * total order. Rows inserted between pages land either before the cursor (not shown: they were not
+ * there when the earlier pages were read) or after it (shown once) — never a repeat or a skip.
+ * The typo correction depends on the vocabulary, which grows with new profiles, so the tsquery
+ * chosen for the first page travels inside the cursor and later pages use exactly the same one.
+ * Mutable signals (rating, review count) are deliberately left out of the score: a review arriving
+ * mid-pagination would otherwise move a row across the cursor. A profile edited between pages may
+ * move (its text, hence its score, changed); that is the one case keyset paging cannot freeze.
+ */
+
+const MAX_WORDS = 8;
+const ALTERNATIVES = 3;
+/** Safe in to_tsquery's syntax: words of letters and digits, grouped by parentheses, & and |. */
+const TSQUERY_SHAPE = /^[\p{L}\p{N}()|& ]{1,2000}$/u;
+
+const cursorSchema = z.object({
+  f: z.string(),
+  t: z.string().regex(TSQUERY_SHAPE).nullable(),
+  s: z.number().int(),
+  id: z.uuid(),
+});
+
+export type SearchResult = Page<ProfessionalProfileEntity & { score: number }>;
+
+/** Lower-case words of letters and digits; anything else (quotes, operators, SQL) separates words. */
+export function tokenize(text: string): string[] {
+  const words = text.toLowerCase().match(/[\p{L}\p{N}]+/gu) ?? [];
+  return [...new Set(words.filter((w) => w.length <= 40))].slice(0, MAX_WORDS);
+}
+
+/** Same arguments, same fingerprint: a cursor only continues the search it came from. */
+function fingerprint(args: SearchArgs): string {
+  const { query, specialties, maxHourlyRate, remote } = args;
+  return createHash('sha256').update(JSON.stringify([query, specialties, maxHourlyRate, remote])).digest('base64url').slice(0, 16);
+}
+
+/**
+ * Each word becomes a group of itself (when the vocabulary knows it) or its nearest known words by
+ * trigram distance (when it does not: a typo). Unknown words with no near neighbour are dropped.
+ */
+async function correctedGroups(em: EntityManager, words: string[]): Promise<string[][]> {
+  if (words.length === 0) return [];
+  const rows = await em.execute<{ word: string; term: string; exact: boolean }[]>(
+    `select w.word, t.term, t.term = w.word as exact
+       from unnest(?::text[]) with ordinality as w(word, n)
+       cross join lateral (
+         select term from finder.search_terms
+          where term operator(public.%) w.word
+          order by term operator(public.<->) w.word, term
+          limit ${ALTERNATIVES}) as t
+      order by w.n`,
+    [`{${words.map((w) => `"${w}"`).join(',')}}`],
+  );
+  const byWord = new Map<string, { exact: boolean; terms: string[] }>();
+  for (const row of rows) {
+    const group = byWord.get(row.word) ?? { exact: false, terms: [] };
+    group.exact ||= row.exact;
+    group.terms.push(row.term);
+    byWord.set(row.word, group);
+  }
+  // Short words (initialisms like "hr", "uk") are too short for trigrams: kept as typed.
+  return words.flatMap((w) => {
+    const group = byWord.get(w);
+    if (group) return [group.exact ? [w] : group.terms];
+    return w.length < 3 ? [[w]] : [];
+  });
+}
+
+const tsquery = (groups: string[][], joiner: ' & ' | ' | ') => groups.map((g) => `(${g.join(' | ')})`).join(joiner);
+
+export async function searchProfessionals(em: EntityManager, rawArgs: unknown): Promise<SearchResult> {
+  const args = validateArgs(searchArgsSchema, rawArgs);
+  const print = fingerprint(args);
+  const cursor = args.after ? decodeCursor(args.after, cursorSchema) : null;
+  if (cursor && cursor.f !== print) throw badInput('after is a cursor of a different search', 'after');
+
+  if (cursor || !args.query) {
+    const rows = await page(em, args, cursor ? cursor.t : null, cursor);
+    return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: cursor ? cursor.t : null, s: row.score, id: row.userId }), cursor !== null);
+  }
+  const groups = await correctedGroups(em, tokenize(args.query));
+  if (groups.length === 0) return toPage([], args.first, () => '');
+  // All words together first; when no profile has them all, any of them (ranked by how many).
+  let query = tsquery(groups, ' & ');
+  let rows = await page(em, args, query, null);
+  if (rows.length === 0 && groups.length > 1) {
+    query = tsquery(groups, ' | ');
+    rows = await page(em, args, query, null);
+  }
+  return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: query, s: row.score, id: row.userId }));
+}
+
+function filters(args: SearchArgs, query: string | null): { where: string[]; params: unknown[] } {
+  const where: string[] = [];
+  const params: unknown[] = [];
+  if (query !== null) {
+    where.push(`p.search_vector @@ to_tsquery('english', ?)`);
+    params.push(query);
+  }
+  if (args.specialties) {
+    where.push('p.specialties && ?::text[]');
+    params.push(`{${args.specialties.join(',')}}`);
+  }
+  if (args.maxHourlyRate !== null) {
+    where.push('p.hourly_rate <= ?');
+    params.push(args.maxHourlyRate);
+  }
+  if (args.remote !== null) where.push(args.remote ? 'p.remote' : 'not p.remote');
+  return { where, params };
+}
+
+async function page(
+  em: EntityManager,
+  args: SearchArgs,
+  query: string | null,
+  cursor: z.infer<typeof cursorSchema> | null,
+): Promise<(ProfessionalProfileEntity & { score: number })[]> {
+  const { where, params } = filters(args, query);
+  const score = query === null ? '0' : `round(ts_rank(p.search_vector, to_tsquery('english', ?), 1) * 1000000)::bigint`;
+  const scoreParams = query === null ? [] : [query];
+  const outer: string[] = [];
+  const outerParams: unknown[] = [];
+  if (cursor) {
+    outer.push('(score < ? or (score = ? and user_id > ?))');
+    outerParams.push(cursor.s, cursor.s, cursor.id);
+  }
+  const sql = `
+    select * from (
+      select p.user_id, p.headline, p.bio, p.specialties, p.hourly_rate, p.currency, p.location, p.remote,
+             p.years_experience, p.rating_sum, p.review_count, p.created_at, p.updated_at, ${score} as score
+        from finder.professional_profiles p
+       ${where.length ? `where ${where.join(' and ')}` : ''}) ranked
+    ${outer.length ? `where ${outer.join(' and ')}` : ''}
+    order by score desc, user_id
+    limit ?`;
+  const rows = await em.execute<Record<string, unknown>[]>(sql, [...scoreParams, ...params, ...outerParams, args.first + 1]);
+  return rows.map((row) => Object.assign(em.map(ProfessionalProfileSchema, row), { score: Number(row.score) }));
+}
+
+/** The SQL a search runs, for EXPLAIN in tests. */
+export const searchInternals = { correctedGroups, tokenize, tsquery };

@@ -1,0 +1,127 @@
+import { randomUUID } from 'node:crypto';
+import { stackEnv } from '@finder/testing/stack';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Specialty } from '../src/entities/index.ts';
+import { upsertProfessionalProfiles, type ProfessionalProfileRow } from '../src/persister.ts';
+import { professional } from '../src/seed/generator.ts';
+import { searchProfessionals } from '../src/services/search.ts';
+import { finderDatabase } from './fixtures.ts';
+
+const env = stackEnv();
+
+type Fixture = Omit<ProfessionalProfileRow, 'userId' | 'at' | 'currency' | 'location' | 'yearsExperience'> & { key: string; location?: string };
+const FIXTURES: Fixture[] = [
+  { key: 'cpa', headline: 'Certified public accountant for startups', bio: 'I close the books monthly and prepare GAAP statements.', specialties: ['ACCOUNTING'], hourlyRate: 120, remote: true },
+  { key: 'accountant-onsite', headline: 'Senior accountant', bio: 'Accounting for manufacturers, on site in Chicago.', specialties: ['ACCOUNTING', 'AUDIT'], hourlyRate: 95, remote: false },
+  { key: 'tax', headline: 'International tax advisor', bio: 'Cross-border tax planning, VAT and transfer pricing.', specialties: ['TAX'], hourlyRate: 180, remote: true },
+  { key: 'tax-cheap', headline: 'Tax preparer for freelancers', bio: 'Federal and state returns, quarterly estimates.', specialties: ['TAX'], hourlyRate: 60, remote: true },
+  { key: 'cfo', headline: 'Fractional CFO for SaaS companies', bio: 'Board decks, fundraising and financial models.', specialties: ['CFO', 'FPA'], hourlyRate: 250, remote: true },
+  { key: 'cfo-onsite', headline: 'Interim CFO', bio: 'Turnarounds and lender negotiations.', specialties: ['CFO'], hourlyRate: 300, remote: false },
+  { key: 'bookkeeper', headline: 'Bookkeeper for small businesses', bio: 'QuickBooks and Xero, weekly reconciliations.', specialties: ['BOOKKEEPING'], hourlyRate: 45, remote: true },
+  { key: 'payroll', headline: 'Payroll specialist', bio: 'Multi-state payroll, benefits and filings.', specialties: ['PAYROLL'], hourlyRate: 70, remote: false },
+  { key: 'revenue', headline: 'Revenue recognition specialist', bio: 'ASC 606, subscription billing and pricing.', specialties: ['REVENUE', 'ACCOUNTING'], hourlyRate: 150, remote: true },
+  { key: 'auditor', headline: 'External audit manager', bio: 'Audit readiness and internal controls.', specialties: ['AUDIT'], hourlyRate: 140, remote: true },
+];
+
+describe('searchProfessionals on a small fixed data set', () => {
+  let db: Awaited<ReturnType<typeof finderDatabase>>;
+  const ids = new Map<string, string>();
+  const keyOf = (id: string) => [...ids].find(([, v]) => v === id)?.[0] ?? id;
+  let em: () => EntityManager;
+  const search = async (args: Record<string, unknown>) => {
+    const page = await searchProfessionals(em(), args);
+    return { keys: page.edges.map((e) => keyOf(e.node.userId)), page };
+  };
+
+  beforeAll(async () => {
+    db = await finderDatabase(env, 'finder_search');
+    em = () => db.orm.em.fork() as EntityManager;
+    const at = new Date().toISOString();
+    const rows = FIXTURES.map(({ key, ...f }) => {
+      const userId = randomUUID();
+      ids.set(key, userId);
+      return { ...f, userId, currency: 'USD', location: f.location ?? null, yearsExperience: 10, at };
+    });
+    await db.orm.em.fork().transactional((tx) => upsertProfessionalProfiles(tx, rows));
+  });
+  afterAll(() => db?.drop());
+
+  it('ranks the obvious match first for typed queries', async () => {
+    expect((await search({ query: 'tax advisor' })).keys[0]).toBe('tax');
+    expect((await search({ query: 'fractional CFO' })).keys[0]).toBe('cfo');
+    expect((await search({ query: 'bookkeeper' })).keys).toEqual(['bookkeeper']);
+    // "accountant" also finds ACCOUNTING profiles whose text never says it, through the specialty words.
+    expect(new Set((await search({ query: 'accountant' })).keys)).toEqual(new Set(['cpa', 'accountant-onsite', 'revenue']));
+    // Headline words outrank the same word in a bio.
+    expect((await search({ query: 'payroll' })).keys[0]).toBe('payroll');
+  });
+
+  it('corrects typos with trigram similarity', async () => {
+    expect(new Set((await search({ query: 'acounting' })).keys)).toEqual(new Set(['cpa', 'accountant-onsite', 'revenue']));
+    expect((await search({ query: 'bookeeper' })).keys[0]).toBe('bookkeeper');
+    expect((await search({ query: 'fractionl cfo' })).keys[0]).toBe('cfo');
+    expect((await search({ query: 'revenu recogniton' })).keys[0]).toBe('revenue');
+    expect((await search({ query: 'qwzxv' })).keys).toEqual([]);
+  });
+
+  it('combines filters with text and without', async () => {
+    expect((await search({ query: 'tax', maxHourlyRate: 100 })).keys).toEqual(['tax-cheap']);
+    expect(new Set((await search({ query: 'cfo', remote: false })).keys)).toEqual(new Set(['cfo-onsite']));
+    expect(new Set((await search({ specialties: ['CFO'] as Specialty[] })).keys)).toEqual(new Set(['cfo', 'cfo-onsite']));
+    expect(new Set((await search({ specialties: ['ACCOUNTING', 'AUDIT'], remote: true })).keys)).toEqual(new Set(['cpa', 'revenue', 'auditor']));
+    expect(new Set((await search({ maxHourlyRate: 70, remote: true })).keys)).toEqual(new Set(['tax-cheap', 'bookkeeper']));
+    expect((await search({ query: 'accounting', specialties: ['AUDIT'], maxHourlyRate: 100, remote: false })).keys).toEqual(['accountant-onsite']);
+    expect((await search({})).keys).toHaveLength(FIXTURES.length);
+  });
+
+  it('treats SQL-looking and odd text as words, never as SQL', async () => {
+    for (const query of ["'; drop table finder.professional_profiles; --", 'tax\' OR 1=1 --', '((tax | cfo) & !audit):*', '%_\\', '🙂']) {
+      await expect(search({ query })).resolves.toBeDefined();
+    }
+    expect(new Set((await search({ query: "tax' OR '1'='1" })).keys.slice(0, 2))).toEqual(new Set(['tax', 'tax-cheap']));
+    expect((await search({})).keys).toHaveLength(FIXTURES.length);
+  });
+
+  it('refuses bad arguments and foreign cursors with BAD_USER_INPUT naming the argument', async () => {
+    const fails = async (args: Record<string, unknown>, field: string) => {
+      const error = await searchProfessionals(em(), args).then(() => null, (e: unknown) => e as { extensions: Record<string, unknown> });
+      expect(error?.extensions, field).toMatchObject({ code: 'BAD_USER_INPUT', field });
+    };
+    await fails({ maxHourlyRate: -1 }, 'maxHourlyRate');
+    await fails({ first: 0 }, 'first');
+    await fails({ first: 1000 }, 'first');
+    await fails({ query: 'x'.repeat(201) }, 'query');
+    await fails({ after: 'not-a-cursor' }, 'after');
+    const { page } = await search({ query: 'tax', first: 1 });
+    await fails({ query: 'cfo', first: 1, after: page.pageInfo.endCursor }, 'after');
+  });
+
+  it('never repeats or skips a row while profiles are inserted between pages', async () => {
+    const extra = Array.from({ length: 60 }, (_, i) => ({ ...professional(4242, i), at: new Date().toISOString() }));
+    await db.orm.em.fork().transactional((tx) => upsertProfessionalProfiles(tx, extra.slice(0, 30)));
+    const args = { query: 'finance', first: 4 };
+    const before = new Set<string>();
+    for (let after: string | null = null; ; ) {
+      const page = await searchProfessionals(em(), { ...args, after, first: 100 });
+      page.edges.forEach((e) => before.add(e.node.userId));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+
+    const seen: string[] = [];
+    let after: string | null = null;
+    for (let n = 0; ; n++) {
+      const page = await searchProfessionals(em(), { ...args, after });
+      seen.push(...page.edges.map((e) => e.node.userId));
+      // Three new profiles after every page, with every kind of score, some above the cursor, some below.
+      const batch = extra.slice(30 + n * 3, 33 + n * 3);
+      if (batch.length) await db.orm.em.fork().transactional((tx) => upsertProfessionalProfiles(tx, batch));
+      if (!page.pageInfo.hasNextPage) break;
+      after = page.pageInfo.endCursor;
+    }
+    expect(new Set(seen).size).toBe(seen.length);
+    for (const id of before) expect(seen).toContain(id);
+    expect(before.size).toBeGreaterThan(8);
+  });
+});
