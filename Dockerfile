@@ -15,7 +15,8 @@ COPY --from=manifests /app ./
 RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
 COPY . .
 # /keys: where the key-generating one-shot writes, and a volume the services mount read-only.
-RUN mkdir -p /keys && chown node:node /keys
+# /data/files: the files service's local storage volume.
+RUN mkdir -p /keys /data/files && chown node:node /keys /data/files
 USER node
 ENV HOST=0.0.0.0 PORT=4000
 EXPOSE 4000

@@ -27,6 +27,14 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       Notification: '../entities/notification.entity.ts#NotificationEntity',
     },
   },
+  files: {
+    mappers: {
+      File: '../models.ts#FileModel',
+      Conversion: '../models.ts#ConversionModel',
+      UploadTicket: '../models.ts#UploadTicketModel',
+      User: '../models.ts#UserReference',
+    },
+  },
 };
 
 const config: CodegenConfig = {

@@ -15,6 +15,9 @@ load_dotenv "$ROOT_DIR/.env"
 : "${CHAT_PERSISTER_PORT:=9204}"
 : "${FINDER_PORT:=4102}"
 : "${FINDER_PERSISTER_PORT:=9203}"
+: "${FILES_PORT:=4104}"
+: "${FILES_PERSISTER_PORT:=9205}"
+: "${FILES_WORKER_PORT:=9206}"
 : "${LOG_LEVEL:=info}"
 : "${KAFKA_MOCK_BROKERS:=1}"
 # Seconds a service gets to answer GET /readyz with 200 after it was started.
@@ -24,10 +27,10 @@ load_dotenv "$ROOT_DIR/.env"
 
 # Topics the local Kafka broker creates when it starts, as name:partitions. A new subgraph adds its
 # topics here. (Against real Kafka the services create them, falling back to auto-creation.)
-: "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1 finder.events:4 finder.events.dlq:1 chat.events:4 chat.events.dlq:1}"
+: "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1 finder.events:4 finder.events.dlq:1 chat.events:4 chat.events.dlq:1 files.events:4 files.events.dlq:1}"
 
 for port_var in PG_PORT REDIS_PORT NGINX_PORT USERS_PORT USERS_PERSISTER_PORT USERS_MAILER_PORT FINDER_PORT FINDER_PERSISTER_PORT \
-  CHAT_PORT CHAT_PERSISTER_PORT; do
+  CHAT_PORT CHAT_PERSISTER_PORT FILES_PORT FILES_PERSISTER_PORT FILES_WORKER_PORT; do
   [[ ${!port_var} =~ ^[0-9]+$ ]] || die "$port_var must be a port number, got '${!port_var}'"
 done
 [[ $GATEWAY_PORTS =~ ^[0-9]+(,[0-9]+)*$ ]] || die "GATEWAY_PORTS must be comma-separated port numbers, got '$GATEWAY_PORTS'"
@@ -39,6 +42,7 @@ PID_DIR="$STATE_DIR/pids"
 BIN_DIR="$STATE_DIR/bin"
 KEYS_DIR="$STATE_DIR/keys"
 MAIL_DIR="$STATE_DIR/mail"
+FILES_STORAGE_DIR="$STATE_DIR/files"
 STACK_ENV="$STATE_DIR/stack.env"
 
 PG_BIN=/usr/lib/postgresql/15/bin

@@ -4,21 +4,25 @@
 
 # Gateway containers in docker-compose.yml, as host:port.
 PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
+# The files service (signed uploads and downloads), as host:port.
+PRODUCTION_FILES=files:4000
 
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
-  local listen workers pid_file log_dir temp_dir servers="" addr port out
+  local listen workers pid_file log_dir temp_dir servers="" addr port out files
   local -a gateways=()
   case $1 in
     production)
       listen=80 workers=auto pid_file=/var/run/nginx.pid
       log_dir=/var/log/nginx temp_dir=/var/cache/nginx
       gateways=("${PRODUCTION_GATEWAYS[@]}")
+      files=$PRODUCTION_FILES
       ;;
     local)
       listen=127.0.0.1:$NGINX_PORT workers=2 pid_file=$NGINX_PREFIX/logs/nginx.pid
       log_dir=$NGINX_PREFIX/logs temp_dir=$NGINX_PREFIX/temp
       for port in ${GATEWAY_PORTS//,/ }; do gateways+=("127.0.0.1:$port"); done
+      files=127.0.0.1:$FILES_PORT
       ;;
     *)
       echo "render_nginx_conf: unknown flavour '$1'" >&2
@@ -36,6 +40,7 @@ render_nginx_conf() {
   out=${out//@LOG_DIR@/"$log_dir"}
   out=${out//@TEMP_DIR@/"$temp_dir"}
   out=${out//@UPSTREAM_SERVERS@/"$servers"}
+  out=${out//@FILES_SERVERS@/"        server $files max_fails=3 fail_timeout=10s;"}
   if [[ $out =~ @[A-Z_]+@ ]]; then
     echo "render_nginx_conf: unknown placeholder ${BASH_REMATCH[0]} in $NGINX_TEMPLATE" >&2
     return 1

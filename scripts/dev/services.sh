@@ -8,6 +8,7 @@ MIGRATIONS=(
   "users|subgraphs/users/src/main.ts migrate"
   "chat|subgraphs/chat/src/main.ts migrate"
   "finder|subgraphs/finder/src/main.ts migrate"
+  "files|subgraphs/files/src/main.ts migrate"
 )
 
 # Long-running services, started together: "name|port|command".
@@ -19,6 +20,9 @@ SERVICES=(
   "chat-persister|$CHAT_PERSISTER_PORT|subgraphs/chat/src/main.ts persister"
   "finder|$FINDER_PORT|subgraphs/finder/src/main.ts server"
   "finder-persister|$FINDER_PERSISTER_PORT|subgraphs/finder/src/main.ts persister"
+  "files|$FILES_PORT|subgraphs/files/src/main.ts server"
+  "files-persister|$FILES_PERSISTER_PORT|subgraphs/files/src/main.ts persister"
+  "files-worker|$FILES_WORKER_PORT|subgraphs/files/src/main.ts worker"
 )
 # One gateway per port in GATEWAY_PORTS: gateway-1, gateway-2, ... (stopped first by `down`).
 gateway_index=1

@@ -41,6 +41,11 @@ render_stack_env() {
   env_line CHAT_PERSISTER_URL "http://127.0.0.1:$CHAT_PERSISTER_PORT"
   env_line SUBGRAPH_FINDER_URL "http://127.0.0.1:$FINDER_PORT/graphql"
   env_line FINDER_PERSISTER_URL "http://127.0.0.1:$FINDER_PERSISTER_PORT"
+  env_line SUBGRAPH_FILES_URL "http://127.0.0.1:$FILES_PORT/graphql"
+  env_line FILES_PERSISTER_URL "http://127.0.0.1:$FILES_PERSISTER_PORT"
+  env_line FILES_WORKER_URL "http://127.0.0.1:$FILES_WORKER_PORT"
+  env_line FILES_PUBLIC_URL "http://127.0.0.1:$NGINX_PORT"
+  env_line FILES_STORAGE_DIR "$FILES_STORAGE_DIR"
   env_line STATE_DIR "$STATE_DIR"
   env_line ROOT_DIR "$ROOT_DIR"
   env_line PG_PORT "$PG_PORT"
@@ -52,7 +57,7 @@ render_stack_env() {
 write_stack_env() {
   local new
   [[ -s $KAFKA_BOOTSTRAP_FILE ]] || { echo "no Kafka bootstrap list in $KAFKA_BOOTSTRAP_FILE" >&2; return 1; }
-  mkdir -p "$MAIL_DIR"
+  mkdir -p "$MAIL_DIR" "$FILES_STORAGE_DIR"
   new=$(render_stack_env)
   if [[ -f $STACK_ENV && $(<"$STACK_ENV") == "$new" ]]; then
     note "unchanged"

@@ -92,6 +92,8 @@ print_urls() {
   gateways          $(gateway_urls | sed 's/,/  /g')
   users subgraph    http://127.0.0.1:$USERS_PORT/graphql
   chat subgraph     http://127.0.0.1:$CHAT_PORT/graphql
+  files subgraph    http://127.0.0.1:$FILES_PORT/graphql  (uploads and downloads: http://127.0.0.1:$NGINX_PORT/files/)
+  stored files      ${FILES_STORAGE_DIR#"$ROOT_DIR/"}/
   Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
   Redis             redis://127.0.0.1:$REDIS_PORT
   Kafka (mock)      $kafka

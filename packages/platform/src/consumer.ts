@@ -36,12 +36,15 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
   const { kafka, catalog, producer, handle } = options;
   const log = options.logger.child({ component: options.name });
   const maxAttempts = options.maxAttempts ?? 5;
-  const handled = new Counter({
-    name: 'consumer_events_total',
-    help: 'Events handled by this consumer, by result',
-    labelNames: ['consumer', 'result'],
-    registers: options.registry ? [options.registry] : [],
-  });
+  // Labelled by consumer: several consumers in one process share the one metric.
+  const handled =
+    (options.registry?.getSingleMetric('consumer_events_total') as Counter<'consumer' | 'result'> | undefined) ??
+    new Counter({
+      name: 'consumer_events_total',
+      help: 'Events handled by this consumer, by result',
+      labelNames: ['consumer', 'result'],
+      registers: options.registry ? [options.registry] : [],
+    });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
     sessionTimeout: 10_000,

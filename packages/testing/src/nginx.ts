@@ -9,7 +9,11 @@ import { stopChild, until } from './processes.ts';
  * A private nginx in front of test gateways, rendered from the same template as the stack's and
  * production's configuration (infra/nginx/nginx.conf.template).
  */
-export async function startNginx(port: number, upstreams: string[]): Promise<{ url: string; stop(): Promise<void> }> {
+export async function startNginx(
+  port: number,
+  upstreams: string[],
+  filesUpstream = '127.0.0.1:9',
+): Promise<{ url: string; stop(): Promise<void> }> {
   const prefix = mkdtempSync(join(tmpdir(), 'finder-nginx-'));
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   const values: Record<string, string> = {
@@ -19,6 +23,8 @@ export async function startNginx(port: number, upstreams: string[]): Promise<{ u
     LOG_DIR: join(prefix, 'logs'),
     TEMP_DIR: join(prefix, 'temp'),
     UPSTREAM_SERVERS: upstreams.map((u) => `        server ${u} max_fails=3 fail_timeout=10s;`).join('\n'),
+    // The files service: tests of the gateways alone leave it at a port nothing listens on.
+    FILES_SERVERS: `        server ${filesUpstream} max_fails=3 fail_timeout=10s;`,
   };
   const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
   const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {

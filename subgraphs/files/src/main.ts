@@ -1,0 +1,65 @@
+import { chatEvents } from '@finder/chat/events';
+import { createConsumer } from '@finder/platform/consumer';
+import { createPersister, type Worker } from '@finder/platform/persister';
+import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { createWriter } from '@finder/platform/write-path';
+import { entities } from './entities/index.ts';
+import { loadFilesEnv } from './env.ts';
+import { filesEvents } from './events/files-events.ts';
+import { migrations } from './migrations/index.ts';
+import { applyFilesEvent } from './persister.ts';
+import { buildFilesServer } from './server.ts';
+import { createStorage } from './services/storage.ts';
+import { createChatProjectorHandler } from './workers/chat-projector.ts';
+import { createConverterHandler } from './workers/converter.ts';
+import { createJanitorHandler } from './workers/janitor.ts';
+
+/** Several consumers in one process: ready when all are, stopped together. */
+function allOf(workers: Worker[]): Worker {
+  return {
+    start: async () => void (await Promise.all(workers.map((w) => w.start()))),
+    stop: async () => void (await Promise.all(workers.map((w) => w.stop()))),
+    readiness() {
+      const states = workers.map((w) => w.readiness());
+      return { ready: states.every((s) => s.ready), detail: states.map((s) => s.detail).join('; ') };
+    },
+  };
+}
+
+/**
+ * One entry point, one process per role: `node src/main.ts <server|persister|worker|migrate>`.
+ * The worker runs the converter, the janitor (removes the bytes of deleted files) and the chat
+ * projector (conversation participants and shared files, from chat.events).
+ */
+runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (role) => {
+  const env = loadFilesEnv();
+  const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', entities, migrations } });
+  if (!infra) return;
+  if (role === 'server') return serveSubgraph(env, infra, await buildFilesServer(env, infra));
+  const { kafka, orm, pubsub, producer, logger, registry } = infra;
+  if (role === 'persister') {
+    return serveWorker(
+      env,
+      infra,
+      createPersister({ name: 'files-persister', kafka, groupId: 'files-persister', catalog: filesEvents, orm, schema: 'files', pubsub, producer, logger, registry, apply: applyFilesEvent }),
+    );
+  }
+  const storage = createStorage(env);
+  const writer = createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry });
+  const common = { kafka, producer, logger, registry };
+  return serveWorker(
+    env,
+    infra,
+    allOf([
+      createConsumer({
+        ...common,
+        name: 'files-converter',
+        groupId: 'files-converter',
+        catalog: filesEvents,
+        handle: createConverterHandler({ em: orm.em, storage, writer, logger, delayMs: env.FILES_CONVERTER_DELAY_MS }),
+      }),
+      createConsumer({ ...common, name: 'files-janitor', groupId: 'files-janitor', catalog: filesEvents, handle: createJanitorHandler({ storage, logger }) }),
+      createConsumer({ ...common, name: 'files-chat-projector', groupId: 'files-chat-projector', catalog: chatEvents, handle: createChatProjectorHandler({ em: orm.em }) }),
+    ]),
+  );
+});

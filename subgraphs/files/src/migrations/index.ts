@@ -1,0 +1,4 @@
+import { Migration0001Initial } from './0001-initial.ts';
+
+/** Every migration, in order. Listed explicitly: no file globbing at run time. */
+export const migrations = [{ name: '0001-initial', class: Migration0001Initial }];

@@ -1,0 +1,40 @@
+import { readFileSync } from 'node:fs';
+import { subgraphReadiness, type Infra } from '@finder/platform/service';
+import { createSubgraphServer } from '@finder/platform/subgraph';
+import { createWriter } from '@finder/platform/write-path';
+import { gql } from 'graphql-tag';
+import { createContext } from './context.ts';
+import type { FilesEnv } from './env.ts';
+import { resolvers } from './resolvers/index.ts';
+import { createFilesCommands } from './services/commands.ts';
+import { createUrlSigner } from './services/signing.ts';
+import { createStorage } from './services/storage.ts';
+import { createTransferRoutes } from './services/transfer.ts';
+
+export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
+
+/** Builds the files subgraph (GraphQL plus the upload/download endpoints) without listening. */
+export async function buildFilesServer(env: FilesEnv, { orm, pubsub, producer, logger, registry }: Infra) {
+  const storage = createStorage(env);
+  const signer = createUrlSigner(env.urlSecret, env.FILES_PUBLIC_URL);
+  const commands = createFilesCommands({
+    writer: createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }),
+    storage,
+    signer,
+    limits: env,
+    logger,
+  });
+  return createSubgraphServer({
+    typeDefs,
+    resolvers,
+    identitySecret: env.IDENTITY_SECRET,
+    logger,
+    registry,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    production: env.NODE_ENV === 'production',
+    readiness: subgraphReadiness({ orm, pubsub, producer }),
+    context: (viewer, requestId) =>
+      createContext({ em: orm.em, commands, pubsub, logger, signer, downloadTtlMs: env.FILES_DOWNLOAD_URL_TTL_SECONDS * 1000 }, viewer, requestId),
+    routes: [createTransferRoutes({ em: orm.em, redis: pubsub.redis, storage, signer, commands, limits: env, logger })],
+  });
+}

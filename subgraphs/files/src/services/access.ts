@@ -1,0 +1,23 @@
+import type { Viewer } from '@finder/platform/auth';
+import type { Loaders } from '../loaders.ts';
+import type { ConversionModel, FileModel } from '../models.ts';
+
+/**
+ * Who may see a file: its owner (whatever its status), and the participants of a conversation it
+ * was shared into (see the chat projector for what counts as shared), once it is READY.
+ * Everyone else cannot tell it from a file that does not exist.
+ */
+export async function canSeeFile(viewer: Viewer | null, file: FileModel | null, loaders: Loaders): Promise<boolean> {
+  if (!viewer || !file) return false;
+  if (file.ownerId === viewer.id) return true;
+  if (file.status !== 'READY') return false;
+  return loaders.sharedWithViewer.load(file.id);
+}
+
+/** A conversion is seen by whoever requested it and by the owner of its source file. */
+export async function canSeeConversion(viewer: Viewer | null, conversion: ConversionModel | null, loaders: Loaders): Promise<boolean> {
+  if (!viewer || !conversion) return false;
+  if (conversion.requesterId === viewer.id) return true;
+  const file = await loaders.file.load(conversion.fileId);
+  return file?.ownerId === viewer.id;
+}

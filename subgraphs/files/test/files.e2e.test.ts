@@ -1,0 +1,237 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
+import { until } from '@finder/testing/processes';
+import { stackEnv } from '@finder/testing/stack';
+import sharp from 'sharp';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  chunked,
+  completeUpload,
+  createUpload,
+  ELF,
+  fileQuery,
+  put,
+  registerUser,
+  signUrl,
+  startConversation,
+  storedBytes,
+  upload,
+  type TestUser,
+} from './helpers.ts';
+
+const env = stackEnv();
+const url = env.PUBLIC_URL!;
+const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
+
+describe('files: upload, complete, download through nginx', () => {
+  let alice: TestUser, bob: TestUser, mallory: TestUser;
+
+  beforeAll(async () => {
+    [alice, bob, mallory] = await Promise.all([registerUser(url, 'Alice'), registerUser(url, 'Bob'), registerUser(url, 'Mallory')]);
+  });
+
+  it('round-trips the bytes exactly, with their sha256, as an attachment that is never sniffed', async () => {
+    const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
+    const withNoise = Buffer.concat([bytes]);
+    const ticket = ok(await createUpload(url, alice, { name: 'Quarterly report é.png', mimeType: 'image/png', size: withNoise.length })).createUpload;
+    expect(ticket.file).toMatchObject({ status: 'PENDING_UPLOAD', size: withNoise.length, name: 'Quarterly report é.png' });
+    expect(ticket.uploadUrl.startsWith(`${env.FILES_PUBLIC_URL}/files/upload/${ticket.file.id}?`)).toBe(true);
+    expect(await put(ticket.uploadUrl, withNoise)).toMatchObject({ status: 200 });
+
+    const file = ok(await completeUpload(url, alice, ticket.file.id)).completeUpload;
+    expect(file).toMatchObject({ status: 'READY', mimeType: 'image/png', size: withNoise.length, sha256: sha256(withNoise), owner: { id: alice.id } });
+
+    const response = await fetch(file.downloadUrl);
+    expect(response.status).toBe(200);
+    const downloaded = Buffer.from(await response.arrayBuffer());
+    expect(downloaded.equals(withNoise)).toBe(true);
+    expect(sha256(downloaded)).toBe(file.sha256);
+    expect(response.headers.get('content-type')).toBe('image/png');
+    expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(response.headers.get('content-disposition')).toBe(`attachment; filename="Quarterly report _.png"; filename*=UTF-8''Quarterly%20report%20%C3%A9.png`);
+
+    // A larger, random file: streamed both ways through nginx.
+    const big = randomBytes(3 * 1024 * 1024 + 17);
+    const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), big]);
+    const stored = await upload(url, alice, 'big.pdf', 'application/pdf', pdf);
+    expect(stored).toMatchObject({ status: 'READY', sha256: sha256(pdf), mimeType: 'application/pdf' });
+    const again = Buffer.from(await (await fetch(stored.downloadUrl)).arrayBuffer());
+    expect(again.equals(pdf)).toBe(true);
+
+    const csv = await upload(url, alice, 'numbers.csv', 'text/csv', Buffer.from('a,b\n1,2\n'));
+    const csvResponse = await fetch(csv.downloadUrl);
+    expect(csvResponse.headers.get('content-type')).toBe('text/csv; charset=utf-8');
+
+    const mine = ok(await gql(url, `{ me { files(first: 10) { edges { node { id status } } } } }`, {}, { token: alice.token }));
+    expect(mine.me.files.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([csv.id, stored.id, file.id]);
+  });
+
+  it('refuses a stream longer than declared while it streams, and keeps nothing', async () => {
+    const ticket = ok(await createUpload(url, alice, { name: 'long.txt', mimeType: 'text/plain', size: 1000 })).createUpload;
+    const sent = await put(ticket.uploadUrl, chunked(256 * 1024));
+    if ('status' in sent) expect(sent.status).toBe(413);
+    await until(async () => ok(await fileQuery(url, alice, ticket.file.id)).file.status === 'REJECTED', 20_000, 'REJECTED');
+    expect(storedBytes(env, ticket.file.id)).toEqual([]);
+    expect(errorCodes(await completeUpload(url, alice, ticket.file.id))).toEqual([]);
+    expect(ok(await fileQuery(url, alice, ticket.file.id)).file.rejectionReason).toMatch(/More than the declared 1000 bytes/);
+
+    // A Content-Length over the declared size is refused before anything is claimed or stored.
+    const second = ok(await createUpload(url, alice, { name: 'long2.txt', mimeType: 'text/plain', size: 10 })).createUpload;
+    expect(await put(second.uploadUrl, Buffer.alloc(11, 0x61))).toMatchObject({ status: 413 });
+    expect(storedBytes(env, second.file.id)).toEqual([]);
+    expect(await put(second.uploadUrl, Buffer.alloc(10, 0x61))).toMatchObject({ status: 200 });
+    expect(ok(await completeUpload(url, alice, second.file.id)).completeUpload.status).toBe('READY');
+
+    // Beyond the per-file maximum, no upload is even created.
+    const huge = await createUpload(url, alice, { name: 'huge.bin', mimeType: 'application/zip', size: 26 * 1024 * 1024 });
+    expect(errorCodes(huge)).toEqual(['BAD_USER_INPUT']);
+    expect(huge.errors![0]!.extensions!.field).toBe('input.size');
+  });
+
+  it('refuses a size that lies about itself (fewer bytes than declared)', async () => {
+    const ticket = ok(await createUpload(url, alice, { name: 'short.txt', mimeType: 'text/plain', size: 5000 })).createUpload;
+    const sent = await put(ticket.uploadUrl, chunked(1200));
+    expect(sent).toMatchObject({ status: 400 });
+    await until(async () => ok(await fileQuery(url, alice, ticket.file.id)).file.status === 'REJECTED', 20_000, 'REJECTED');
+    expect(storedBytes(env, ticket.file.id)).toEqual([]);
+  });
+
+  it('refuses expired and tampered URLs, storing nothing', async () => {
+    const ticket = ok(await createUpload(url, alice, { name: 'a.txt', mimeType: 'text/plain', size: 3 })).createUpload;
+    const id = ticket.file.id;
+    const expired = signUrl(env, 'upload', id, Math.floor(Date.now() / 1000) - 60);
+    expect(await put(expired, Buffer.from('abc'))).toMatchObject({ status: 403, body: expect.stringContaining('expired') });
+    const query = new URL(ticket.uploadUrl).searchParams;
+    const tamperedSig = ticket.uploadUrl.replace(`sig=${query.get('sig')}`, `sig=${query.get('sig')!.slice(0, -2)}AA`);
+    expect(await put(tamperedSig, Buffer.from('abc'))).toMatchObject({ status: 403 });
+    const longer = ticket.uploadUrl.replace(`expires=${query.get('expires')}`, `expires=${Number(query.get('expires')) + 86_400}`);
+    expect(await put(longer, Buffer.from('abc'))).toMatchObject({ status: 403 });
+    // The same signature for another operation or another file is worth nothing.
+    const other = ok(await createUpload(url, mallory, { name: 'm.txt', mimeType: 'text/plain', size: 3 })).createUpload;
+    expect(await put(ticket.uploadUrl.replace(id, other.file.id), Buffer.from('abc'))).toMatchObject({ status: 403 });
+    expect((await fetch(ticket.uploadUrl.replace('/upload/', '/download/'))).status).toBe(403);
+    expect(storedBytes(env, id)).toEqual([]);
+    expect(storedBytes(env, other.file.id)).toEqual([]);
+    // Still pending: nothing arrived.
+    expect(errorCodes(await completeUpload(url, alice, id))).toEqual(['CONFLICT']);
+    const download = signUrl(env, 'download', id, Math.floor(Date.now() / 1000) - 1);
+    expect((await fetch(download)).status).toBe(403);
+  });
+
+  it('rejects content that is not its declared type: an executable named photo.png', async () => {
+    const ticket = ok(await createUpload(url, alice, { name: 'photo.png', mimeType: 'image/png', size: ELF.length })).createUpload;
+    expect(await put(ticket.uploadUrl, ELF)).toMatchObject({ status: 200 });
+    const file = ok(await completeUpload(url, alice, ticket.file.id)).completeUpload;
+    expect(file).toMatchObject({ status: 'REJECTED', downloadUrl: null, sha256: null });
+    expect(file.rejectionReason).toMatch(/executable/);
+    expect(storedBytes(env, ticket.file.id)).toEqual([]);
+
+    const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
+    const ticket2 = ok(await createUpload(url, alice, { name: 'doc.pdf', mimeType: 'application/pdf', size: png.length })).createUpload;
+    expect(await put(ticket2.uploadUrl, png)).toMatchObject({ status: 200 });
+    const file2 = ok(await completeUpload(url, alice, ticket2.file.id)).completeUpload;
+    expect(file2.status).toBe('REJECTED');
+    expect(file2.rejectionReason).toMatch(/Declared application\/pdf but the content is image\/png/);
+    expect(storedBytes(env, ticket2.file.id)).toEqual([]);
+  });
+
+  it('refuses unsafe names: path traversal, control characters, overlong', async () => {
+    for (const name of ['../../etc/passwd', '..\\..\\boot.ini', 'a/b.txt', '..', 'evil\u0000.txt', 'line\nbreak.txt', 'x'.repeat(256), '']) {
+      const result = await createUpload(url, alice, { name, mimeType: 'text/plain', size: 3 });
+      expect(errorCodes(result), name).toEqual(['BAD_USER_INPUT']);
+      expect(result.errors![0]!.extensions!.field).toBe('input.name');
+    }
+    const mine = ok(await gql(url, `{ me { files(first: 100) { edges { node { name } } } } }`, {}, { token: alice.token }));
+    expect(mine.me.files.edges.map((e: { node: { name: string } }) => e.node.name)).not.toContain('passwd');
+    expect(errorCodes(await createUpload(url, alice, { name: 'ok.exe', mimeType: 'application/x-msdownload', size: 3 }))).toEqual(['BAD_USER_INPUT']);
+  });
+
+  it('accepts one PUT per upload URL: a second one is refused and changes nothing', async () => {
+    const first = Buffer.from('first upload\n');
+    const ticket = ok(await createUpload(url, alice, { name: 'once.txt', mimeType: 'text/plain', size: first.length })).createUpload;
+    expect(await put(ticket.uploadUrl, first)).toMatchObject({ status: 200 });
+    const second = Buffer.from('second uploa\n');
+    expect(await put(ticket.uploadUrl, second)).toMatchObject({ status: 409 });
+    const file = ok(await completeUpload(url, alice, ticket.file.id)).completeUpload;
+    expect(file).toMatchObject({ status: 'READY', sha256: sha256(first) });
+    expect(await put(ticket.uploadUrl, second)).toMatchObject({ status: 409 });
+    expect(Buffer.from(await (await fetch(file.downloadUrl)).arrayBuffer()).equals(first)).toBe(true);
+  });
+
+  it('keeps a file from strangers: resolve, download, convert, delete', async () => {
+    const png = await sharp({ create: { width: 8, height: 8, channels: 3, background: '#f00' } }).png().toBuffer();
+    const file = await upload(url, alice, 'private.png', 'image/png', png);
+    const as = (u: TestUser) => ({ token: u.token });
+    expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gql(url, `mutation($i: RequestConversionInput!) { requestConversion(input: $i) { id } }`, { i: { fileId: file.id, target: 'PNG' } }, as(mallory)))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, as(mallory)))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await completeUpload(url, mallory, file.id))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await gql(url, `query($id: ID!) { user(id: $id) { files { edges { node { id } } } } }`, { id: alice.id }, as(mallory)))).toEqual(['FORBIDDEN']);
+    // A download URL is minted for whoever may see the file; anyone else cannot forge one.
+    const theirs = ok(await createUpload(url, mallory, { name: 'x.txt', mimeType: 'text/plain', size: 1 })).createUpload;
+    expect((await fetch(file.downloadUrl.replace(file.id, theirs.file.id))).status).toBe(403);
+    expect((await fetch(signUrl({ ...env, IDENTITY_SECRET: 'x'.repeat(40) }, 'download', file.id, Math.floor(Date.now() / 1000) + 60))).status).toBe(403);
+    // Still Alice's, untouched.
+    expect(ok(await fileQuery(url, alice, file.id)).file.status).toBe('READY');
+    expect(storedBytes(env, file.id)).toHaveLength(1);
+  });
+
+  // The share and the byte removal are done by the files worker, which the conversions suite
+  // restarts: generous waits.
+  it('shares a file with the participants of the conversation it is attached to, and nobody else', { timeout: 240_000 }, async () => {
+    const bytes = Buffer.from('shared notes\n');
+    const file = await upload(url, alice, 'notes.txt', 'text/plain', bytes);
+    const conversationId = await startConversation(url, alice, [bob]);
+    expect(errorCodes(await fileQuery(url, bob, file.id))).toEqual(['NOT_FOUND']);
+    const sent = ok(
+      await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'see attached', attachmentIds: [file.id] } }, { token: alice.token }),
+    );
+    // Files learns about the share from chat.events.
+    const seen = await until(async () => (await fileQuery(url, bob, file.id)).data?.file, 90_000, 'the share to reach files');
+    expect(seen).toMatchObject({ id: file.id, name: 'notes.txt', owner: { id: alice.id } });
+    expect(Buffer.from(await (await fetch(seen.downloadUrl)).arrayBuffer()).equals(bytes)).toBe(true);
+
+    // Message.attachments resolve through files, for participants.
+    const history = ok(
+      await gql(url, `query($c: ID!) { conversation(id: $c) { messages(last: 5) { edges { node { id attachments { id name sha256 owner { displayName } } } } } } }`, { c: conversationId }, { token: bob.token }),
+    );
+    const message = history.conversation.messages.edges.find((e: { node: { id: string } }) => e.node.id === sent.sendMessage.id).node;
+    expect(message.attachments).toEqual([{ id: file.id, name: 'notes.txt', sha256: sha256(bytes), owner: { displayName: 'Alice' } }]);
+
+    // Bob may see it, not delete it; Mallory still sees nothing.
+    expect(errorCodes(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, { token: bob.token }))).toEqual(['FORBIDDEN']);
+    expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
+
+    // Attaching someone else's file id in your own conversation exposes nothing.
+    const eve = await registerUser(url, 'Eve');
+    const theirs = await startConversation(url, mallory, [eve]);
+    ok(await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId: theirs, body: 'look', attachmentIds: [file.id] } }, { token: mallory.token }));
+    // A later share by Alice proves the projector got past Mallory's message.
+    const later = await upload(url, alice, 'later.txt', 'text/plain', Buffer.from('later\n'));
+    ok(await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'one more', attachmentIds: [later.id] } }, { token: alice.token }));
+    await until(async () => (await fileQuery(url, bob, later.id)).data?.file, 90_000, 'the second share');
+    expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await fileQuery(url, eve, file.id))).toEqual(['NOT_FOUND']);
+  });
+
+  it('deletes at once and removes the stored bytes in the background', { timeout: 180_000 }, async () => {
+    const bytes = Buffer.from('to be deleted\n');
+    const file = await upload(url, alice, 'gone.txt', 'text/plain', bytes);
+    expect(storedBytes(env, file.id)).toHaveLength(1);
+    expect(ok(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, { token: alice.token })).deleteFile).toBe(true);
+    expect(ok(await fileQuery(url, alice, file.id)).file).toMatchObject({ status: 'DELETED', downloadUrl: null });
+    expect((await fetch(file.downloadUrl)).status).toBe(404);
+    await until(async () => storedBytes(env, file.id).length === 0, 90_000, 'the bytes to be removed');
+    const mine = ok(await gql(url, `{ me { files(first: 100) { edges { node { id } } } } }`, {}, { token: alice.token }));
+    expect(mine.me.files.edges.map((e: { node: { id: string } }) => e.node.id)).not.toContain(file.id);
+    // Idempotent.
+    expect(ok(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, { token: alice.token })).deleteFile).toBe(true);
+  });
+
+  it('answers a retried createUpload with the first attempt (idempotencyKey)', async () => {
+    const input = { name: 'same.txt', mimeType: 'text/plain', size: 4, idempotencyKey: `k-${Date.now()}` };
+    const a = ok(await createUpload(url, bob, input)).createUpload;
+    const b = ok(await createUpload(url, bob, input)).createUpload;
+    expect(b.file.id).toBe(a.file.id);
+  });
+});
