@@ -8,7 +8,8 @@ import { createRegistry } from './metrics.ts';
 import { createOrm, databaseReady, runMigrations, type OrmConfig } from './orm.ts';
 import type { Worker } from './persister.ts';
 import { createPubSub, type PubSub } from './pubsub.ts';
-import type { SubgraphServer } from './subgraph.ts';
+import type { BaseContext } from '@apollo/server';
+import { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions } from './subgraph.ts';
 
 /** What every subgraph process needs, from the env groups of env.ts. */
 export interface ServiceEnv {
@@ -125,5 +126,29 @@ export function subgraphReadiness({ orm, pubsub, producer }: Pick<Infra, 'orm' |
     postgres: { ok: await databaseReady(orm) },
     redis: { ok: pubsub.ready() },
     kafka: { ok: producer.connected },
+  });
+}
+
+/** The settings every subgraph server reads (see subgraphEnv in env.ts). */
+export interface SubgraphServerEnv {
+  NODE_ENV: string;
+  IDENTITY_SECRET: string;
+  MAX_BODY_BYTES: number;
+}
+
+/** A subgraph server wired to its process's infrastructure, readiness and settings. */
+export function subgraphServer<TContext extends BaseContext>(
+  env: SubgraphServerEnv,
+  infra: Pick<Infra, 'orm' | 'pubsub' | 'producer' | 'logger' | 'registry'>,
+  options: Pick<SubgraphServerOptions<TContext>, 'typeDefs' | 'resolvers' | 'context' | 'routes'>,
+): Promise<SubgraphServer> {
+  return createSubgraphServer({
+    ...options,
+    identitySecret: env.IDENTITY_SECRET,
+    logger: infra.logger,
+    registry: infra.registry,
+    maxBodyBytes: env.MAX_BODY_BYTES,
+    production: env.NODE_ENV === 'production',
+    readiness: subgraphReadiness(infra),
   });
 }

@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { subgraphReadiness, type Infra } from '@finder/platform/service';
+import { subgraphServer, type Infra } from '@finder/platform/service';
 import { createRateLimiter } from '@finder/platform/rate-limit';
-import { createSubgraphServer } from '@finder/platform/subgraph';
 import { createWriter } from '@finder/platform/write-path';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
@@ -19,15 +18,9 @@ export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, log
     sendLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-send', limit: env.CHAT_SEND_RATE_PER_SECOND, windowMs: 1_000 }),
     typingLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-typing', limit: env.CHAT_TYPING_RATE_PER_SECOND, windowMs: 1_000 }),
   });
-  return createSubgraphServer({
+  return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     typeDefs,
     resolvers,
-    identitySecret: env.IDENTITY_SECRET,
-    logger,
-    registry,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-    production: env.NODE_ENV === 'production',
-    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) => createContext({ em: orm.em, commands, pubsub, logger }, viewer, requestId),
   });
 }

@@ -15,7 +15,8 @@ const CONVERSATIONS = 50;
 const IN_FLIGHT = 64;
 
 type Ack = { id: string; seq: number; conversationId: string; body: string };
-type Follower = { conversationId: string; user: TestUser; client: TestClient; subs: Subscription[]; url: string };
+/** `from[i]` is the cursor subscription i resumed after (0 for the first). */
+type Follower = { conversationId: string; user: TestUser; client: TestClient; subs: Subscription[]; from: number[]; url: string };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -64,7 +65,7 @@ describe('chat zero loss', () => {
       const target = targets[i % targets.length]!;
       const user = c.members[1]!;
       const client = connect(target, { authorization: `Bearer ${user.token}` });
-      followers.push({ conversationId: c.id, user, client, url: target, subs: [client.subscribe(MESSAGE_ADDED, { c: c.id, after: 0 })] });
+      followers.push({ conversationId: c.id, user, client, url: target, from: [0], subs: [client.subscribe(MESSAGE_ADDED, { c: c.id, after: 0 })] });
     });
     await sleep(1_000);
 
@@ -89,12 +90,13 @@ describe('chat zero loss', () => {
     await devUp();
     await until(async () => acks.length >= 2_500, 180_000, '2,500 acknowledged');
     for (const follower of followers.slice(0, 10)) {
-      // Counted once the old socket is gone: an event it delivers while closing is seen too.
       await follower.client.dispose();
       const seen = follower.subs.flatMap((s) => s.events).map((e) => e.data!.messageAdded.seq as number);
+      const after = Math.max(0, ...seen);
       const elsewhere = targets[(targets.indexOf(follower.url) + 1) % targets.length]!;
       follower.client = connect(elsewhere, { authorization: `Bearer ${follower.user.token}` });
-      follower.subs.push(follower.client.subscribe(MESSAGE_ADDED, { c: follower.conversationId, after: Math.max(0, ...seen) }));
+      follower.from.push(after);
+      follower.subs.push(follower.client.subscribe(MESSAGE_ADDED, { c: follower.conversationId, after }));
     }
     await until(async () => acks.length >= 3_500, 180_000, '3,500 acknowledged');
     await killPersister();
@@ -118,16 +120,22 @@ describe('chat zero loss', () => {
       expect(seqs).toEqual(Array.from({ length: MESSAGES / CONVERSATIONS }, (_, i) => i + 1));
     }
 
-    // Every follower got every message of its conversation exactly once, in seq order.
+    // Every subscription delivered exactly the messages after its cursor, once each, in seq order,
+    // and together they cover the conversation without a gap. (An old socket may still hand over
+    // an event while it closes; a client that resumed from an earlier cursor sees it again, as
+    // it asked to.)
     const perConversation = MESSAGES / CONVERSATIONS;
-    await until(
-      async () => followers.every((f) => new Set(f.subs.flatMap((s) => s.events).map((e) => e.data!.messageAdded.seq)).size >= perConversation),
-      60_000,
-      'every follower caught up',
-    );
+    const seqsOf = (sub: Subscription) => sub.events.map((e) => e.data!.messageAdded.seq as number);
+    await until(async () => followers.every((f) => seqsOf(f.subs.at(-1)!).at(-1) === perConversation), 60_000, 'every follower caught up');
     for (const follower of followers) {
-      const seqs = follower.subs.flatMap((s) => s.events).map((e) => e.data!.messageAdded.seq as number);
-      expect(seqs, follower.conversationId).toEqual(Array.from({ length: perConversation }, (_, i) => i + 1));
+      follower.subs.forEach((sub, i) => {
+        const seqs = seqsOf(sub);
+        const start = follower.from[i]! + 1;
+        expect(seqs, `${follower.conversationId} subscription ${i}`).toEqual(Array.from({ length: seqs.length }, (_, k) => start + k));
+        // Each resumption starts no later than where the previous subscription stopped.
+        if (i > 0) expect(follower.from[i]).toBeLessThanOrEqual(seqsOf(follower.subs[i - 1]!).at(-1) ?? 0);
+      });
+      expect(seqsOf(follower.subs.at(-1)!).at(-1)).toBe(perConversation);
       expect(follower.subs.flatMap((s) => s.errors)).toEqual([]);
     }
     console.log(`zero loss: ${MESSAGES} acknowledged (${retried} after a retry), ${rows.length} stored, ${followers.length} followers complete`);

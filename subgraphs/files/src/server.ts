@@ -1,6 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { subgraphReadiness, type Infra } from '@finder/platform/service';
-import { createSubgraphServer } from '@finder/platform/subgraph';
+import { subgraphServer, type Infra } from '@finder/platform/service';
 import { createWriter } from '@finder/platform/write-path';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
@@ -24,15 +23,9 @@ export async function buildFilesServer(env: FilesEnv, { orm, pubsub, producer, l
     limits: env,
     logger,
   });
-  return createSubgraphServer({
+  return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     typeDefs,
     resolvers,
-    identitySecret: env.IDENTITY_SECRET,
-    logger,
-    registry,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-    production: env.NODE_ENV === 'production',
-    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) =>
       createContext({ em: orm.em, commands, pubsub, logger, signer, downloadTtlMs: env.FILES_DOWNLOAD_URL_TTL_SECONDS * 1000 }, viewer, requestId),
     routes: [createTransferRoutes({ em: orm.em, redis: pubsub.redis, storage, signer, commands, limits: env, logger })],

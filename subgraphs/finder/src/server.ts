@@ -1,9 +1,8 @@
 import { readFileSync } from 'node:fs';
 import type { EventProducer } from '@finder/platform/kafka';
 import type { Logger } from '@finder/platform/logger';
-import { subgraphReadiness } from '@finder/platform/service';
+import { subgraphServer } from '@finder/platform/service';
 import type { PubSub } from '@finder/platform/pubsub';
-import { createSubgraphServer } from '@finder/platform/subgraph';
 import { createWriter } from '@finder/platform/write-path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { gql } from 'graphql-tag';
@@ -35,15 +34,9 @@ export async function buildFinderServer({ env, orm, pubsub, producer, logger, re
     engagements: createEngagements(submit),
     notifications: createNotifications({ submit, pubsub, logger }),
   };
-  return createSubgraphServer({
+  return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     typeDefs,
     resolvers,
-    identitySecret: env.IDENTITY_SECRET,
-    logger,
-    registry,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-    production: env.NODE_ENV === 'production',
-    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) => createContext({ em: orm.em, services, logger }, viewer, requestId),
   });
 }

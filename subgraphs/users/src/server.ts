@@ -2,9 +2,8 @@ import { readFileSync } from 'node:fs';
 import { createTokenIssuer } from '@finder/platform/auth';
 import type { EventProducer } from '@finder/platform/kafka';
 import type { Logger } from '@finder/platform/logger';
-import { subgraphReadiness } from '@finder/platform/service';
+import { subgraphServer } from '@finder/platform/service';
 import type { PubSub } from '@finder/platform/pubsub';
-import { createSubgraphServer } from '@finder/platform/subgraph';
 import { createWriter } from '@finder/platform/write-path';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { gql } from 'graphql-tag';
@@ -34,15 +33,9 @@ export async function buildUsersServer({ env, orm, pubsub, producer, logger, reg
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     linkSecret: env.usersTokenSecret,
   });
-  return createSubgraphServer({
+  return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     typeDefs,
     resolvers,
-    identitySecret: env.IDENTITY_SECRET,
-    logger,
-    registry,
-    maxBodyBytes: env.MAX_BODY_BYTES,
-    production: env.NODE_ENV === 'production',
-    readiness: subgraphReadiness({ orm, pubsub, producer }),
     context: (viewer, requestId) => createContext({ em: orm.em, accounts, logger }, viewer, requestId),
   });
 }

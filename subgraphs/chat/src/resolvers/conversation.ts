@@ -1,7 +1,7 @@
 import { badInput } from '@finder/platform/errors';
 import type { ConversationResolvers } from '../__generated__/resolvers-types.ts';
 import { reads } from '../services/reads.ts';
-import { decodeCursor, encodeCursor, pageSize } from './cursors.ts';
+import { decodeCursor, encodeCursor, pageSize } from '@finder/platform/connections';
 
 const isSeqCursor = (v: unknown): v is { seq: number } => typeof (v as { seq?: unknown })?.seq === 'number';
 

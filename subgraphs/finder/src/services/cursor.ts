@@ -1,3 +1,4 @@
+import { forwardPage, type Connection } from '@finder/platform/connections';
 import { badInput } from '@finder/platform/errors';
 import type { z } from 'zod';
 
@@ -16,22 +17,9 @@ export function decodeCursor<T>(cursor: string, schema: z.ZodType<T>, field = 'a
   return parsed.data;
 }
 
-export interface Page<T> {
-  edges: { cursor: string; node: T }[];
-  pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
-}
+export type Page<T> = Connection<T>;
 
 /** Builds a forward connection from `first + 1` fetched rows; a page after a cursor has one before it. */
 export function toPage<T>(rows: T[], first: number, cursorOf: (row: T) => string, afterCursor = false): Page<T> {
-  const nodes = rows.slice(0, first);
-  const edges = nodes.map((node) => ({ cursor: cursorOf(node), node }));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > first,
-      hasPreviousPage: afterCursor,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges.at(-1)?.cursor ?? null,
-    },
-  };
+  return forwardPage(rows, first, cursorOf, afterCursor);
 }
