@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { SPECIALTIES, type Specialty } from '../entities/index.ts';
+import type { ProfessionalProfileRow } from '../persister.ts';
 
 /**
  * Deterministic, realistic-looking marketplace data: the same seed and index always give the same
@@ -60,19 +61,8 @@ const SENTENCES: Record<Specialty, string[]> = {
 
 const pick = <T>(r: () => number, list: readonly T[]): T => list[Math.floor(r() * list.length)]!;
 
-export interface SeedProfessional {
-  userId: string;
-  email: string;
-  displayName: string;
-  headline: string;
-  bio: string;
-  specialties: Specialty[];
-  hourlyRate: number;
-  currency: string;
-  location: string | null;
-  remote: boolean;
-  yearsExperience: number;
-}
+/** A generated professional: the profile the persister stores, plus the account it belongs to. */
+export type SeedProfessional = Omit<ProfessionalProfileRow, 'at'> & { email: string; displayName: string };
 
 export interface SeedBusiness {
   userId: string;
