@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { uuidv7 } from './ids.ts';
+import { derivedUuid, uuidv7 } from './ids.ts';
 
 /** The envelope every event on every topic carries (ARCHITECTURE §3). */
 export const envelopeSchema = z.object({
@@ -31,6 +31,16 @@ export interface EventCatalog<C extends DataSchemas> {
     type: K,
     fields: { aggregateId: string; actorId: string | null; data: z.input<C[K]>; idempotencyKey?: string; traceparent?: string },
   ): EventOf<C>;
+  /**
+   * Builds the follow-up of an applied `source` event: its id is derived from the source's id, the
+   * type and `discriminator` (for several follow-ups of one type), so producing it again after a
+   * crash yields the same event, which idempotent consumers skip. Actor, time and trace are the source's.
+   */
+  derive<K extends keyof C & string>(
+    type: K,
+    source: Pick<Envelope, 'id' | 'actorId' | 'occurredAt' | 'traceparent'>,
+    fields: { aggregateId: string; data: z.input<C[K]>; discriminator?: string },
+  ): EventOf<C>;
   /** Parses raw bytes from the topic; throws a PoisonEventError when they are not a known, valid event. */
   parse(raw: Buffer | string | null): EventOf<C>;
 }
@@ -58,6 +68,18 @@ export function defineEvents<C extends DataSchemas>(topic: string, schemas: C): 
         occurredAt: new Date().toISOString(),
         ...(fields.idempotencyKey ? { idempotencyKey: fields.idempotencyKey } : {}),
         ...(fields.traceparent ? { traceparent: fields.traceparent } : {}),
+        data,
+      } as EventOf<C>;
+    },
+    derive(type, source, fields) {
+      const data = schemas[type]!.parse(fields.data);
+      return {
+        id: derivedUuid(source.id, topic, type, fields.discriminator ?? ''),
+        type,
+        aggregateId: fields.aggregateId,
+        actorId: source.actorId,
+        occurredAt: source.occurredAt,
+        ...(source.traceparent ? { traceparent: source.traceparent } : {}),
         data,
       } as EventOf<C>;
     },

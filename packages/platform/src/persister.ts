@@ -2,9 +2,10 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ErrorCode } from './errors.ts';
-import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
+import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
+import { createOutboxRelay, writeOutbox, type FollowUp } from './outbox.ts';
 import { Rejection, outcomeTrigger, type Outcome } from './outcomes.ts';
 import type { PubSub } from './pubsub.ts';
 import { isTransient, sleep } from './transient.ts';
@@ -14,6 +15,12 @@ export interface ApplyContext {
   em: EntityManager;
   /** Queues a Redis publication that goes out only after the batch's transaction commits. */
   publish(trigger: string, payload: unknown): void;
+  /**
+   * Queues a follow-up event for `topic` (build it with `catalog.derive` from the event being
+   * applied): written to the outbox in the batch's transaction, so it exists exactly when the change
+   * does, and produced after the commit (outbox.ts). A rejected event's follow-ups are dropped.
+   */
+  emit(topic: string, event: Envelope): void;
 }
 
 export type ApplyResult = { result?: Record<string, unknown> } | Rejection | void;
@@ -43,6 +50,11 @@ interface PersisterConfig<C extends DataSchemas> {
   logger: Logger;
   registry?: Registry;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Set when handlers emit follow-up events (the schema then needs the outbox table): the
+   * persister produces them after each commit and relays leftovers on start and every `intervalMs`.
+   */
+  outbox?: { intervalMs?: number; minAgeMs?: number };
 }
 
 export interface Worker {
@@ -106,9 +118,11 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
   });
   consumer.on(consumer.events.STOP, () => (joined = false));
 
+  const outbox = options.outbox ? createOutboxRelay({ orm, schema, producer, logger: log, ...(options.registry ? { registry: options.registry } : {}), ...options.outbox }) : null;
   const applyBatch = createBatchApplier<C>({
     orm,
     schema,
+    outbox: outbox !== null,
     logger: log,
     onResult: (result) => applied.inc({ result }),
     ...(options.applyBulk ? { applyBulk: options.applyBulk } : { apply: options.apply! }),
@@ -147,10 +161,11 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
         await deadLetter(poison, batch.partition);
         poison.length = 0;
         if (parsed.length > 0) {
-          const { outcomes, publications } = await applyBatch(parsed);
+          const { outcomes, publications, followUps } = await applyBatch(parsed);
           await Promise.all([
             ...outcomes.map((o) => pubsub.publish(outcomeTrigger(o.eventId), o)),
             ...publications.map(([trigger, payload]) => pubsub.publish(trigger, payload)),
+            outbox?.flush(followUps),
           ]);
         }
         const last = batch.messages[batch.messages.length - 1]!;
@@ -179,10 +194,12 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
         partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
         eachBatch,
       });
+      outbox?.start();
       log.info({ topic: catalog.topic, groupId: options.groupId }, 'persister started');
     },
     async stop() {
       await consumer.disconnect();
+      await outbox?.stop();
     },
     readiness() {
       if (crashed) return { ready: false, detail: `consumer crashed: ${crashed}` };
@@ -196,6 +213,8 @@ export interface AppliedBatch {
   outcomes: Outcome[];
   /** Redis publications queued by handlers, to send after the transaction committed. */
   publications: [string, unknown][];
+  /** Follow-up events written to the outbox in the transaction, to produce after it committed. */
+  followUps: FollowUp[];
 }
 
 /**
@@ -209,6 +228,8 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
   orm: MikroORM;
   schema: string;
   logger: Logger;
+  /** Whether the schema has an outbox table; without one a handler's `emit` is an error. */
+  outbox?: boolean;
   onResult?: (result: string) => void;
 } & HandlerChoice<C>) {
   const { orm, schema, logger } = deps;
@@ -220,6 +241,7 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
 
   return async function applyBatch(events: { event: EventOf<C> }[]): Promise<AppliedBatch> {
     const publications: [string, unknown][] = [];
+    const followUps: FollowUp[] = [];
     const outcomes = await orm.em.fork().transactional(async (em) => {
       const known = await knownOutcomes(em, events.map((e) => e.event));
       const results = new Map<string, Outcome>();
@@ -247,11 +269,12 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
 
       const applied = await applyFresh(em, fresh);
       fresh.forEach((event, i) => {
-        const { outcome, pending } = applied[i]!;
+        const { outcome, pending, emitted } = applied[i]!;
         const key = scopedKey(event);
         if (key) known.byKey.set(key, outcome);
         records.push({ event, key, outcome });
         publications.push(...pending);
+        followUps.push(...emitted);
         results.set(event.id, outcome);
         onResult(outcome.status);
       });
@@ -262,38 +285,57 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
         onResult('idempotent-replay');
       }
       await recordOutcomes(em, records);
+      await writeOutbox(em, schema, followUps);
       return events.map(({ event }) => results.get(event.id)!);
     });
-    return { outcomes, publications };
+    return { outcomes, publications, followUps };
   };
 
-  async function applyFresh(em: EntityManager, fresh: EventOf<C>[]): Promise<{ outcome: Outcome; pending: [string, unknown][] }[]> {
+  /** The context of one handler call, collecting what it queues. */
+  function context(em: EntityManager) {
+    const pending: [string, unknown][] = [];
+    const emitted: FollowUp[] = [];
+    const ctx: ApplyContext = {
+      em,
+      publish: (trigger, payload) => pending.push([trigger, payload]),
+      emit: (topic, event) => {
+        if (!deps.outbox) throw new Error(`${schema} persister has no outbox: cannot emit ${event.type}`);
+        emitted.push({ topic, event });
+      },
+    };
+    return { ctx, pending, emitted };
+  }
+
+  type Applied = { outcome: Outcome; pending: [string, unknown][]; emitted: FollowUp[] };
+  async function applyFresh(em: EntityManager, fresh: EventOf<C>[]): Promise<Applied[]> {
     if (fresh.length === 0) return [];
     if (!savepointEach) {
-      const pending: [string, unknown][] = [];
+      const { ctx, pending, emitted } = context(em);
       await em.execute('savepoint apply_batch');
       try {
-        const results = await bulk({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, fresh);
+        const results = await bulk(ctx, fresh);
         await em.execute('release savepoint apply_batch');
-        // The batch's publications go out once, with the first event's outcome slot.
-        return fresh.map((event, i) => ({ outcome: toOutcome(event, results[i]), pending: i === 0 ? pending : [] }));
+        // The batch's publications and follow-ups go out once, with the first event's outcome slot
+        // (a bulk handler emits only for the events it applied).
+        return fresh.map((event, i) => ({ outcome: toOutcome(event, results[i]), pending: i === 0 ? pending : [], emitted: i === 0 ? emitted : [] }));
       } catch (err) {
         if (isTransient(err)) throw err;
         await em.execute('rollback to savepoint apply_batch');
         logger.warn({ err, events: fresh.length }, 'bulk apply failed; applying one event at a time');
       }
     }
-    const out: { outcome: Outcome; pending: [string, unknown][] }[] = [];
+    const out: Applied[] = [];
     for (const event of fresh) {
-      const pending: [string, unknown][] = [];
+      const { ctx, pending, emitted } = context(em);
       await em.execute('savepoint apply_event');
       let outcome: Outcome;
       try {
-        const [result] = await bulk({ em, publish: (trigger, payload) => pending.push([trigger, payload]) }, [event]);
+        const [result] = await bulk(ctx, [event]);
         outcome = toOutcome(event, result);
         if (outcome.status === 'rejected') {
           await em.execute('rollback to savepoint apply_event');
           pending.length = 0;
+          emitted.length = 0;
         }
       } catch (err) {
         if (isTransient(err)) throw err;
@@ -301,9 +343,10 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
         logger.error({ err, eventId: event.id, type: event.type }, 'event could not be applied; rejected');
         outcome = { status: 'rejected', eventId: event.id, code: ErrorCode.INTERNAL_SERVER_ERROR, message: 'The write could not be applied' };
         pending.length = 0;
+        emitted.length = 0;
       }
       await em.execute('release savepoint apply_event');
-      out.push({ outcome, pending });
+      out.push({ outcome, pending, emitted });
     }
     return out;
   }

@@ -86,6 +86,18 @@ export async function serveSubgraph(env: ServiceEnv, infra: Infra, server: Subgr
   registerShutdown(infra.logger, env.SHUTDOWN_GRACE_MS, [{ name: 'http', run: () => server.stop() }, ...infra.closeSteps]);
 }
 
+/** Several consumers in one process: ready when all are, started and stopped together. */
+export function allOf(workers: Worker[]): Worker {
+  return {
+    start: async () => void (await Promise.all(workers.map((w) => w.start()))),
+    stop: async () => void (await Promise.all(workers.map((w) => w.stop()))),
+    readiness() {
+      const states = workers.map((w) => w.readiness());
+      return { ready: states.every((s) => s.ready), detail: states.map((s) => s.detail).join('; ') };
+    },
+  };
+}
+
 /** Runs a consumer (persister, mailer...) with /healthz, /readyz and /metrics until SIGTERM. */
 export async function serveWorker(env: ServiceEnv, infra: Infra, worker: Worker): Promise<void> {
   const { logger, registry, orm, pubsub } = infra;

@@ -1,13 +1,20 @@
+import { finderFacts } from '@finder/finder/facts';
+import { createConsumer } from '@finder/platform/consumer';
 import { createPersister } from '@finder/platform/persister';
-import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
 import { entities } from './entities/index.ts';
 import { loadChatEnv } from './env.ts';
 import { chatEvents } from './events/chat-events.ts';
 import { migrations } from './migrations/index.ts';
 import { applyChatEvents } from './persister.ts';
 import { buildChatServer } from './server.ts';
+import { createEngagementConversationsHandler } from './workers/engagement-conversations.ts';
 
-/** One entry point, one process per role: `node src/main.ts <server|persister|migrate>`. */
+/**
+ * One entry point, one process per role: `node src/main.ts <server|persister|migrate>`. The
+ * persister process also runs the consumer that opens the conversation of every accepted
+ * engagement (finder.facts → conversation.started on chat.events).
+ */
 runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   const env = loadChatEnv();
   const infra = await startInfra(env, { subgraph: 'chat', role, orm: { schema: 'chat', entities, migrations } });
@@ -17,6 +24,7 @@ runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   return serveWorker(
     env,
     infra,
+    allOf([
     createPersister({
       name: 'chat-persister',
       kafka,
@@ -30,5 +38,16 @@ runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
       registry,
       applyBulk: applyChatEvents,
     }),
+    createConsumer({
+      name: 'chat-engagement-conversations',
+      kafka,
+      groupId: 'chat-engagement-conversations',
+      catalog: finderFacts,
+      producer,
+      logger,
+      registry,
+      handle: createEngagementConversationsHandler({ producer }),
+    }),
+    ]),
   );
 });

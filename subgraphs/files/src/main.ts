@@ -1,7 +1,7 @@
 import { chatEvents } from '@finder/chat/events';
 import { createConsumer } from '@finder/platform/consumer';
-import { createPersister, type Worker } from '@finder/platform/persister';
-import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { createPersister } from '@finder/platform/persister';
+import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
 import { createWriter } from '@finder/platform/write-path';
 import { entities } from './entities/index.ts';
 import { loadFilesEnv } from './env.ts';
@@ -13,18 +13,6 @@ import { createStorage } from './services/storage.ts';
 import { createChatProjectorHandler } from './workers/chat-projector.ts';
 import { createConverterHandler } from './workers/converter.ts';
 import { createJanitorHandler } from './workers/janitor.ts';
-
-/** Several consumers in one process: ready when all are, stopped together. */
-function allOf(workers: Worker[]): Worker {
-  return {
-    start: async () => void (await Promise.all(workers.map((w) => w.start()))),
-    stop: async () => void (await Promise.all(workers.map((w) => w.stop()))),
-    readiness() {
-      const states = workers.map((w) => w.readiness());
-      return { ready: states.every((s) => s.ready), detail: states.map((s) => s.detail).join('; ') };
-    },
-  };
-}
 
 /**
  * One entry point, one process per role: `node src/main.ts <server|persister|worker|migrate>`.

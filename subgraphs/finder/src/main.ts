@@ -80,6 +80,8 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
       logger,
       registry,
       apply: applyFinderEvent,
+      // Facts for the other subgraphs (finder-facts.ts) leave through the outbox.
+      outbox: {},
     }),
   );
 });

@@ -4,6 +4,7 @@ import { reject } from '@finder/platform/outcomes';
 import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
 import type { EngagementStatus, Specialty } from './entities/index.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
+import { finderFacts } from './events/finder-facts.ts';
 import { specialtyTerms } from './services/specialties.ts';
 import { notificationAdded } from './triggers.ts';
 
@@ -49,9 +50,9 @@ export async function applyFinderEvent(ctx: ApplyContext, event: FinderEvent): P
       });
       return { result: { engagementId: d.engagementId } };
     }
-    case 'engagement.accepted':
-    case 'engagement.declined':
-    case 'engagement.withdrawn':
+    case 'engagement.accept_requested':
+    case 'engagement.decline_requested':
+    case 'engagement.withdraw_requested':
       return transition(ctx, event, at);
     case 'review.submitted': {
       const d = event.data;
@@ -92,9 +93,9 @@ export async function applyFinderEvent(ctx: ApplyContext, event: FinderEvent): P
 }
 
 const TRANSITIONS: Record<EngagementTransition['type'], { to: EngagementStatus; by: 'business' | 'professional' }> = {
-  'engagement.accepted': { to: 'ACCEPTED', by: 'professional' },
-  'engagement.declined': { to: 'DECLINED', by: 'professional' },
-  'engagement.withdrawn': { to: 'WITHDRAWN', by: 'business' },
+  'engagement.accept_requested': { to: 'ACCEPTED', by: 'professional' },
+  'engagement.decline_requested': { to: 'DECLINED', by: 'professional' },
+  'engagement.withdraw_requested': { to: 'WITHDRAWN', by: 'business' },
 };
 
 async function transition(ctx: ApplyContext, event: EngagementTransition, at: string): Promise<ApplyResult> {
@@ -129,6 +130,8 @@ async function transition(ctx: ApplyContext, event: EngagementTransition, at: st
       body: accepted ? 'The professional accepted your request; you can start the conversation.' : 'The professional declined your request.',
       engagementId: d.engagementId,
     });
+    // Only now, with the transition applied, may the others act on it (chat opens the conversation).
+    if (accepted) ctx.emit(finderFacts.topic, finderFacts.derive('engagement.accepted', event, { aggregateId: d.engagementId, data: d }));
   }
   return;
 }

@@ -3,10 +3,11 @@ import { z } from 'zod';
 import { SPECIALTIES } from '../entities/professional-profile.entity.ts';
 
 /**
- * The finder subgraph's event contract: produced by its resolvers (and the seed), consumed by its
- * persister and by other subgraphs (chat opens a conversation on `engagement.accepted`).
- * Profile events are keyed by the user id, engagement and review events by the engagement id,
- * notification events by the user id.
+ * The finder subgraph's commands: produced by its resolvers (and the seed), judged and applied by
+ * its persister, which may reject them (an engagement already answered, a duplicate review). Other
+ * subgraphs never act on them; they consume the facts on `finder.facts` (finder-facts.ts), which
+ * exist only for what was applied. Profile events are keyed by the user id, engagement and review
+ * events by the engagement id, notification events by the user id.
  */
 export const finderEvents = defineEvents('finder.events', {
   'professional_profile.upserted': z.object({
@@ -32,10 +33,10 @@ export const finderEvents = defineEvents('finder.events', {
     professionalId: z.uuid(),
     message: z.string(),
   }),
-  /** The professional said yes. Chat consumes this to open the conversation of the two users. */
-  'engagement.accepted': z.object({ engagementId: z.uuid(), businessId: z.uuid(), professionalId: z.uuid() }),
-  'engagement.declined': z.object({ engagementId: z.uuid(), businessId: z.uuid(), professionalId: z.uuid() }),
-  'engagement.withdrawn': z.object({ engagementId: z.uuid(), businessId: z.uuid(), professionalId: z.uuid() }),
+  /** The professional asks to accept; once applied, the persister emits the fact `engagement.accepted`. */
+  'engagement.accept_requested': z.object({ engagementId: z.uuid(), businessId: z.uuid(), professionalId: z.uuid() }),
+  'engagement.decline_requested': z.object({ engagementId: z.uuid(), businessId: z.uuid(), professionalId: z.uuid() }),
+  'engagement.withdraw_requested': z.object({ engagementId: z.uuid(), businessId: z.uuid(), professionalId: z.uuid() }),
   'review.submitted': z.object({
     reviewId: z.uuid(),
     engagementId: z.uuid(),
@@ -48,4 +49,4 @@ export const finderEvents = defineEvents('finder.events', {
 });
 
 export type FinderEvent = EventOf<typeof finderEvents.schemas>;
-export type EngagementTransition = Extract<FinderEvent, { type: 'engagement.accepted' | 'engagement.declined' | 'engagement.withdrawn' }>;
+export type EngagementTransition = Extract<FinderEvent, { type: 'engagement.accept_requested' | 'engagement.decline_requested' | 'engagement.withdraw_requested' }>;

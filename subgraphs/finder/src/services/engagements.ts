@@ -61,7 +61,7 @@ export function createEngagements(submit: Submit) {
       const input = validate(respondSchema, rawInput);
       const request = await ownRequest(em, viewer, input.id);
       if (request.professionalId !== viewer.id) throw forbidden('Only the professional asked can respond to a request');
-      const type = input.accept ? 'engagement.accepted' : 'engagement.declined';
+      const type = input.accept ? 'engagement.accept_requested' : 'engagement.decline_requested';
       await submit(
         finderEvents.create(type, {
           aggregateId: request.id,
@@ -78,7 +78,7 @@ export function createEngagements(submit: Submit) {
       const request = await ownRequest(em, viewer, input.id);
       if (request.businessId !== viewer.id) throw forbidden('Only the business that sent a request can withdraw it');
       await submit(
-        finderEvents.create('engagement.withdrawn', {
+        finderEvents.create('engagement.withdraw_requested', {
           aggregateId: request.id,
           actorId: viewer.id,
           idempotencyKey: input.idempotencyKey,

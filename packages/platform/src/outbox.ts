@@ -1,0 +1,145 @@
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { Counter, type Registry } from 'prom-client';
+import type { Envelope } from './events.ts';
+import type { EventProducer } from './kafka.ts';
+import type { Logger } from './logger.ts';
+
+/**
+ * The transactional outbox. A persister handler that wants the rest of the platform to react to a
+ * change it applied does not produce to Kafka itself (a crash between commit and produce would
+ * lose the event; producing before commit would announce a change that may roll back). It queues a
+ * follow-up event, which the persister writes to `<schema>.outbox` in the batch's transaction.
+ * After the commit the persister produces the rows (acks -1) and deletes them; a relay re-produces
+ * whatever a crash left behind, on start and periodically. Follow-up ids are derived from their
+ * source event's id, so a row produced twice is the same event twice, which idempotent consumers
+ * skip. Order is per relay pass, not global: consumers must not depend on the order of follow-ups.
+ */
+export interface FollowUp {
+  topic: string;
+  event: Envelope;
+}
+
+/** SQL for the outbox table; the migration of every subgraph whose persister emits follow-ups runs it. */
+export const outboxSql = (schema: string): string[] => [
+  `create table if not exists "${schema}".outbox (
+     seq bigserial primary key,
+     event_id uuid not null unique,
+     topic text not null,
+     key text not null,
+     event jsonb not null,
+     created_at timestamptz not null default now())`,
+];
+
+/** Writes follow-ups in the caller's transaction; one already there (same event id) stays as it is. */
+export async function writeOutbox(em: EntityManager, schema: string, followUps: FollowUp[]): Promise<void> {
+  if (followUps.length === 0) return;
+  await em.execute(
+    `insert into "${schema}".outbox (event_id, topic, key, event)
+     select event_id, topic, key, event from jsonb_to_recordset(?::jsonb) as r(event_id uuid, topic text, key text, event jsonb)
+     on conflict (event_id) do nothing`,
+    [JSON.stringify(followUps.map(({ topic, event }) => ({ event_id: event.id, topic, key: event.aggregateId, event })))],
+  );
+}
+
+export interface OutboxRelay {
+  /** Produces follow-ups just committed and deletes their rows; a failure leaves them to the relay. */
+  flush(followUps: FollowUp[]): Promise<void>;
+  /** Produces and deletes every row at least `minAgeMs` old; returns how many it produced. */
+  relay(minAgeMs?: number): Promise<number>;
+  start(): void;
+  stop(): Promise<void>;
+}
+
+export function createOutboxRelay(deps: {
+  orm: MikroORM;
+  schema: string;
+  producer: EventProducer;
+  logger: Logger;
+  registry?: Registry;
+  /** How often leftovers are looked for. */
+  intervalMs?: number;
+  /** Rows younger than this are left to the persister that wrote them (it is about to flush them). */
+  minAgeMs?: number;
+}): OutboxRelay {
+  const { orm, schema, producer } = deps;
+  const log = deps.logger.child({ component: 'outbox' });
+  const table = `"${schema}".outbox`;
+  const intervalMs = deps.intervalMs ?? 5_000;
+  const minAgeMs = deps.minAgeMs ?? 2_000;
+  const produced =
+    (deps.registry?.getSingleMetric('outbox_events_total') as Counter<'path'> | undefined) ??
+    new Counter({
+      name: 'outbox_events_total',
+      help: 'Follow-up events produced from the outbox, by path (flush after commit, or relay of leftovers)',
+      labelNames: ['path'],
+      registers: deps.registry ? [deps.registry] : [],
+    });
+  let timer: NodeJS.Timeout | null = null;
+  let running: Promise<unknown> = Promise.resolve();
+
+  async function produce(followUps: FollowUp[]): Promise<void> {
+    const byTopic = new Map<string, FollowUp[]>();
+    for (const f of followUps) byTopic.set(f.topic, [...(byTopic.get(f.topic) ?? []), f]);
+    for (const [topic, items] of byTopic) {
+      await producer.sendRaw(
+        topic,
+        items.map(({ event }) => ({
+          key: event.aggregateId,
+          value: JSON.stringify(event),
+          headers: { 'event-type': event.type, 'event-id': event.id, ...(event.traceparent ? { traceparent: event.traceparent } : {}) },
+        })),
+      );
+    }
+  }
+
+  const relay = async (age = minAgeMs): Promise<number> =>
+    orm.em.fork().transactional(async (em) => {
+      // Skip locked: two replicas relaying at once take different rows.
+      const rows = await em.execute<{ topic: string; event: Envelope; event_id: string }[]>(
+        `select topic, event, event_id from ${table} where created_at <= now() - make_interval(secs => ?)
+          order by seq limit 500 for update skip locked`,
+        [age / 1000],
+      );
+      if (rows.length === 0) return 0;
+      await produce(rows.map((r) => ({ topic: r.topic, event: r.event })));
+      await em.execute(`delete from ${table} where event_id in (?)`, [rows.map((r) => r.event_id)]);
+      produced.inc({ path: 'relay' }, rows.length);
+      log.info({ events: rows.length }, 'relayed follow-up events left in the outbox');
+      return rows.length;
+    });
+
+  let active = false;
+  function schedule(age: number) {
+    running = relay(age)
+      .catch((err) => log.warn({ err }, 'outbox relay failed; will retry'))
+      .finally(() => {
+        if (active) timer = setTimeout(() => schedule(minAgeMs), intervalMs);
+      });
+  }
+
+  return {
+    async flush(followUps) {
+      if (followUps.length === 0) return;
+      try {
+        await produce(followUps);
+        produced.inc({ path: 'flush' }, followUps.length);
+        await orm.em.fork().execute(`delete from ${table} where event_id in (?)`, [followUps.map((f) => f.event.id)]);
+      } catch (err) {
+        log.warn({ err, events: followUps.length }, 'follow-up events not produced yet; the relay will');
+      }
+    },
+    relay,
+    start() {
+      if (active) return;
+      active = true;
+      // Leftovers of a crashed process are re-produced at once, then the relay keeps watching.
+      schedule(0);
+    },
+    async stop() {
+      active = false;
+      if (timer) clearTimeout(timer);
+      timer = null;
+      await running;
+    },
+  };
+}
