@@ -250,6 +250,7 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
       const replays: { event: EventOf<C>; key: string }[] = [];
       const claimed = new Set<string>();
 
+      const seen = new Set<string>();
       for (const { event } of events) {
         const previous = known.byId.get(event.id);
         if (previous) {
@@ -257,6 +258,12 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
           results.set(event.id, previous);
           continue;
         }
+        // The same event twice in one batch (a producer retry): applied once, answered twice.
+        if (seen.has(event.id)) {
+          onResult('duplicate');
+          continue;
+        }
+        seen.add(event.id);
         const key = scopedKey(event);
         if (key && (known.byKey.has(key) || claimed.has(key))) {
           // A retry of a write already made: answer with the first outcome, apply nothing.

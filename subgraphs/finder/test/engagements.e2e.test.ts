@@ -2,6 +2,7 @@ import { query } from '@finder/testing/database';
 import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
 import { uniqueEmail } from '@finder/testing/ports';
 import { stackEnv } from '@finder/testing/stack';
+import { until } from '@finder/testing/processes';
 import { connect, type TestClient } from '@finder/testing/ws-client';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -32,6 +33,8 @@ const SEARCH = `query($q: String, $s: [Specialty!], $max: Int, $remote: Boolean)
 const REQUEST = `mutation($input: RequestEngagementInput!) { requestEngagement(input: $input) { id status business { id businessProfile { companyName } } professional { id } } }`;
 const RESPOND = `mutation($input: RespondToEngagementInput!) { respondToEngagement(input: $input) { id status respondedAt } }`;
 const NOTIFIED = `subscription($after: Int) { notificationAdded(after: $after) { seq kind title body read engagementRequest { id status } } }`;
+const CONVERSATION_UPDATED = `subscription { conversationUpdated { id participants { id } } }`;
+const START_CONVERSATION = `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`;
 
 async function professionalWithProfile(label: string, word = uniqueWord()): Promise<Account & { word: string }> {
   const pro = await account('PROFESSIONAL', label);
@@ -55,7 +58,22 @@ describe('engagements end to end through nginx, the gateway, Kafka and the persi
     return client.subscribe(NOTIFIED, after === undefined ? {} : { after });
   };
 
-  it('business searches, requests; the professional is notified live, accepts; the business is notified', async () => {
+  /** A live `conversationUpdated` feed: proven live by a conversation with a third user, then cleared. */
+  const liveConversationFeed = async (user: Account, witness: Account) => {
+    const client = connect(wsUrl, { authorization: `Bearer ${user.token}` });
+    clients.push(client);
+    const feed = client.subscribe(CONVERSATION_UPDATED);
+    // The feed has no replay: start conversations until one reaches it, so it is live from here on.
+    await until(async () => {
+      ok(await gql(url, START_CONVERSATION, { input: { participantIds: [witness.id] } }, { token: user.token }));
+      await new Promise((r) => setTimeout(r, 250));
+      return feed.events.length > 0;
+    }, 30_000, 'a live conversationUpdated feed');
+    const warmups = new Set(feed.events.map((e) => e.data!.conversationUpdated.id as string));
+    return { updates: () => feed.events.map((e) => e.data!.conversationUpdated).filter((c) => !warmups.has(c.id)), warmups };
+  };
+
+  it('business searches, requests; the professional is notified live, accepts; the business is notified; both get the conversation', async () => {
     const pro = await professionalWithProfile('e2e-pro');
     const biz = await account('BUSINESS', 'e2e-biz');
     ok(await gql(url, `mutation { upsertBusinessProfile(input: { companyName: "Northwind Traders", industry: "Retail", size: "11-50" }) { companyName } }`, {}, { token: biz.token }));
@@ -69,7 +87,8 @@ describe('engagements end to end through nginx, the gateway, Kafka and the persi
 
     const proFeed = subscribe(pro.token, 0);
     const bizFeed = subscribe(biz.token, 0);
-    await new Promise((r) => setTimeout(r, 500));
+    const witness = await account('BUSINESS', 'e2e-witness');
+    const [bizConversations, proConversations] = await Promise.all([liveConversationFeed(biz, witness), liveConversationFeed(pro, witness)]);
 
     const request = ok(await gql(url, REQUEST, { input: { professionalId: pro.id, message: 'Can you help with our Series A model?' } }, { token: biz.token })).requestEngagement;
     expect(request).toMatchObject({ status: 'PENDING', business: { id: biz.id, businessProfile: { companyName: 'Northwind Traders' } }, professional: { id: pro.id } });
@@ -87,6 +106,21 @@ describe('engagements end to end through nginx, the gateway, Kafka and the persi
     expect(accepted).toMatchObject({ id: request.id, status: 'ACCEPTED', respondedAt: expect.any(String) });
     const [toBusiness] = await bizFeed.waitFor(1);
     expect(toBusiness!.data!.notificationAdded).toMatchObject({ seq: 1, kind: 'ENGAGEMENT_ACCEPTED', engagementRequest: { id: request.id, status: 'ACCEPTED' } });
+
+    // Finder announced the applied acceptance; chat opened the two users' conversation, live to both.
+    const [bizSees, proSees] = await Promise.all(
+      [bizConversations, proConversations].map((feed) => until(async () => feed.updates()[0], 30_000, 'the engagement conversation')),
+    );
+    expect(proSees!.id).toBe(bizSees!.id);
+    const conversationId = bizSees!.id as string;
+    expect(bizSees!.participants.map((p: { id: string }) => p.id).sort()).toEqual([biz.id, pro.id].sort());
+    for (const who of [biz, pro]) {
+      const seen = ok(await gql(url, `query($id: ID!) { conversation(id: $id) { id participants { id displayName } } me { conversations(first: 50) { edges { node { id } } } } }`, { id: conversationId }, { token: who.token }));
+      expect(seen.conversation.participants.map((p: { id: string }) => p.id).sort()).toEqual([biz.id, pro.id].sort());
+      expect(seen.me.conversations.edges.map((e: any) => e.node.id)).toContain(conversationId);
+    }
+    const linked = await query<{ id: string }>(env.DATABASE_URL!, 'select id from chat.conversations where engagement_id = $1', [request.id]);
+    expect(linked).toEqual([{ id: conversationId }]);
 
     // Read-your-writes on the lists, and read state.
     const mine = ok(await gql(url, `{ engagementRequests(status: ACCEPTED) { edges { node { id } } } }`, {}, { token: biz.token }));
@@ -116,6 +150,12 @@ describe('engagements end to end through nginx, the gateway, Kafka and the persi
       const [row] = await query<{ status: string }>(env.DATABASE_URL!, 'select status from finder.engagement_requests where id = $1', [request.id]);
       const winner = Object.values(winners[0]!.data as Record<string, { status: string }>)[0]!;
       expect(row!.status).toBe(winner.status);
+      if (winner.status === 'ACCEPTED') {
+        // The accepted request opens exactly one conversation, however the losers were handled.
+        const conversations = () => query(env.DATABASE_URL!, 'select id from chat.conversations where engagement_id = $1', [request.id]);
+        await until(async () => (await conversations()).length > 0, 30_000, 'the engagement conversation');
+        expect(await conversations()).toHaveLength(1);
+      }
     }
   });
 
