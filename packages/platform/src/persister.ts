@@ -118,7 +118,9 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
   });
   consumer.on(consumer.events.STOP, () => (joined = false));
 
-  const outbox = options.outbox ? createOutboxRelay({ orm, schema, producer, logger: log, ...(options.registry ? { registry: options.registry } : {}), ...options.outbox }) : null;
+  const outbox = options.outbox
+    ? createOutboxRelay({ orm, schema, producer, logger: log, ...(options.registry ? { registry: options.registry } : {}), ...options.outbox })
+    : null;
   const applyBatch = createBatchApplier<C>({
     orm,
     schema,

@@ -21,33 +21,19 @@ runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   if (!infra) return;
   if (role === 'server') return serveSubgraph(env, infra, await buildChatServer(env, infra));
   const { kafka, orm, pubsub, producer, logger, registry } = infra;
+  const common = { kafka, producer, logger, registry };
   return serveWorker(
     env,
     infra,
     allOf([
-    createPersister({
-      name: 'chat-persister',
-      kafka,
-      groupId: 'chat-persister',
-      catalog: chatEvents,
-      orm,
-      schema: 'chat',
-      pubsub,
-      producer,
-      logger,
-      registry,
-      applyBulk: applyChatEvents,
-    }),
-    createConsumer({
-      name: 'chat-engagement-conversations',
-      kafka,
-      groupId: 'chat-engagement-conversations',
-      catalog: finderFacts,
-      producer,
-      logger,
-      registry,
-      handle: createEngagementConversationsHandler({ producer }),
-    }),
+      createPersister({ ...common, name: 'chat-persister', groupId: 'chat-persister', catalog: chatEvents, orm, schema: 'chat', pubsub, applyBulk: applyChatEvents }),
+      createConsumer({
+        ...common,
+        name: 'chat-engagement-conversations',
+        groupId: 'chat-engagement-conversations',
+        catalog: finderFacts,
+        handle: createEngagementConversationsHandler({ producer }),
+      }),
     ]),
   );
 });
