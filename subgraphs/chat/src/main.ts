@@ -1,5 +1,6 @@
 import { finderFacts } from '@finder/finder/facts';
 import { createConsumer } from '@finder/platform/consumer';
+import { filesFacts } from '@finder/platform/contracts/files-facts';
 import { createPersister } from '@finder/platform/persister';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
 import { entities } from './entities/index.ts';
@@ -9,11 +10,13 @@ import { migrations } from './migrations/index.ts';
 import { applyChatEvents } from './persister.ts';
 import { buildChatServer } from './server.ts';
 import { createEngagementConversationsHandler } from './workers/engagement-conversations.ts';
+import { createFileProjectorHandler } from './workers/file-projector.ts';
 
 /**
  * One entry point, one process per role: `node src/main.ts <server|persister|migrate>`. The
- * persister process also runs the consumer that opens the conversation of every accepted
- * engagement (finder.facts → conversation.started on chat.events).
+ * persister process also runs the consumers of other subgraphs' facts: one opens the conversation
+ * of every accepted engagement (finder.facts → conversation.started on chat.events), one projects
+ * READY and deleted files (files.facts → chat.files) for the attachment checks.
  */
 runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   const env = loadChatEnv();
@@ -34,6 +37,7 @@ runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
         catalog: finderFacts,
         handle: createEngagementConversationsHandler({ producer }),
       }),
+      createConsumer({ ...common, name: 'chat-file-projector', groupId: 'chat-file-projector', catalog: filesFacts, handle: createFileProjectorHandler({ em: orm.em }) }),
     ]),
   );
 });

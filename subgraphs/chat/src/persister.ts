@@ -1,7 +1,8 @@
 import { ErrorCode } from '@finder/platform/errors';
-import { reject } from '@finder/platform/outcomes';
+import { reject, type Rejection } from '@finder/platform/outcomes';
 import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
 import type { ChatEvent } from './events/chat-events.ts';
+import { attachmentProblem, unshareableAttachments } from './services/attachments.ts';
 import { triggers, type MessagePayload } from './triggers.ts';
 
 type MessageSent = Extract<ChatEvent, { type: 'message.sent' }>;
@@ -51,11 +52,24 @@ async function applyMessages({ em, publish }: ApplyContext, events: MessageSent[
     members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
   }
 
+  // Attachments are re-checked by the single writer: the file may have been deleted since the resolver looked.
+  const badAttachment = new Map<string, Rejection>();
+  for (const event of events) {
+    const ids = event.data.attachmentIds;
+    const [bad] = await unshareableAttachments(em, event.data.senderId, ids);
+    if (bad) {
+      const { message, field } = attachmentProblem(bad, ids.indexOf(bad));
+      badAttachment.set(event.id, reject(ErrorCode.BAD_USER_INPUT, message, { field }));
+    }
+  }
+
   const rows: MessagePayload[] = [];
   const results = events.map((event): ApplyResult => {
     const d = event.data;
     const seq = lastSeq.get(d.conversationId);
     if (seq === undefined || !members.get(d.conversationId)?.includes(d.senderId)) return reject(ErrorCode.NOT_FOUND, NOT_FOUND);
+    const refused = badAttachment.get(event.id);
+    if (refused) return refused;
     lastSeq.set(d.conversationId, seq + 1);
     rows.push({
       id: d.messageId,

@@ -29,7 +29,21 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
     return serveWorker(
       env,
       infra,
-      createPersister({ name: 'files-persister', kafka, groupId: 'files-persister', catalog: filesEvents, orm, schema: 'files', pubsub, producer, logger, registry, apply: applyFilesEvent }),
+      createPersister({
+        name: 'files-persister',
+        kafka,
+        groupId: 'files-persister',
+        catalog: filesEvents,
+        orm,
+        schema: 'files',
+        pubsub,
+        producer,
+        logger,
+        registry,
+        apply: applyFilesEvent,
+        // Facts for the other subgraphs (files-facts.ts) leave through the outbox.
+        outbox: {},
+      }),
     );
   }
   const storage = createStorage(env);

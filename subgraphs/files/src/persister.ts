@@ -1,8 +1,10 @@
+import { filesFacts } from '@finder/platform/contracts/files-facts';
 import { ErrorCode } from '@finder/platform/errors';
 import { reject } from '@finder/platform/outcomes';
 import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilesEvent } from './events/files-events.ts';
+
 import type { ConversionModel } from './models.ts';
 import { reads, toConversion } from './services/reads.ts';
 import { triggers } from './triggers.ts';
@@ -43,6 +45,7 @@ export async function applyFilesEvent(ctx: ApplyContext, event: FilesEvent): Pro
       );
       if (!row) return reject(ErrorCode.NOT_FOUND, 'File not found');
       if (row.status !== 'READY') return reject(ErrorCode.CONFLICT, `The file is ${row.status}`);
+      announce(ctx, event, 'file.ready', d.fileId, d.ownerId);
       return { result: { fileId: d.fileId } };
     }
     case 'file.upload_rejected': {
@@ -56,10 +59,11 @@ export async function applyFilesEvent(ctx: ApplyContext, event: FilesEvent): Pro
     }
     case 'file.deleted': {
       const d = event.data;
-      await em.execute(
-        `update files.files set status = 'DELETED', deleted_at = ?, updated_at = ? where id = ? and owner_id = ? and status <> 'DELETED'`,
+      const deleted = await em.execute<{ id: string }[]>(
+        `update files.files set status = 'DELETED', deleted_at = ?, updated_at = ? where id = ? and owner_id = ? and status <> 'DELETED' returning id`,
         [at, at, d.fileId, d.ownerId],
       );
+      if (deleted.length > 0) announce(ctx, event, 'file.deleted', d.fileId, d.ownerId);
       return { result: { fileId: d.fileId } };
     }
     case 'conversion.requested': {
@@ -101,6 +105,7 @@ export async function applyFilesEvent(ctx: ApplyContext, event: FilesEvent): Pro
            values (?, ?, ?, ?, ?, ?, 'READY', ?, ?, ?, ?, ?) on conflict do nothing`,
           [o.fileId, o.ownerId, o.name, o.mimeType, o.size, o.sha256, o.storageKey, at, d.conversionId, at, at],
         );
+        announce(ctx, event, 'file.ready', o.fileId, o.ownerId);
         await recordState(ctx, toConversion(updated[0] as never));
       }
       return { result: { conversionId: d.conversionId } };
@@ -116,6 +121,11 @@ export async function applyFilesEvent(ctx: ApplyContext, event: FilesEvent): Pro
       return { result: { conversionId: d.conversionId } };
     }
   }
+}
+
+/** Queues a fact for the other subgraphs; it leaves only if this event is applied. */
+function announce(ctx: ApplyContext, source: FilesEvent, type: 'file.ready' | 'file.deleted', fileId: string, ownerId: string) {
+  ctx.emit(filesFacts.topic, filesFacts.derive(type, source, { aggregateId: fileId, data: { fileId, ownerId } }));
 }
 
 /** Keeps the state for replays and publishes it once the batch commits. */

@@ -202,11 +202,12 @@ describe('files: upload, complete, download through nginx', () => {
     expect(errorCodes(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, { token: bob.token }))).toEqual(['FORBIDDEN']);
     expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
 
-    // Attaching someone else's file id in your own conversation exposes nothing.
+    // Attaching someone else's file id in your own conversation is refused by chat and exposes nothing.
     const eve = await registerUser(url, 'Eve');
     const theirs = await startConversation(url, mallory, [eve]);
-    ok(await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId: theirs, body: 'look', attachmentIds: [file.id] } }, { token: mallory.token }));
-    // A later share by Alice proves the projector got past Mallory's message.
+    const stolen = await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId: theirs, body: 'look', attachmentIds: [file.id] } }, { token: mallory.token });
+    expect(errorCodes(stolen)).toEqual(['BAD_USER_INPUT']);
+    // A later share by Alice proves the projector is keeping up.
     const later = await upload(url, alice, 'later.txt', 'text/plain', Buffer.from('later\n'));
     ok(await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'one more', attachmentIds: [later.id] } }, { token: alice.token }));
     await until(async () => (await fileQuery(url, bob, later.id)).data?.file, 90_000, 'the second share');

@@ -8,6 +8,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { chatEvents } from '../events/chat-events.ts';
 import type { ConversationModel, MessageModel } from '../models.ts';
 import { triggers, type TypingPayload } from '../triggers.ts';
+import { requireShareable } from './attachments.ts';
 import { reads } from './reads.ts';
 import { conversationIdSchema, sendMessageSchema, seqSchema, startConversationSchema } from './validation.ts';
 
@@ -55,6 +56,7 @@ export function createChatCommands(deps: { writer: Writer; pubsub: PubSub; sendL
       const input = validate(sendMessageSchema, raw);
       await deps.sendLimiter.check(viewer.id);
       await requireParticipant(em, input.conversationId, viewer);
+      await requireShareable(em, viewer.id, input.attachmentIds ?? []);
       const messageId = uuidv7();
       const outcome = await submit(
         chatEvents.create('message.sent', {
