@@ -14,6 +14,25 @@ export class RetryLater extends Error {
   }
 }
 
+const SESSION_TIMEOUT_MS = 10_000;
+const HEARTBEAT_INTERVAL_MS = 1_000;
+
+/**
+ * Runs a handler while heartbeating. kafkajs heartbeats only between messages, so a handler that
+ * takes longer than the session timeout (a large image to convert on a busy machine) would get
+ * its member expelled mid-job: the group rebalances, the uncommitted event is redelivered, and
+ * the same slow job can be expelled again and again.
+ */
+async function keepingMembership<T>(work: () => Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
+  // A failed heartbeat (a rebalance) is learnt again by the commit after the handler.
+  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(timer);
+  }
+}
+
 export interface ConsumerOptions<C extends DataSchemas> {
   name: string;
   kafka: Kafka;
@@ -47,8 +66,8 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
     });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
+    sessionTimeout: SESSION_TIMEOUT_MS,
+    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
     maxWaitTimeInMs: 100,
   });
   let joined = false;
@@ -70,7 +89,8 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
       }
       for (let attempt = 1; event && !deadReason; attempt++) {
         try {
-          await handle(event);
+          const current = event;
+          await keepingMembership(() => handle(current), heartbeat);
           handled.inc({ consumer: options.name, result: 'ok' });
           break;
         } catch (err) {
