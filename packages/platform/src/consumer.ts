@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
+import { GROUP_TIMING, keepingMembership, membershipLost } from './group-membership.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
 import { sleep } from './transient.ts';
@@ -11,25 +12,6 @@ export class RetryLater extends Error {
   constructor(reason: string) {
     super(reason);
     this.name = 'RetryLater';
-  }
-}
-
-const SESSION_TIMEOUT_MS = 10_000;
-const HEARTBEAT_INTERVAL_MS = 1_000;
-
-/**
- * Runs a handler while heartbeating. kafkajs heartbeats only between messages, so a handler that
- * takes longer than the session timeout (a large image to convert on a busy machine) would get
- * its member expelled mid-job: the group rebalances, the uncommitted event is redelivered, and
- * the same slow job can be expelled again and again.
- */
-async function keepingMembership<T>(work: () => Promise<T>, heartbeat: () => Promise<void>): Promise<T> {
-  // A failed heartbeat (a rebalance) is learnt again by the commit after the handler.
-  const timer = setInterval(() => void heartbeat().catch(() => undefined), HEARTBEAT_INTERVAL_MS);
-  try {
-    return await work();
-  } finally {
-    clearInterval(timer);
   }
 }
 
@@ -66,8 +48,7 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
     });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: SESSION_TIMEOUT_MS,
-    heartbeatInterval: HEARTBEAT_INTERVAL_MS,
+    ...GROUP_TIMING,
     maxWaitTimeInMs: 100,
   });
   let joined = false;
@@ -117,9 +98,11 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
         handled.inc({ consumer: options.name, result: 'dead-lettered' });
       }
       resolveOffset(message.offset);
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
-      ]);
+      await consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }])
+        .catch((err: unknown) => {
+          throw membershipLost(err) ?? err;
+        });
       await heartbeat();
     }
   }

@@ -136,9 +136,11 @@ describe('conversions, followed over the subscription through the gateway', () =
 
   describe('a converter killed mid-job', () => {
     let slow: Service | null = null;
-    // Restarting the stack's worker can mean restarting the stack when its sources changed.
+    let replacement: Service | null = null;
+    // Brings the stack's own worker back (and the whole stack, if its sources changed meanwhile).
     afterAll(async () => {
       await slow?.kill('SIGKILL');
+      await replacement?.kill();
       await devUp();
     }, 300_000);
 
@@ -172,7 +174,10 @@ describe('conversions, followed over the subscription through the gateway', () =
       writeFileSync(abandoned, randomBytes(700));
       expect(storedBytes(env, outputId)).toHaveLength(1);
 
-      await devUp();
+      // Another worker joins the group, receives the uncommitted job and does it again.
+      const replacementPort = await freePort();
+      replacement = startNode('subgraphs/files/src/main.ts', ['worker'], { ...env, PORT: String(replacementPort) });
+      await waitForReady(`http://127.0.0.1:${replacementPort}/readyz`, 120_000, replacement);
       const done = await until(async () => {
         const c = await statusOf();
         return c?.status === 'DONE' ? c : null;
