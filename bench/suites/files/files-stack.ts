@@ -45,12 +45,16 @@ export async function startFilesStack() {
 
   const services: Service[] = [];
   let nginx: { stop(): Promise<void> } | null = null;
+  // Every step on its own: one that fails must not leave the others running.
   const stop = async () => {
-    await nginx?.stop();
-    await Promise.all(services.map((s) => s.kill('SIGKILL')));
-    await redis.stop();
-    await kafka.stop();
-    await database.drop().catch(() => undefined);
+    const steps = [
+      () => Promise.all(services.map((s) => s.kill('SIGKILL'))),
+      async () => nginx?.stop(),
+      () => redis.stop(),
+      () => kafka.stop(),
+      () => database.drop(),
+    ];
+    for (const step of steps) await step().catch(() => undefined);
     rmSync(workDir, { recursive: true, force: true });
   };
   try {

@@ -107,7 +107,13 @@ serveRequests({
         return requestConversion.id;
       }),
     );
+    // Never wait forever: a conversion still QUEUED or RUNNING after this is a finding to report.
+    const deadline = Date.now() + 300_000;
     for (;;) {
+      if (Date.now() > deadline) {
+        const stuck = await query<{ id: string; status: string }>(message.target.databaseUrl, `select id, status from files.conversions where id = any($1) and status <> 'DONE'`, [ids]);
+        throw new Error(`thumbnails not DONE after 300 s: ${JSON.stringify(stuck)}`);
+      }
       const [row] = await query<{ done: string; failed: string }>(
         message.target.databaseUrl,
         `select count(*) filter (where status = 'DONE') as done, count(*) filter (where status = 'FAILED') as failed from files.conversions where id = any($1)`,
