@@ -41,3 +41,19 @@ it('runs the subscriptions suite in quick mode and records (a) and (b) with deli
   expect(peakOf('(b)')).toHaveLength(2);
   for (const peak of [...peakOf('(a)'), ...peakOf('(b)')]) expect(peak).toBeGreaterThan(0);
 }, 120_000);
+
+it('runs the files suite in quick mode and records uploads beside cp, and thumbnails', async () => {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const { code, output } = await runBench(['files', '--quick'], resultsFile);
+  expect(code, output).toBe(0);
+
+  const markdown = readFileSync(resultsFile, 'utf8');
+  expect(markdown).toContain('- command: `npm run bench -- files --quick`');
+  const uploads = tableRows(markdown, 'Upload throughput');
+  expect(uploads.map((r) => r[0])).toEqual(['1 MB', '20 MB']);
+  // PUT MB/s, whole upload MB/s and cp MB/s were all measured.
+  for (const row of uploads) for (const cell of row.slice(2, 5)) expect(Number(cell)).toBeGreaterThan(0);
+  const thumbnails = tableRows(markdown, 'Thumbnails');
+  expect(thumbnails.slice(0, 2).map((r) => Number(r[3]))).toSatisfy((rates: number[]) => rates.every((rate) => rate > 0));
+  // Starting a private database, broker and three services takes about a minute on a busy machine.
+}, 420_000);

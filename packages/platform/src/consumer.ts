@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
+import { GROUP_TIMING, keepingMembership, membershipLost } from './group-membership.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
 import { sleep } from './transient.ts';
@@ -47,8 +48,7 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
     });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
+    ...GROUP_TIMING,
     maxWaitTimeInMs: 100,
   });
   let joined = false;
@@ -70,7 +70,8 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
       }
       for (let attempt = 1; event && !deadReason; attempt++) {
         try {
-          await handle(event);
+          const current = event;
+          await keepingMembership(() => handle(current), heartbeat);
           handled.inc({ consumer: options.name, result: 'ok' });
           break;
         } catch (err) {
@@ -97,9 +98,11 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
         handled.inc({ consumer: options.name, result: 'dead-lettered' });
       }
       resolveOffset(message.offset);
-      await consumer.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() },
-      ]);
+      await consumer
+        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }])
+        .catch((err: unknown) => {
+          throw membershipLost(err) ?? err;
+        });
       await heartbeat();
     }
   }

@@ -2,6 +2,7 @@ import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ErrorCode } from './errors.ts';
+import { GROUP_TIMING, keepingMembership, membershipLost } from './group-membership.ts';
 import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
@@ -101,8 +102,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
   });
   const consumer: Consumer = kafka.consumer({
     groupId: options.groupId,
-    sessionTimeout: 10_000,
-    heartbeatInterval: 1_000,
+    ...GROUP_TIMING,
     maxWaitTimeInMs: 50,
     allowAutoTopicCreation: true,
   });
@@ -163,7 +163,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
         await deadLetter(poison, batch.partition);
         poison.length = 0;
         if (parsed.length > 0) {
-          const { outcomes, publications, followUps } = await applyBatch(parsed);
+          const { outcomes, publications, followUps } = await keepingMembership(() => applyBatch(parsed), heartbeat);
           await Promise.all([
             ...outcomes.map((o) => pubsub.publish(outcomeTrigger(o.eventId), o)),
             ...publications.map(([trigger, payload]) => pubsub.publish(trigger, payload)),
@@ -178,6 +178,10 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
         stop();
         return;
       } catch (err) {
+        // Expelled from the group (the commit says so): kafkajs must rejoin; the batch was
+        // applied idempotently, so its redelivery changes nothing.
+        const lost = membershipLost(err);
+        if (lost) throw lost;
         const delay = Math.min(100 * 2 ** attempt, 5_000);
         log.warn({ err, attempt, delay, partition: batch.partition }, 'batch failed; retrying');
         await sleep(delay);

@@ -7,6 +7,8 @@ export interface Loaders {
   file: DataLoader<string, FileModel | null>;
   /** Whether the viewer got to see the file through a conversation (false without a viewer). */
   sharedWithViewer: DataLoader<string, boolean>;
+  /** Whether the file is its owner's avatar (visible to every signed-in user). */
+  isAvatar: DataLoader<string, boolean>;
   conversion: DataLoader<string, ConversionModel | null>;
   conversionsOfFile: DataLoader<string, ConversionModel[]>;
 }
@@ -24,6 +26,10 @@ export function createLoaders(em: EntityManager, viewerId: string | null): Loade
       if (!viewerId) return ids.map(() => false);
       const shared = await reads.sharedWith(em, viewerId, ids);
       return ids.map((id) => shared.has(id));
+    }),
+    isAvatar: new DataLoader(async (ids) => {
+      const avatars = await reads.avatars(em, ids);
+      return ids.map((id) => avatars.has(id));
     }),
     conversion: new DataLoader(async (ids) => {
       const found = byKey(await reads.conversions(em, ids), (c) => c.id);

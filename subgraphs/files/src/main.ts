@@ -3,6 +3,7 @@ import { createConsumer } from '@finder/platform/consumer';
 import { createPersister } from '@finder/platform/persister';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
 import { createWriter } from '@finder/platform/write-path';
+import { usersEvents } from '@finder/users/events';
 import { entities } from './entities/index.ts';
 import { loadFilesEnv } from './env.ts';
 import { filesEvents } from './events/files-events.ts';
@@ -10,14 +11,16 @@ import { migrations } from './migrations/index.ts';
 import { applyFilesEvent } from './persister.ts';
 import { buildFilesServer } from './server.ts';
 import { createStorage } from './services/storage.ts';
+import { createAvatarProjectorHandler } from './workers/avatar-projector.ts';
 import { createChatProjectorHandler } from './workers/chat-projector.ts';
 import { createConverterHandler } from './workers/converter.ts';
 import { createJanitorHandler } from './workers/janitor.ts';
 
 /**
  * One entry point, one process per role: `node src/main.ts <server|persister|worker|migrate>`.
- * The worker runs the converter, the janitor (removes the bytes of deleted files) and the chat
- * projector (conversation participants and shared files, from chat.events).
+ * The worker runs the converter, the janitor (removes the bytes of deleted files), the chat
+ * projector (conversation participants and shared files, from chat.events) and the avatar
+ * projector (which file is whose avatar, from users.events).
  */
 runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (role) => {
   const env = loadFilesEnv();
@@ -62,6 +65,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
       }),
       createConsumer({ ...common, name: 'files-janitor', groupId: 'files-janitor', catalog: filesEvents, handle: createJanitorHandler({ storage, logger }) }),
       createConsumer({ ...common, name: 'files-chat-projector', groupId: 'files-chat-projector', catalog: chatEvents, handle: createChatProjectorHandler({ em: orm.em }) }),
+      createConsumer({ ...common, name: 'files-avatar-projector', groupId: 'files-avatar-projector', catalog: usersEvents, handle: createAvatarProjectorHandler({ em: orm.em }) }),
     ]),
   );
 });

@@ -3,7 +3,7 @@ import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
 import { until } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import sharp from 'sharp';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   chunked,
   completeUpload,
@@ -18,27 +18,35 @@ import {
   upload,
   type TestUser,
 } from './helpers.ts';
+import { localTarget, s3Target, type StorageTarget } from './storage-targets.ts';
 
 const env = stackEnv();
 const url = env.PUBLIC_URL!;
 const sha256 = (bytes: Buffer) => createHash('sha256').update(bytes).digest('hex');
 
-describe('files: upload, complete, download through nginx', () => {
-  let alice: TestUser, bob: TestUser, mallory: TestUser;
+// The storage contract, over every adapter: the stack's local folder, and an S3-compatible store.
+describe.each([
+  ['local folder', async () => localTarget(env)],
+  ['S3-compatible store', async () => s3Target(env)],
+] as const)('files over %s: upload, complete, download through nginx', (_name, start) => {
+  let target: StorageTarget;
+  let alice: TestUser, mallory: TestUser;
 
   beforeAll(async () => {
-    [alice, bob, mallory] = await Promise.all([registerUser(url, 'Alice'), registerUser(url, 'Bob'), registerUser(url, 'Mallory')]);
-  });
+    target = await start();
+    [alice, mallory] = await Promise.all([registerUser(target.url, 'Alice'), registerUser(target.url, 'Mallory')]);
+  }, 180_000);
+  afterAll(() => target?.stop());
 
   it('round-trips the bytes exactly, with their sha256, as an attachment that is never sniffed', async () => {
     const bytes = await sharp({ create: { width: 64, height: 48, channels: 3, background: '#3366cc' } }).png().toBuffer();
     const withNoise = Buffer.concat([bytes]);
-    const ticket = ok(await createUpload(url, alice, { name: 'Quarterly report é.png', mimeType: 'image/png', size: withNoise.length })).createUpload;
+    const ticket = ok(await createUpload(target.url, alice, { name: 'Quarterly report é.png', mimeType: 'image/png', size: withNoise.length })).createUpload;
     expect(ticket.file).toMatchObject({ status: 'PENDING_UPLOAD', size: withNoise.length, name: 'Quarterly report é.png' });
-    expect(ticket.uploadUrl.startsWith(`${env.FILES_PUBLIC_URL}/files/upload/${ticket.file.id}?`)).toBe(true);
+    expect(ticket.uploadUrl.startsWith(`${target.env.FILES_PUBLIC_URL}/files/upload/${ticket.file.id}?`)).toBe(true);
     expect(await put(ticket.uploadUrl, withNoise)).toMatchObject({ status: 200 });
 
-    const file = ok(await completeUpload(url, alice, ticket.file.id)).completeUpload;
+    const file = ok(await completeUpload(target.url, alice, ticket.file.id)).completeUpload;
     expect(file).toMatchObject({ status: 'READY', mimeType: 'image/png', size: withNoise.length, sha256: sha256(withNoise), owner: { id: alice.id } });
 
     const response = await fetch(file.downloadUrl);
@@ -53,53 +61,53 @@ describe('files: upload, complete, download through nginx', () => {
     // A larger, random file: streamed both ways through nginx.
     const big = randomBytes(3 * 1024 * 1024 + 17);
     const pdf = Buffer.concat([Buffer.from('%PDF-1.7\n'), big]);
-    const stored = await upload(url, alice, 'big.pdf', 'application/pdf', pdf);
+    const stored = await upload(target.url, alice, 'big.pdf', 'application/pdf', pdf);
     expect(stored).toMatchObject({ status: 'READY', sha256: sha256(pdf), mimeType: 'application/pdf' });
     const again = Buffer.from(await (await fetch(stored.downloadUrl)).arrayBuffer());
     expect(again.equals(pdf)).toBe(true);
 
-    const csv = await upload(url, alice, 'numbers.csv', 'text/csv', Buffer.from('a,b\n1,2\n'));
+    const csv = await upload(target.url, alice, 'numbers.csv', 'text/csv', Buffer.from('a,b\n1,2\n'));
     const csvResponse = await fetch(csv.downloadUrl);
     expect(csvResponse.headers.get('content-type')).toBe('text/csv; charset=utf-8');
 
-    const mine = ok(await gql(url, `{ me { files(first: 10) { edges { node { id status } } } } }`, {}, { token: alice.token }));
+    const mine = ok(await gql(target.url, `{ me { files(first: 10) { edges { node { id status } } } } }`, {}, { token: alice.token }));
     expect(mine.me.files.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([csv.id, stored.id, file.id]);
   });
 
   it('refuses a stream longer than declared while it streams, and keeps nothing', async () => {
-    const ticket = ok(await createUpload(url, alice, { name: 'long.txt', mimeType: 'text/plain', size: 1000 })).createUpload;
+    const ticket = ok(await createUpload(target.url, alice, { name: 'long.txt', mimeType: 'text/plain', size: 1000 })).createUpload;
     const sent = await put(ticket.uploadUrl, chunked(256 * 1024));
     if ('status' in sent) expect(sent.status).toBe(413);
-    await until(async () => ok(await fileQuery(url, alice, ticket.file.id)).file.status === 'REJECTED', 20_000, 'REJECTED');
-    expect(storedBytes(env, ticket.file.id)).toEqual([]);
-    expect(errorCodes(await completeUpload(url, alice, ticket.file.id))).toEqual([]);
-    expect(ok(await fileQuery(url, alice, ticket.file.id)).file.rejectionReason).toMatch(/More than the declared 1000 bytes/);
+    await until(async () => ok(await fileQuery(target.url, alice, ticket.file.id)).file.status === 'REJECTED', 20_000, 'REJECTED');
+    expect(await target.stored(ticket.file.id)).toEqual([]);
+    expect(errorCodes(await completeUpload(target.url, alice, ticket.file.id))).toEqual([]);
+    expect(ok(await fileQuery(target.url, alice, ticket.file.id)).file.rejectionReason).toMatch(/More than the declared 1000 bytes/);
 
     // A Content-Length over the declared size is refused before anything is claimed or stored.
-    const second = ok(await createUpload(url, alice, { name: 'long2.txt', mimeType: 'text/plain', size: 10 })).createUpload;
+    const second = ok(await createUpload(target.url, alice, { name: 'long2.txt', mimeType: 'text/plain', size: 10 })).createUpload;
     expect(await put(second.uploadUrl, Buffer.alloc(11, 0x61))).toMatchObject({ status: 413 });
-    expect(storedBytes(env, second.file.id)).toEqual([]);
+    expect(await target.stored(second.file.id)).toEqual([]);
     expect(await put(second.uploadUrl, Buffer.alloc(10, 0x61))).toMatchObject({ status: 200 });
-    expect(ok(await completeUpload(url, alice, second.file.id)).completeUpload.status).toBe('READY');
+    expect(ok(await completeUpload(target.url, alice, second.file.id)).completeUpload.status).toBe('READY');
 
     // Beyond the per-file maximum, no upload is even created.
-    const huge = await createUpload(url, alice, { name: 'huge.bin', mimeType: 'application/zip', size: 26 * 1024 * 1024 });
+    const huge = await createUpload(target.url, alice, { name: 'huge.bin', mimeType: 'application/zip', size: 26 * 1024 * 1024 });
     expect(errorCodes(huge)).toEqual(['BAD_USER_INPUT']);
     expect(huge.errors![0]!.extensions!.field).toBe('input.size');
   });
 
   it('refuses a size that lies about itself (fewer bytes than declared)', async () => {
-    const ticket = ok(await createUpload(url, alice, { name: 'short.txt', mimeType: 'text/plain', size: 5000 })).createUpload;
+    const ticket = ok(await createUpload(target.url, alice, { name: 'short.txt', mimeType: 'text/plain', size: 5000 })).createUpload;
     const sent = await put(ticket.uploadUrl, chunked(1200));
     expect(sent).toMatchObject({ status: 400 });
-    await until(async () => ok(await fileQuery(url, alice, ticket.file.id)).file.status === 'REJECTED', 20_000, 'REJECTED');
-    expect(storedBytes(env, ticket.file.id)).toEqual([]);
+    await until(async () => ok(await fileQuery(target.url, alice, ticket.file.id)).file.status === 'REJECTED', 20_000, 'REJECTED');
+    expect(await target.stored(ticket.file.id)).toEqual([]);
   });
 
   it('refuses expired and tampered URLs, storing nothing', async () => {
-    const ticket = ok(await createUpload(url, alice, { name: 'a.txt', mimeType: 'text/plain', size: 3 })).createUpload;
+    const ticket = ok(await createUpload(target.url, alice, { name: 'a.txt', mimeType: 'text/plain', size: 3 })).createUpload;
     const id = ticket.file.id;
-    const expired = signUrl(env, 'upload', id, Math.floor(Date.now() / 1000) - 60);
+    const expired = signUrl(target.env, 'upload', id, Math.floor(Date.now() / 1000) - 60);
     expect(await put(expired, Buffer.from('abc'))).toMatchObject({ status: 403, body: expect.stringContaining('expired') });
     const query = new URL(ticket.uploadUrl).searchParams;
     const tamperedSig = ticket.uploadUrl.replace(`sig=${query.get('sig')}`, `sig=${query.get('sig')!.slice(0, -2)}AA`);
@@ -107,55 +115,63 @@ describe('files: upload, complete, download through nginx', () => {
     const longer = ticket.uploadUrl.replace(`expires=${query.get('expires')}`, `expires=${Number(query.get('expires')) + 86_400}`);
     expect(await put(longer, Buffer.from('abc'))).toMatchObject({ status: 403 });
     // The same signature for another operation or another file is worth nothing.
-    const other = ok(await createUpload(url, mallory, { name: 'm.txt', mimeType: 'text/plain', size: 3 })).createUpload;
+    const other = ok(await createUpload(target.url, mallory, { name: 'm.txt', mimeType: 'text/plain', size: 3 })).createUpload;
     expect(await put(ticket.uploadUrl.replace(id, other.file.id), Buffer.from('abc'))).toMatchObject({ status: 403 });
     expect((await fetch(ticket.uploadUrl.replace('/upload/', '/download/'))).status).toBe(403);
-    expect(storedBytes(env, id)).toEqual([]);
-    expect(storedBytes(env, other.file.id)).toEqual([]);
+    expect(await target.stored(id)).toEqual([]);
+    expect(await target.stored(other.file.id)).toEqual([]);
     // Still pending: nothing arrived.
-    expect(errorCodes(await completeUpload(url, alice, id))).toEqual(['CONFLICT']);
-    const download = signUrl(env, 'download', id, Math.floor(Date.now() / 1000) - 1);
+    expect(errorCodes(await completeUpload(target.url, alice, id))).toEqual(['CONFLICT']);
+    const download = signUrl(target.env, 'download', id, Math.floor(Date.now() / 1000) - 1);
     expect((await fetch(download)).status).toBe(403);
   });
 
   it('rejects content that is not its declared type: an executable named photo.png', async () => {
-    const ticket = ok(await createUpload(url, alice, { name: 'photo.png', mimeType: 'image/png', size: ELF.length })).createUpload;
+    const ticket = ok(await createUpload(target.url, alice, { name: 'photo.png', mimeType: 'image/png', size: ELF.length })).createUpload;
     expect(await put(ticket.uploadUrl, ELF)).toMatchObject({ status: 200 });
-    const file = ok(await completeUpload(url, alice, ticket.file.id)).completeUpload;
+    const file = ok(await completeUpload(target.url, alice, ticket.file.id)).completeUpload;
     expect(file).toMatchObject({ status: 'REJECTED', downloadUrl: null, sha256: null });
     expect(file.rejectionReason).toMatch(/executable/);
-    expect(storedBytes(env, ticket.file.id)).toEqual([]);
+    expect(await target.stored(ticket.file.id)).toEqual([]);
 
     const png = await sharp({ create: { width: 4, height: 4, channels: 3, background: '#000' } }).png().toBuffer();
-    const ticket2 = ok(await createUpload(url, alice, { name: 'doc.pdf', mimeType: 'application/pdf', size: png.length })).createUpload;
+    const ticket2 = ok(await createUpload(target.url, alice, { name: 'doc.pdf', mimeType: 'application/pdf', size: png.length })).createUpload;
     expect(await put(ticket2.uploadUrl, png)).toMatchObject({ status: 200 });
-    const file2 = ok(await completeUpload(url, alice, ticket2.file.id)).completeUpload;
+    const file2 = ok(await completeUpload(target.url, alice, ticket2.file.id)).completeUpload;
     expect(file2.status).toBe('REJECTED');
     expect(file2.rejectionReason).toMatch(/Declared application\/pdf but the content is image\/png/);
-    expect(storedBytes(env, ticket2.file.id)).toEqual([]);
+    expect(await target.stored(ticket2.file.id)).toEqual([]);
   });
 
   it('refuses unsafe names: path traversal, control characters, overlong', async () => {
     for (const name of ['../../etc/passwd', '..\\..\\boot.ini', 'a/b.txt', '..', 'evil\u0000.txt', 'line\nbreak.txt', 'x'.repeat(256), '']) {
-      const result = await createUpload(url, alice, { name, mimeType: 'text/plain', size: 3 });
+      const result = await createUpload(target.url, alice, { name, mimeType: 'text/plain', size: 3 });
       expect(errorCodes(result), name).toEqual(['BAD_USER_INPUT']);
       expect(result.errors![0]!.extensions!.field).toBe('input.name');
     }
-    const mine = ok(await gql(url, `{ me { files(first: 100) { edges { node { name } } } } }`, {}, { token: alice.token }));
+    const mine = ok(await gql(target.url, `{ me { files(first: 100) { edges { node { name } } } } }`, {}, { token: alice.token }));
     expect(mine.me.files.edges.map((e: { node: { name: string } }) => e.node.name)).not.toContain('passwd');
-    expect(errorCodes(await createUpload(url, alice, { name: 'ok.exe', mimeType: 'application/x-msdownload', size: 3 }))).toEqual(['BAD_USER_INPUT']);
+    expect(errorCodes(await createUpload(target.url, alice, { name: 'ok.exe', mimeType: 'application/x-msdownload', size: 3 }))).toEqual(['BAD_USER_INPUT']);
   });
 
   it('accepts one PUT per upload URL: a second one is refused and changes nothing', async () => {
     const first = Buffer.from('first upload\n');
-    const ticket = ok(await createUpload(url, alice, { name: 'once.txt', mimeType: 'text/plain', size: first.length })).createUpload;
+    const ticket = ok(await createUpload(target.url, alice, { name: 'once.txt', mimeType: 'text/plain', size: first.length })).createUpload;
     expect(await put(ticket.uploadUrl, first)).toMatchObject({ status: 200 });
     const second = Buffer.from('second uploa\n');
     expect(await put(ticket.uploadUrl, second)).toMatchObject({ status: 409 });
-    const file = ok(await completeUpload(url, alice, ticket.file.id)).completeUpload;
+    const file = ok(await completeUpload(target.url, alice, ticket.file.id)).completeUpload;
     expect(file).toMatchObject({ status: 'READY', sha256: sha256(first) });
     expect(await put(ticket.uploadUrl, second)).toMatchObject({ status: 409 });
     expect(Buffer.from(await (await fetch(file.downloadUrl)).arrayBuffer()).equals(first)).toBe(true);
+  });
+});
+
+describe('files: sharing, avatars, deletion', () => {
+  let alice: TestUser, bob: TestUser, mallory: TestUser;
+
+  beforeAll(async () => {
+    [alice, bob, mallory] = await Promise.all([registerUser(url, 'Alice'), registerUser(url, 'Bob'), registerUser(url, 'Mallory')]);
   });
 
   it('keeps a file from strangers: resolve, download, convert, delete', async () => {
@@ -213,6 +229,48 @@ describe('files: upload, complete, download through nginx', () => {
     await until(async () => (await fileQuery(url, bob, later.id)).data?.file, 90_000, 'the second share');
     expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await fileQuery(url, eve, file.id))).toEqual(['NOT_FOUND']);
+  });
+
+  // The avatar projector runs in the files worker, which the conversions suite restarts: generous waits.
+  it('shows an avatar to every signed-in user, and only while it is the owner\'s own avatar', { timeout: 240_000 }, async () => {
+    const setAvatar = (user: TestUser, avatarFileId: string | null) =>
+      gql(url, `mutation($i: UpdateProfileInput!) { updateProfile(input: $i) { id avatar { id } } }`, { i: { avatarFileId } }, { token: user.token });
+    const avatarAs = async (viewer: TestUser, of: TestUser) =>
+      ok(await gql(url, `query($id: ID!) { user(id: $id) { avatar { id name downloadUrl owner { id } } } }`, { id: of.id }, { token: viewer.token })).user.avatar;
+    const image = (color: string) => sharp({ create: { width: 16, height: 16, channels: 3, background: color } }).png().toBuffer();
+
+    const carol = await registerUser(url, 'Carol');
+    const dave = await registerUser(url, 'Dave');
+    const face = await image('#0a0');
+    const avatar = await upload(url, carol, 'me.png', 'image/png', face);
+    const other = await upload(url, carol, 'private.png', 'image/png', await image('#a00'));
+    expect(ok(await setAvatar(carol, avatar.id)).updateProfile.avatar).toEqual({ id: avatar.id });
+
+    // Anyone signed in sees it once files has projected the profile change, and can download it.
+    const seen = await until(() => avatarAs(dave, carol), 90_000, 'the avatar to reach files');
+    expect(seen).toMatchObject({ id: avatar.id, name: 'me.png', owner: { id: carol.id } });
+    expect(Buffer.from(await (await fetch(seen.downloadUrl)).arrayBuffer()).equals(face)).toBe(true);
+    expect(ok(await fileQuery(url, mallory, avatar.id)).file).toMatchObject({ id: avatar.id, status: 'READY' });
+    // Carol's other files stay hers; anonymous callers see no file at all.
+    expect(errorCodes(await fileQuery(url, dave, other.id))).toEqual(['NOT_FOUND']);
+    expect((await gql(url, `query($id: ID!) { file(id: $id) { id } }`, { id: avatar.id })).data?.file ?? null).toBeNull();
+
+    // Naming someone else's file, or a document, as your avatar exposes nothing.
+    const doc = await upload(url, dave, 'cv.pdf', 'application/pdf', Buffer.from('%PDF-1.7\nnot an image\n'));
+    ok(await setAvatar(mallory, other.id));
+    ok(await setAvatar(dave, doc.id));
+    // A later change of Carol's proves the projector got past both.
+    const next = await upload(url, carol, 'me-2026.png', 'image/png', await image('#00a'));
+    ok(await setAvatar(carol, next.id));
+    await until(async () => (await avatarAs(dave, carol))?.id === next.id, 90_000, 'the new avatar to reach files');
+    expect(errorCodes(await fileQuery(url, bob, other.id))).toEqual(['NOT_FOUND']);
+    expect(errorCodes(await fileQuery(url, bob, doc.id))).toEqual(['NOT_FOUND']);
+    expect(await avatarAs(bob, mallory)).toBeNull();
+    // The replaced avatar is private again; removing the avatar hides the current one too.
+    expect(errorCodes(await fileQuery(url, dave, avatar.id))).toEqual(['NOT_FOUND']);
+    ok(await setAvatar(carol, null));
+    await until(async () => errorCodes(await fileQuery(url, dave, next.id)).includes('NOT_FOUND'), 90_000, 'the removal to reach files');
+    expect(ok(await fileQuery(url, carol, next.id)).file.id).toBe(next.id);
   });
 
   it('deletes at once and removes the stored bytes in the background', { timeout: 180_000 }, async () => {

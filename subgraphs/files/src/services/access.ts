@@ -3,14 +3,16 @@ import type { Loaders } from '../loaders.ts';
 import type { ConversionModel, FileModel } from '../models.ts';
 
 /**
- * Who may see a file: its owner (whatever its status), and the participants of a conversation it
- * was shared into (see the chat projector for what counts as shared), once it is READY.
- * Everyone else cannot tell it from a file that does not exist.
+ * Who may see a file: its owner (whatever its status); once it is READY, any signed-in user when
+ * it is its owner's avatar (shown on a profile everyone can open; see the avatar projector), and
+ * the participants of a conversation it was shared into (see the chat projector for what counts
+ * as shared). Everyone else cannot tell it from a file that does not exist.
  */
 export async function canSeeFile(viewer: Viewer | null, file: FileModel | null, loaders: Loaders): Promise<boolean> {
   if (!viewer || !file) return false;
   if (file.ownerId === viewer.id) return true;
   if (file.status !== 'READY') return false;
+  if (await loaders.isAvatar.load(file.id)) return true;
   return loaders.sharedWithViewer.load(file.id);
 }
 

@@ -55,6 +55,12 @@ export const reads = {
     );
     return new Set(rows.map((r) => r.file_id));
   },
+  /** Which of these files are the avatar of their owner (the projector admits only the owner's own). */
+  async avatars(em: EntityManager, fileIds: readonly string[]): Promise<Set<string>> {
+    if (fileIds.length === 0) return new Set();
+    const rows = await em.execute<{ file_id: string }[]>('select file_id from files.avatars where file_id in (?)', [[...fileIds]]);
+    return new Set(rows.map((r) => r.file_id));
+  },
   async conversions(em: EntityManager, ids: readonly string[]): Promise<ConversionModel[]> {
     if (ids.length === 0) return [];
     return (await em.execute<ConversionRow[]>('select * from files.conversions where id in (?)', [[...ids]])).map(toConversion);

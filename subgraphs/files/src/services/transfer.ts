@@ -103,7 +103,9 @@ export function createTransferRoutes(deps: {
       await storage.put(file.storageKey, counter, file.size);
       if (counter.count !== file.size) throw new LimitExceeded(`Received ${counter.count} bytes but ${file.size} were declared`, 400);
     } catch (caught) {
-      const err = failure ?? caught;
+      // The whole request arrived, short: the client's fault, whichever way the storage noticed.
+      const short = req.complete && counter.count < file.size;
+      const err = failure ?? (short ? new LimitExceeded(`Received ${counter.count} bytes but ${file.size} were declared`, 400) : caught);
       req.unpipe(counter);
       req.resume();
       await storage.delete(file.storageKey).catch((e: unknown) => logger.warn({ err: e, fileId }, 'cannot remove refused upload'));
