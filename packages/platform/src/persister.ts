@@ -121,7 +121,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
       messages.map(({ message, reason }) => ({
         key: message.key?.toString() ?? null,
         value: message.value,
-        headers: { 'dlq-reason': reason, 'dlq-source': `${catalog.topic}/${partition}/${message.offset}` },
+        headers: { 'dlq-reason': reason, 'dlq-source': `${catalog.topic}/${partition}/${message.offset}`, 'dlq-consumer': options.name },
       })),
     );
     applied.inc({ result: 'dead-lettered' }, messages.length);
