@@ -82,6 +82,24 @@ const postgresOutage: Drill = {
   async inject(ctx) {
     await bounce(ctx, 'postgres', 'SIGINT', ctx.quick ? 10_000 : 30_000);
   },
+  async verify(ctx) {
+    // What clients may be told meanwhile: a coded, retryable error or WRITE_PENDING (then the
+    // retry with the same idempotency key gets the outcome); never a driver message.
+    const clear = new Set(['WRITE_PENDING', 'INTERNAL_SERVER_ERROR (retryable)', 'SERVICE_UNAVAILABLE', 'RATE_LIMITED']);
+    const unclear = [...ctx.load.errors].filter(([code]) => !clear.has(code));
+    ctx.checks.push({
+      name: 'mutations during the outage failed with a clear, retryable error or WRITE_PENDING',
+      ok: unclear.length === 0,
+      detail: unclear.length ? unclear.map(([code, n]) => `${n}× ${code}: "${ctx.load.errorSamples.get(code)}"`).join('; ') : [...ctx.load.errors].map(([c, n]) => `${n}× ${c}`).join(', ') || 'no errors',
+    });
+    // WRITE_TIMEOUT_MS (10 s) bounds the wait for an outcome; the gateway gives a subgraph 15 s.
+    const bound = 15_000 + 5_000;
+    ctx.checks.push({
+      name: `no mutation attempt waited longer than its timeouts (${bound / 1000} s)`,
+      ok: ctx.load.slowestAttemptMs() <= bound,
+      detail: `slowest attempt ${(ctx.load.slowestAttemptMs() / 1000).toFixed(1)} s`,
+    });
+  },
 };
 
 /** Every subgraph's second replica killed in turn during one load run (the CI form of the four above). */

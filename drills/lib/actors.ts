@@ -14,7 +14,7 @@ export interface Account {
 async function mutate(url: string, query: string, input: Record<string, unknown>, token?: string): Promise<Record<string, any>> {
   const idempotencyKey = `drill-setup-${crypto.randomUUID()}`;
   for (let attempt = 1; ; attempt++) {
-    const result = await gql(url, query, { i: { ...input, idempotencyKey } }, { token }).catch((err: Error) => ({ status: 0, data: null, errors: [{ message: err.message, extensions: {} }] }));
+    const result = await gql(url, query, { i: { ...input, idempotencyKey } }, { token }).catch((err: Error) => ({ status: 0, data: null, errors: [{ message: err.message, extensions: { code: 'NETWORK' } }] }));
     if (result.data && !result.errors?.length) return result.data as Record<string, any>;
     const code = result.errors?.[0]?.extensions?.code;
     if (code === 'BAD_USER_INPUT' || code === 'FORBIDDEN' || code === 'NOT_FOUND' || code === 'CONFLICT' || attempt >= 30) {

@@ -44,6 +44,8 @@ export interface Load {
   errors: Map<string, number>;
   /** A sample message per error code, to show what a client was told. */
   errorSamples: Map<string, string>;
+  /** The longest any single mutation attempt took, in milliseconds. */
+  slowestAttemptMs(): number;
   messageFollowers: Map<string, Follower>;
   notificationFollowers: Map<string, Follower>;
   acknowledged(): number;
@@ -89,6 +91,7 @@ export async function startLoad(env: Env, size: LoadSize, log: (line: string) =>
   const errorSamples = new Map<string, string>();
   const pairs = users.flatMap((u) => professionals.map((p) => ({ business: u, professional: p })));
   let inFlight = 0;
+  let slowest = 0;
   let stopped = false;
   const running = new Set<Promise<void>>();
 
@@ -101,12 +104,15 @@ export async function startLoad(env: Env, size: LoadSize, log: (line: string) =>
   const attempt = async (write: Write, token: string | undefined, query: string, input: Record<string, unknown>): Promise<boolean> => {
     write.attempts++;
     let result: GraphQLResult;
+    const started = Date.now();
     try {
       result = await gql(url, query, { i: { ...input, idempotencyKey: write.key } }, { token, headers: { 'x-request-id': `drill-${write.key}-${write.attempts}` } });
     } catch (err) {
       noteError('NETWORK', (err as Error).message);
       await sleep(Math.min(100 * write.attempts, 1_000));
       return false;
+    } finally {
+      slowest = Math.max(slowest, Date.now() - started);
     }
     const data = result.data as Record<string, any> | null | undefined;
     if (data && !result.errors?.length) {
@@ -117,7 +123,7 @@ export async function startLoad(env: Env, size: LoadSize, log: (line: string) =>
     }
     const error = result.errors?.[0];
     const code = error?.extensions?.code ?? `HTTP ${result.status}`;
-    noteError(code, error?.message ?? JSON.stringify(result).slice(0, 200));
+    noteError(error?.extensions?.retryable === true ? `${code} (retryable)` : code, error?.message ?? JSON.stringify(result).slice(0, 200));
     if (code === 'BAD_USER_INPUT' || code === 'FORBIDDEN' || code === 'NOT_FOUND') {
       throw new Error(`${write.kind} ${write.key} refused: ${JSON.stringify(result.errors)}`);
     }
@@ -191,6 +197,7 @@ export async function startLoad(env: Env, size: LoadSize, log: (line: string) =>
     writes,
     errors,
     errorSamples,
+    slowestAttemptMs: () => slowest,
     messageFollowers,
     notificationFollowers,
     acknowledged: () => writes.filter((w) => w.acknowledged).length,
