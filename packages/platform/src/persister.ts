@@ -256,7 +256,8 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
         onResult(outcome.status);
       });
       for (const { event, key } of replays) {
-        const outcome = { ...known.byKey.get(key)!, eventId: event.id };
+        const first = known.byKey.get(key)!;
+        const outcome = { ...first, eventId: event.id, replayOf: first.replayOf ?? first.eventId };
         records.push({ event, key: null, outcome });
         results.set(event.id, outcome);
         onResult('idempotent-replay');
