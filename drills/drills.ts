@@ -45,6 +45,19 @@ const subgraphReplica = (subgraph: string): Drill => ({
   },
 });
 
+const poisonRun = { marker: '', handledBefore: {} as Record<string, number> };
+
+/** Events each non-persister consumer handled successfully, from its process's /metrics. */
+async function consumerCounts(ctx: DrillContext): Promise<Record<string, number>> {
+  const counts: Record<string, number> = {};
+  for (const base of [ctx.env.USERS_MAILER_URL!, ctx.env.FILES_WORKER_URL!]) {
+    const text = await fetch(`${base}/metrics`).then((r) => r.text());
+    for (const match of text.matchAll(/^consumer_events_total\{consumer="([^"]+)",result="ok"\} (\d+)/gm)) counts[match[1]!] = Number(match[2]);
+  }
+  // The converter and janitor only see files events: uploads are a twentieth of the load.
+  return Object.fromEntries(Object.entries(counts).filter(([name]) => name === 'users-mailer' || name === 'files-chat-projector'));
+}
+
 const poison: Drill = {
   name: 'poison',
   injects: 'an unparseable and a schema-invalid event on every topic, under load',
@@ -54,10 +67,21 @@ const poison: Drill = {
     const pills = poisonPills(marker);
     await producePoison(ctx.env, pills);
     for (const pill of pills) ctx.injected(`${pill.kind} event on ${pill.topic}`);
-    (ctx as DrillContext & { marker?: string }).marker = marker;
+    poisonRun.marker = marker;
+    poisonRun.handledBefore = await consumerCounts(ctx);
   },
   async verify(ctx) {
-    const marker = (ctx as DrillContext & { marker?: string }).marker!;
+    const { marker, handledBefore } = poisonRun;
+    // The consumers that are not persisters (those are checked in Postgres) handled good events
+    // that came after the poison ones.
+    const handledAfter = await consumerCounts(ctx);
+    for (const [consumer, before] of Object.entries(handledBefore)) {
+      ctx.checks.push({
+        name: `${consumer} handled good events after the poison ones`,
+        ok: (handledAfter[consumer] ?? 0) > before,
+        detail: `consumer_events_total{result="ok"}: ${before} → ${handledAfter[consumer]}`,
+      });
+    }
     const expected = TOPICS.flatMap(({ catalog, consumers }) => consumers.flatMap((consumer) => (['unparseable', 'schema-invalid'] as const).map((kind) => ({ topic: catalog.dlqTopic, consumer, kind }))));
     const isKind = (value: string, kind: string) => (kind === 'unparseable' ? value.includes('not json') : !value.includes('not json'));
     const found = (letters: { topic: string; consumer: string; value: string }[], e: (typeof expected)[number]) =>
