@@ -130,7 +130,8 @@ const postgresOutage: Drill = {
 const allReplicas: Drill = {
   name: 'kill-subgraph-replicas',
   injects: 'SIGKILL of one of two replicas of users, chat, finder and files in turn, under one load run',
-  readyWithinMs: 120_000,
+  // Four kills and restarts, one after the other, from the first.
+  readyWithinMs: 240_000,
   prepare: (env, log) => startReplicas(env, log),
   async inject(ctx) {
     for (const subgraph of SUBGRAPHS) {

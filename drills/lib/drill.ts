@@ -78,7 +78,7 @@ export async function runDrill(drill: Drill, options: { quick: boolean; log?: (l
     }
     checks.push({
       name: `every process ready (/readyz 200) within ${drill.readyWithinMs / 1000} s of the fault`,
-      ok: readyAfterMs !== null,
+      ok: readyAfterMs !== null && readyAfterMs <= drill.readyWithinMs,
       detail: readyAfterMs === null ? 'not ready in time' : `ready after ${(readyAfterMs / 1000).toFixed(1)} s`,
     });
     // Steady load goes on after the recovery: later writes must be applied too.
