@@ -2,7 +2,7 @@ import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import type { DrillContext } from './drill.ts';
-import { kill, waitExited, type Env } from './stack.ts';
+import { kill, restartMissing, waitExited, type Env } from './stack.ts';
 
 export const SUBGRAPHS = ['users', 'chat', 'finder', 'files'] as const;
 
@@ -55,6 +55,8 @@ export async function startReplicas(env: Env, log: (line: string) => void, subgr
   return async () => {
     for (const stop of stops) await stop();
     replicas.clear();
+    await restartMissing();
+    log("the stack's own gateways are back");
   };
 }
 
