@@ -20,7 +20,7 @@ describe('fault drills (quick)', () => {
       expect(report.readyAfterMs).not.toBeNull();
       const count = (what: string) => report.counts.find((c) => c.what === what)!;
       // Load really flowed, and every write and delivery is accounted for.
-      expect(count('chat messages').acknowledged).toBeGreaterThan(50);
+      expect(count('chat messages').acknowledged).toBeGreaterThan(20);
       for (const c of report.counts) {
         expect(c, c.what).toMatchObject({ missing: 0 });
         expect(c.acknowledged, c.what).toBe(c.sent);
