@@ -12,7 +12,9 @@ const CI_DRILLS = DRILLS.filter((d) => !/^kill-(users|chat|finder|files)-replica
 describe('fault drills (quick)', () => {
   for (const drill of CI_DRILLS) {
     it(`${drill.name}: ${drill.injects}`, async () => {
-      const report = await runDrill(drill, { quick: true, log: () => undefined });
+      // The stated bounds hold on an idle machine; shared CI runners get three times as long
+      // (the report prints the measured time either way).
+      const report = await runDrill(drill, { quick: true, log: () => undefined, readySlack: 3 });
       console.log(renderReport(report));
 
       expect(report.injected.length).toBeGreaterThan(0);
