@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts'],
+    files: ['**/test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

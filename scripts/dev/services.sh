@@ -155,7 +155,8 @@ start_services() {
   done
   for pid in "${pids[@]}"; do wait "$pid" || failed=1; done
   ((failed == 0)) || { echo "some services did not start: ./dev logs <name>" >&2; return 1; }
-  step "seed" run_seed
+  # SKIP_SEED=1: restart what is missing without re-running the (idempotent, slow) seed.
+  [[ ${SKIP_SEED:-} == 1 ]] || step "seed" run_seed
 }
 
 # Stops every service with a pid file, in reverse start order (gateways first), including ones

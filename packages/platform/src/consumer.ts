@@ -5,7 +5,7 @@ import type { EventProducer } from './kafka.ts';
 import { GROUP_TIMING, keepingMembership, membershipLost } from './group-membership.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
-import { sleep } from './transient.ts';
+import { isTransient, sleep } from './transient.ts';
 
 /** Thrown by a handler that cannot act yet (e.g. the persister has not applied the event): retried, never dead-lettered. */
 export class RetryLater extends Error {
@@ -25,7 +25,7 @@ export interface ConsumerOptions<C extends DataSchemas> {
   registry?: Registry;
   /** Pure per-event side effect; must be idempotent (delivery is at least once). */
   handle(event: EventOf<C>): Promise<void>;
-  /** Attempts before an event whose handler keeps failing is dead-lettered. */
+  /** Attempts before an event whose handler keeps failing (not transiently) is dead-lettered. */
   maxAttempts?: number;
 }
 
@@ -76,12 +76,14 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
           break;
         } catch (err) {
           if (!isRunning() || isStale()) return;
-          const later = err instanceof RetryLater;
+          // Not yet applicable, or the database/network is down: retry until it works, never
+          // dead-letter (a Postgres outage longer than the attempts would lose the event).
+          const later = err instanceof RetryLater || isTransient(err);
           if (!later && attempt >= maxAttempts) {
             deadReason = `handler failed ${attempt} times: ${(err as Error).message}`;
             break;
           }
-          log[later ? 'debug' : 'warn']({ err, eventId: event.id, attempt }, 'handler failed; retrying');
+          log[err instanceof RetryLater ? 'debug' : 'warn']({ err, eventId: event.id, attempt }, 'handler failed; retrying');
           await sleep(Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
           await heartbeat().catch(() => undefined);
         }

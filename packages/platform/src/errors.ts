@@ -1,6 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ZodError } from 'zod';
 import type { Logger } from './logger.ts';
+import { isTransient } from './transient.ts';
 
 /** The error codes of the public contract (API.md). */
 export const ErrorCode = {
@@ -81,10 +82,21 @@ export function createErrorFormatter(logger: Logger, options: { maskInternal: bo
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const code = formatted.extensions?.code;
     const original = error instanceof GraphQLError ? (error.originalError ?? error) : error;
-    // AppErrors carry deliberate, client-safe messages whatever their code.
-    if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || original instanceof AppError) {
+    // AppErrors carry deliberate, client-safe messages whatever their code; so do retryable
+    // errors, which is how they cross the gateway unmasked.
+    if ((typeof code === 'string' && PUBLIC_CODES.has(code)) || original instanceof AppError || formatted.extensions?.retryable === true) {
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
+    }
+    // Postgres or the network down: say so, rather than a driver message or a bare internal error.
+    if (isTransient(original)) {
+      logger.warn({ err: original, path: formatted.path }, 'dependency unavailable');
+      return {
+        message: 'A backing service is unavailable right now; retry shortly (with the same idempotencyKey for a mutation)',
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR, retryable: true },
+      };
     }
     logger.error({ err: original, path: formatted.path }, 'internal error');
     if (!options.maskInternal) {

@@ -3,10 +3,17 @@ import { AppError, type ErrorCode } from './errors.ts';
 
 /** What the persister decided about one event; published to Redis after its transaction commits. */
 export const outcomeSchema = z.discriminatedUnion('status', [
-  z.object({ status: z.literal('applied'), eventId: z.string(), result: z.record(z.string(), z.unknown()).optional() }),
+  z.object({
+    status: z.literal('applied'),
+    eventId: z.string(),
+    result: z.record(z.string(), z.unknown()).optional(),
+    /** Set when this event was a retry with an idempotency key already used: the event whose outcome it repeats (nothing was applied). */
+    replayOf: z.string().optional(),
+  }),
   z.object({
     status: z.literal('rejected'),
     eventId: z.string(),
+    replayOf: z.string().optional(),
     code: z.string(),
     message: z.string(),
     extensions: z.record(z.string(), z.unknown()).optional(),

@@ -137,7 +137,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
       messages.map(({ message, reason }) => ({
         key: message.key?.toString() ?? null,
         value: message.value,
-        headers: { 'dlq-reason': reason, 'dlq-source': `${catalog.topic}/${partition}/${message.offset}` },
+        headers: { 'dlq-reason': reason, 'dlq-source': `${catalog.topic}/${partition}/${message.offset}`, 'dlq-consumer': options.name },
       })),
     );
     applied.inc({ result: 'dead-lettered' }, messages.length);
@@ -292,7 +292,8 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
         onResult(outcome.status);
       });
       for (const { event, key } of replays) {
-        const outcome = { ...known.byKey.get(key)!, eventId: event.id };
+        const first = known.byKey.get(key)!;
+        const outcome = { ...first, eventId: event.id, replayOf: first.replayOf ?? first.eventId };
         records.push({ event, key: null, outcome });
         results.set(event.id, outcome);
         onResult('idempotent-replay');

@@ -27,6 +27,22 @@ describe('error formatting', () => {
     expect(validation.message).toBe('Cannot query field');
   });
 
+  // Found by the postgres-outage drill: clients got the driver's "terminating connection due to
+  // administrator command" (or a bare internal error in production).
+  it('says a backing service is unavailable when Postgres or the network is down, and the gateway passes that on', () => {
+    const pgDown = Object.assign(new Error('terminating connection due to administrator command'), { code: '57P01' });
+    const error = new GraphQLError(pgDown.message, { originalError: pgDown, path: ['sendMessage'] });
+    for (const maskInternal of [true, false]) {
+      const formatted = createErrorFormatter(logger, { maskInternal })({ message: error.message, path: ['sendMessage'] }, error);
+      expect(formatted.message).toMatch(/unavailable right now; retry shortly/);
+      expect(formatted.extensions).toEqual({ code: 'INTERNAL_SERVER_ERROR', retryable: true });
+    }
+    // The gateway sees the subgraph's formatted error as a plain GraphQLError.
+    const fromSubgraph = new GraphQLError('A backing service is unavailable right now; retry shortly', { extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true } });
+    const atGateway = createErrorFormatter(logger, { maskInternal: true })({ message: fromSubgraph.message, extensions: fromSubgraph.extensions }, fromSubgraph);
+    expect(atGateway).toMatchObject({ message: fromSubgraph.message, extensions: { code: 'INTERNAL_SERVER_ERROR', retryable: true } });
+  });
+
   it('shows internal messages in development', () => {
     const format = createErrorFormatter(logger, { maskInternal: false });
     expect(format({ message: internal.message }, internal)).toMatchObject({ message: internal.message, extensions: { code: 'INTERNAL_SERVER_ERROR' } });

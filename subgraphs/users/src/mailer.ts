@@ -27,7 +27,9 @@ export function createMailSender(opts: { smtpUrl?: string; mailDir?: string; fro
     : nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' });
   return {
     async send(mail, eventId) {
-      const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text });
+      // One Message-ID per event: a copy sent again after a crash is recognisably the same mail.
+      const messageId = `<${eventId}@finder-realtime.mail>`;
+      const info = await transport.sendMail({ from: opts.from, to: mail.to, subject: mail.subject, text: mail.text, messageId });
       if (!opts.smtpUrl && opts.mailDir) {
         await mkdir(opts.mailDir, { recursive: true });
         const base = join(opts.mailDir, `${Date.now()}-${eventId}`);
@@ -48,7 +50,9 @@ export interface MailerDeps {
 
 /**
  * Sends verification and reset mail for events the persister applied (never for a rejected
- * registration), at most once per event.
+ * registration, nor for a retry that replayed an idempotency key), once per event: at least once
+ * strictly (a crash between the hand-off and the `sent_mail` row sends it again, with the same
+ * Message-ID, derived from the event id, so receivers can drop the copy).
  */
 export function createMailHandler(deps: MailerDeps) {
   return async function handle(event: UsersEvent): Promise<void> {
@@ -60,7 +64,8 @@ export function createMailHandler(deps: MailerDeps) {
       [event.id],
     );
     if (!row) throw new RetryLater('event not yet applied by the persister');
-    if (row.outcome.status !== 'applied') return;
+    // A retry with a used idempotency key applied nothing: its first event has the mail.
+    if (row.outcome.status !== 'applied' || row.outcome.replayOf) return;
     const [sent] = await em.execute<{ event_id: string }[]>('select event_id from users.sent_mail where event_id = ?', [event.id]);
     if (sent) return;
     await deps.sender.send(mail, event.id);

@@ -10,6 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities/index.ts';
 import { usersEvents, type UsersEvent } from '../src/events/users-events.ts';
 import { migrations } from '../src/migrations/index.ts';
+import { createMailHandler } from '../src/mailer.ts';
 import { applyUsersEvent } from '../src/persister.ts';
 
 const env = stackEnv();
@@ -83,10 +84,17 @@ describe('users persister', () => {
       // A retry with a new event id but the same idempotency key gets the first answer, applies nothing.
       const retry = { ...registration(3, 'signup-alice') };
       const replayed = await apply([{ event: retry }]);
-      expect(replayed.outcomes).toEqual([{ ...first.outcomes[0], eventId: retry.id }]);
+      expect(replayed.outcomes).toEqual([{ ...first.outcomes[0], eventId: retry.id, replayOf: alice.id }]);
       const [users] = await snapshot(db.url);
       expect(users).toHaveLength(1);
       expect(users[0]).toMatchObject({ display_name: 'Alice Renamed' });
+
+      // Found by the postgres-outage drill: the retry's event was mailed too (a second
+      // verification mail, for a user id that was never created).
+      const mails: { to: string; eventId: string }[] = [];
+      const mailer = createMailHandler({ em: orm.em, appUrl: 'http://app.test', linkSecret: 's'.repeat(32), sender: { send: async (mail, eventId) => void mails.push({ to: mail.to, eventId }) } });
+      for (const event of [alice, retry, alice]) await mailer(event);
+      expect(mails).toEqual([{ to: alice.data.email, eventId: alice.id }]);
     } finally {
       await orm.close();
     }

@@ -1,0 +1,27 @@
+/**
+ * Fault drills: `npm run drill -- <name>|all [--quick]`. Each runs steady load through nginx
+ * against the running stack (`./dev up`), injects one fault, checks that nothing acknowledged was
+ * lost or duplicated and that the stack is ready again in time, prints the report and exits 1 on
+ * any violation.
+ */
+import { DRILLS } from './drills.ts';
+import { renderReport, runDrill } from './lib/drill.ts';
+
+const args = process.argv.slice(2);
+const name = args.find((a) => !a.startsWith('--'));
+const quick = args.includes('--quick');
+const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick');
+const selected = name === 'all' ? DRILLS : DRILLS.filter((d) => d.name === name);
+if (!name || selected.length === 0 || unknown.length) {
+  console.error(`usage: npm run drill -- <name>|all [--quick]\n\ndrills:\n${DRILLS.map((d) => `  ${d.name.padEnd(24)} ${d.injects}`).join('\n')}`);
+  process.exit(2);
+}
+
+let failed = 0;
+for (const drill of selected) {
+  const report = await runDrill(drill, { quick });
+  console.log(`\n${renderReport(report)}\n`);
+  if (!report.ok) failed++;
+}
+if (selected.length > 1) console.log(`${selected.length - failed}/${selected.length} drills passed`);
+process.exit(failed ? 1 : 0);
