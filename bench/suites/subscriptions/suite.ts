@@ -38,6 +38,12 @@ const PLATFORM: Variant[] = [
   { system: 'b', label: '(b) platform, distinct users, per-viewer streams, no entity fetch', query: TICK_PER_VIEWER_LOCAL, users: 'distinct' },
 ];
 
+/** Idle connections with distinct users: on one stream per topic shared by viewers, and on one stream per viewer. */
+const IDLE_VARIANTS: [string, Variant][] = [
+  ['shared streams', PLATFORM[0]!],
+  ['per-viewer streams', PLATFORM[1]!],
+];
+
 function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; idleConnections: number; settleMs: number; variants: Variant[] } {
   const clients = quick ? 100 : 1_000;
   const steps = quick ? [1_000, 2_000] : Array.from({ length: 14 }, (_, i) => Math.round(2_000 * 1.5 ** i));
@@ -93,24 +99,38 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
     const idleReference = await startReference();
     memory.push({
       label: '(a) graphql-ws reference',
-      result: await idleMemory({ name: '(a) idle', pid: idleReference.pid, url: idleReference.url, connections: config.idleConnections, settleMs: config.settleMs, keys, subscribed: async () => undefined, progress }),
-    });
-    progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway (nginx's 4,096 worker_connections would not carry them)`);
-    const { stack } = quick && platform ? platform : await startPlatform(keys);
-    const gateway = await stack.startGateway();
-    memory.push({
-      label: '(b) platform gateway',
       result: await idleMemory({
-        name: '(b) idle',
-        pid: gateway.process.pid!,
-        url: `ws://127.0.0.1:${gateway.port}/graphql`,
+        name: '(a) idle',
+        pid: idleReference.pid,
+        url: idleReference.url,
         connections: config.idleConnections,
         settleMs: config.settleMs,
         keys,
-        subscribed: () => until(async () => (await metric(gateway.port, 'subscriptions_client')) >= config.idleConnections, 120_000, 'every subscription registered').then(() => undefined),
+        variant: REFERENCE,
+        subscribed: async () => undefined,
         progress,
       }),
     });
+    const { stack } = quick && platform ? platform : await startPlatform(keys);
+    for (const [streams, variant] of IDLE_VARIANTS) {
+      progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway, ${streams} (nginx's 4,096 worker_connections would not carry them)`);
+      const gateway = await stack.startGateway();
+      memory.push({
+        label: `(b) platform gateway, ${streams}`,
+        result: await idleMemory({
+          name: `(b) idle, ${streams}`,
+          pid: gateway.process.pid!,
+          url: `ws://127.0.0.1:${gateway.port}/graphql`,
+          connections: config.idleConnections,
+          settleMs: config.settleMs,
+          keys,
+          variant,
+          subscribed: () => until(async () => (await metric(gateway.port, 'subscriptions_client')) >= config.idleConnections, 120_000, 'every subscription registered').then(() => undefined),
+          progress,
+        }),
+      });
+      await gateway.kill('SIGKILL');
+    }
   } finally {
     progress('stopping everything this suite started');
     await cleanUp();
@@ -183,6 +203,7 @@ async function idleMemory(options: {
   connections: number;
   settleMs: number;
   keys: BenchKeys;
+  variant: Variant;
   subscribed(): Promise<void>;
   progress: Progress;
 }): Promise<IdleMemory> {
@@ -190,14 +211,14 @@ async function idleMemory(options: {
   // A few connections first, so lazily built state (upstream sockets, compiled code) is in the baseline.
   const warm = forkWorker(LOAD_GENERATOR);
   try {
-    await warm.request('connect', connectPlan(options.url, { ...scenario, connections: 50 }, PLATFORM[0]!, options.keys));
+    await warm.request('connect', connectPlan(options.url, { ...scenario, connections: 50 }, options.variant, options.keys));
     await new Promise((resolve) => setTimeout(resolve, options.settleMs));
   } finally {
     await warm.stop();
   }
   const loadGenerator = forkWorker(LOAD_GENERATOR);
   try {
-    return await measureIdleMemory({ ...options, loadGenerator, connect: connectPlan(options.url, scenario, PLATFORM[0]!, options.keys) });
+    return await measureIdleMemory({ ...options, loadGenerator, connect: connectPlan(options.url, scenario, options.variant, options.keys) });
   } finally {
     await loadGenerator.stop();
   }
