@@ -198,8 +198,11 @@ export function createSubscriptionEngine(options: {
     const group = memberships.get(member);
     if (!group) return;
     memberships.delete(member);
+    const request = group.members.get(member);
     group.members.delete(member);
-    if (group.members.size === 0) close(group);
+    if (group.members.size === 0) return close(group);
+    // Entity fetches go on with the identity of someone still listening.
+    if (group.representative === request) group.representative = group.members.values().next().value!;
   }
 
   /** Adds a member to the group of its key, opening one if none can take it from its cursor. */
