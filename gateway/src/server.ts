@@ -17,6 +17,7 @@ import { createSubscriptionMetrics } from './subscriptions/metrics.ts';
 import { createSubscriptionPlanner } from './subscriptions/plan.ts';
 import { loadSupergraph } from './subscriptions/supergraph.ts';
 import { createUpstreamPool } from './subscriptions/upstream.ts';
+import { createViewerScope } from './subscriptions/viewer-scope.ts';
 import { attachClientSubscriptions } from './subscriptions/ws-server.ts';
 
 export interface Gateway {
@@ -73,11 +74,14 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     logger,
     metrics,
   });
+  const scope = createViewerScope(loaded.supergraphGraphQLSchema);
   const engine = createSubscriptionEngine({
     loaded,
-    plan: createSubscriptionPlanner(loaded),
+    plan: createSubscriptionPlanner(loaded, scope),
     pool,
     services: Object.fromEntries(loaded.subgraphs.map(({ name, url }) => [name, source(name, url)])),
+    scope,
+    entityBatchWindowMs: env.SUBSCRIPTION_ENTITY_BATCH_MS,
     identitySecret: env.IDENTITY_SECRET,
     logger,
     metrics,

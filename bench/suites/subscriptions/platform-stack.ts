@@ -31,7 +31,8 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
     const port = await freePort();
     const service = Object.assign(startNode(script, [], { ...base, ...env, PORT: String(port) }), { port });
     services.push(service);
-    await waitForReady(`http://127.0.0.1:${port}/readyz`, 30_000, service);
+    // Generous: the shared machine may be loaded by other work while the suite starts.
+    await waitForReady(`http://127.0.0.1:${port}/readyz`, 120_000, service);
     return service;
   };
 
@@ -51,6 +52,9 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
       SUBGRAPH_PEOPLE_URL: `http://127.0.0.1:${people.port}/graphql`,
       // Every benchmark client connects from 127.0.0.1; the per-address limit is for real clients.
       WS_CONNECT_RATE_PER_ADDRESS: '1000000',
+      // 1,000 clients connect at once from one load generator; on a loaded machine a client may
+      // get to send connection_init later than a real one would.
+      WS_CONNECTION_INIT_TIMEOUT_MS: '30000',
     };
     const startGateway = () => start('gateway/src/index.ts', gatewayEnv);
     const gateways = await Promise.all(Array.from({ length: options.gateways }, startGateway));

@@ -32,7 +32,8 @@ tick.resolve = (event) => event;
 });
 
 const server = createServer((_req, res) => res.end('ok'));
-useServer({ schema }, new WebSocketServer({ server, path: '/graphql' }));
+// The same connection_init allowance as the bench gateways (platform-stack.ts).
+useServer({ schema, connectionInitWaitTimeout: 30_000 }, new WebSocketServer({ server, path: '/graphql' }));
 await new Promise<void>((resolve) => server.listen(Number(process.env.PORT), '127.0.0.1', resolve));
 
 serveRequests({

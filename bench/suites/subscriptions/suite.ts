@@ -11,7 +11,7 @@ import type { ConnectPlan } from './load-generator.ts';
 import { createBenchKeys, type BenchKeys } from './keys.ts';
 import { startPlatformStack } from './platform-stack.ts';
 import { runRamp, subscribersPerTopic, type RampResult, type RampSettings, type Scenario } from './ramp.ts';
-import { TICK_LOCAL, TICK_WITH_AUTHOR } from './ticks.ts';
+import { TICK_PER_VIEWER, TICK_PER_VIEWER_LOCAL, TICK_WITH_AUTHOR } from './ticks.ts';
 import { renderTables } from './tables.ts';
 
 const here = import.meta.dirname;
@@ -32,9 +32,16 @@ export interface RunResult {
 
 const REFERENCE: Variant = { system: 'a', label: '(a) graphql-ws, in-process pub/sub', query: TICK_WITH_AUTHOR, users: 'distinct' };
 const PLATFORM: Variant[] = [
-  { system: 'b', label: '(b) platform, distinct users, with entity fetch', query: TICK_WITH_AUTHOR, users: 'distinct' },
+  { system: 'b', label: '(b) platform, distinct users, shared stream, with entity fetch', query: TICK_WITH_AUTHOR, users: 'distinct' },
+  { system: 'b', label: '(b) platform, distinct users, per-viewer streams, with entity fetch', query: TICK_PER_VIEWER, users: 'distinct' },
   { system: 'b', label: '(b) platform, one shared user, with entity fetch', query: TICK_WITH_AUTHOR, users: 'shared' },
-  { system: 'b', label: '(b) platform, distinct users, no entity fetch', query: TICK_LOCAL, users: 'distinct' },
+  { system: 'b', label: '(b) platform, distinct users, per-viewer streams, no entity fetch', query: TICK_PER_VIEWER_LOCAL, users: 'distinct' },
+];
+
+/** Idle connections with distinct users: on one stream per topic shared by viewers, and on one stream per viewer. */
+const IDLE_VARIANTS: [string, Variant][] = [
+  ['shared streams', PLATFORM[0]!],
+  ['per-viewer streams', PLATFORM[1]!],
 ];
 
 function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; idleConnections: number; settleMs: number; variants: Variant[] } {
@@ -56,7 +63,7 @@ function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; 
     idleConnections: quick ? 200 : 10_000,
     settleMs: quick ? 500 : 3_000,
     // Quick runs take the cheapest (b) variant: they check the harness, they measure nothing.
-    variants: quick ? [REFERENCE, PLATFORM[1]!] : [REFERENCE, ...PLATFORM],
+    variants: quick ? [REFERENCE, PLATFORM[0]!] : [REFERENCE, ...PLATFORM],
   };
 }
 
@@ -92,24 +99,38 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
     const idleReference = await startReference();
     memory.push({
       label: '(a) graphql-ws reference',
-      result: await idleMemory({ name: '(a) idle', pid: idleReference.pid, url: idleReference.url, connections: config.idleConnections, settleMs: config.settleMs, keys, subscribed: async () => undefined, progress }),
-    });
-    progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway (nginx's 4,096 worker_connections would not carry them)`);
-    const { stack } = quick && platform ? platform : await startPlatform(keys);
-    const gateway = await stack.startGateway();
-    memory.push({
-      label: '(b) platform gateway',
       result: await idleMemory({
-        name: '(b) idle',
-        pid: gateway.process.pid!,
-        url: `ws://127.0.0.1:${gateway.port}/graphql`,
+        name: '(a) idle',
+        pid: idleReference.pid,
+        url: idleReference.url,
         connections: config.idleConnections,
         settleMs: config.settleMs,
         keys,
-        subscribed: () => until(async () => (await metric(gateway.port, 'subscriptions_client')) >= config.idleConnections, 120_000, 'every subscription registered').then(() => undefined),
+        variant: REFERENCE,
+        subscribed: async () => undefined,
         progress,
       }),
     });
+    const { stack } = quick && platform ? platform : await startPlatform(keys);
+    for (const [streams, variant] of IDLE_VARIANTS) {
+      progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway, ${streams} (nginx's 4,096 worker_connections would not carry them)`);
+      const gateway = await stack.startGateway();
+      memory.push({
+        label: `(b) platform gateway, ${streams}`,
+        result: await idleMemory({
+          name: `(b) idle, ${streams}`,
+          pid: gateway.process.pid!,
+          url: `ws://127.0.0.1:${gateway.port}/graphql`,
+          connections: config.idleConnections,
+          settleMs: config.settleMs,
+          keys,
+          variant,
+          subscribed: () => until(async () => (await metric(gateway.port, 'subscriptions_client')) >= config.idleConnections, 120_000, 'every subscription registered').then(() => undefined),
+          progress,
+        }),
+      });
+      await gateway.kill('SIGKILL');
+    }
   } finally {
     progress('stopping everything this suite started');
     await cleanUp();
@@ -147,7 +168,7 @@ async function runOne(options: {
   keys: BenchKeys;
 }): Promise<RunResult> {
   const { scenario, variant, progress } = options;
-  const name = `${variant.label.split(' ')[0]} ${scenario.label}${variant.system === 'b' ? ` [${variant.users} users, ${variant.query === TICK_LOCAL ? 'no entity fetch' : 'entity fetch'}]` : ''}`;
+  const name = `${variant.label.split(' ')[0]} ${scenario.label}${variant.system === 'b' ? ` [${variant.label.replace('(b) platform, ', '')}]` : ''}`;
   progress(`${name}: connecting ${scenario.connections} clients × ${scenario.subscriptionsPerConnection} subscriptions (${subscribersPerTopic(scenario)} per topic)`);
   const loadGenerator = forkWorker(LOAD_GENERATOR);
   try {
@@ -182,6 +203,7 @@ async function idleMemory(options: {
   connections: number;
   settleMs: number;
   keys: BenchKeys;
+  variant: Variant;
   subscribed(): Promise<void>;
   progress: Progress;
 }): Promise<IdleMemory> {
@@ -189,14 +211,14 @@ async function idleMemory(options: {
   // A few connections first, so lazily built state (upstream sockets, compiled code) is in the baseline.
   const warm = forkWorker(LOAD_GENERATOR);
   try {
-    await warm.request('connect', connectPlan(options.url, { ...scenario, connections: 50 }, PLATFORM[0]!, options.keys));
+    await warm.request('connect', connectPlan(options.url, { ...scenario, connections: 50 }, options.variant, options.keys));
     await new Promise((resolve) => setTimeout(resolve, options.settleMs));
   } finally {
     await warm.stop();
   }
   const loadGenerator = forkWorker(LOAD_GENERATOR);
   try {
-    return await measureIdleMemory({ ...options, loadGenerator, connect: connectPlan(options.url, scenario, PLATFORM[0]!, options.keys) });
+    return await measureIdleMemory({ ...options, loadGenerator, connect: connectPlan(options.url, scenario, options.variant, options.keys) });
   } finally {
     await loadGenerator.stop();
   }

@@ -17,18 +17,18 @@ const env = process.env as Record<string, string> & { IDENTITY_SECRET: string; R
 const logger = createLogger('ticks', env.LOG_LEVEL ?? 'warn');
 const pubsub = createPubSub({ url: env.REDIS_URL, logger });
 
+const ticks = {
+  subscribe: (_: unknown, { topic }: { topic: string }, ctx: { viewer: Viewer | null }) => {
+    if (!ctx.viewer) throw unauthenticated();
+    return pubsub.engine.asyncIterableIterator(tickTrigger(topic));
+  },
+  resolve: (event: Tick) => event,
+};
+
 const server = await createSubgraphServer<{ viewer: Viewer | null }>({
   typeDefs: gql(readFileSync(new URL('./ticks.graphql', import.meta.url), 'utf8')),
   resolvers: {
-    Subscription: {
-      tick: {
-        subscribe: (_: unknown, { topic }: { topic: string }, ctx: { viewer: Viewer | null }) => {
-          if (!ctx.viewer) throw unauthenticated();
-          return pubsub.engine.asyncIterableIterator(tickTrigger(topic));
-        },
-        resolve: (event: Tick) => event,
-      },
-    },
+    Subscription: { tick: ticks, privateTick: ticks },
     Tick: { author: (event: Tick) => ({ __typename: 'User', id: event.authorId }) },
   },
   identitySecret: env.IDENTITY_SECRET,

@@ -10,14 +10,25 @@ export interface Tick {
   authorId: string;
 }
 
-/** The subscription clients run; `author.name` lives in another subgraph on the platform. */
+/**
+ * The subscription clients run; `author.name` lives in another subgraph on the platform. Every field
+ * is declared viewer-independent, so distinct viewers share one upstream subscription per topic.
+ */
 export const TICK_WITH_AUTHOR = /* GraphQL */ `subscription Ticks($topic: String!) {
   tick(topic: $topic) { topic seq publishedAt body author { id name } }
 }`;
 
-/** The same without the field that needs an entity fetch (author.id is known to the owning subgraph). */
-export const TICK_LOCAL = /* GraphQL */ `subscription Ticks($topic: String!) {
-  tick(topic: $topic) { topic seq publishedAt body author { id } }
+/**
+ * The same stream through a root field not declared viewer-independent: the gateway keeps one
+ * upstream subscription per viewer (aliased to `tick`, so clients read it the same way).
+ */
+export const TICK_PER_VIEWER = /* GraphQL */ `subscription Ticks($topic: String!) {
+  tick: privateTick(topic: $topic) { topic seq publishedAt body author { id name } }
+}`;
+
+/** Per viewer, without the field that needs an entity fetch (author.id is known to the owning subgraph). */
+export const TICK_PER_VIEWER_LOCAL = /* GraphQL */ `subscription Ticks($topic: String!) {
+  tick: privateTick(topic: $topic) { topic seq publishedAt body author { id } }
 }`;
 
 export const topicName = (index: number): string => `topic-${index}`;

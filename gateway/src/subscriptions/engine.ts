@@ -1,14 +1,17 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
+import { AUTHORIZED_EXTENSION } from '@finder/platform/subgraph-ws';
 import { signIdentity, type Viewer } from '@finder/platform/auth';
 import { createAsyncQueue, type AsyncQueue } from '@finder/platform/async-queue';
 import type { Logger } from '@finder/platform/logger';
-import { print, type DocumentNode, type GraphQLError, type GraphQLFormattedError } from 'graphql';
+import type { DocumentNode, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
+import { createEntityBatcher } from './entity-batcher.ts';
+import { documentText, stableJson, viewerKey } from './keys.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
-import type { SubscriptionPlan } from './plan.ts';
+import { EVENT_SOURCE, type SubscriptionPlan } from './plan.ts';
 import type { LoadedSupergraph } from './supergraph.ts';
 import type { UpstreamPool } from './upstream.ts';
+import type { ViewerScope } from './viewer-scope.ts';
 
 export interface SubscribeRequest {
   document: DocumentNode;
@@ -19,16 +22,20 @@ export interface SubscribeRequest {
 }
 
 export type ClientEvent = FormattedExecutionResult<Record<string, unknown>>;
+type Member = AsyncQueue<ClientEvent>;
 
-/** Where each event enters the plan: a data source that answers the primary fetch with the event. */
-const EVENT_SOURCE = '__subscription_event__';
+/** Groups that every authorized viewer may share carry this instead of a viewer in their key. */
+const ANY_VIEWER = '*';
 
 interface Group {
   key: string;
   plan: SubscriptionPlan;
-  executable: QueryPlan;
-  members: Set<AsyncQueue<ClientEvent>>;
-  request: SubscribeRequest;
+  /** Shared between viewers (each authorized on its own before joining). */
+  shared: boolean;
+  /** Each member with its own request: its identity is used if it becomes the representative. */
+  members: Map<Member, SubscribeRequest>;
+  /** Whose identity the upstream subscription and the entity fetches carry. */
+  representative: SubscribeRequest;
   lastCursor: number | null;
   unsubscribe: (() => void) | null;
   /** Events are completed and delivered strictly in arrival order. */
@@ -37,81 +44,106 @@ interface Group {
   closed: boolean;
 }
 
+const retryDelay = (attempts: number) => Math.min(50 * 2 ** attempts, 3_000);
+const INTERNAL_ERROR: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
+
 /**
- * Federated subscriptions: identical client subscriptions (same document, variables and identity)
- * share one group with one upstream subscription on the owning subgraph; every event is completed
- * once through the rest of the query plan and fanned out to the group's members.
+ * Federated subscriptions. Identical client subscriptions share one group with one upstream
+ * subscription on the owning subgraph; every event is completed once through the rest of the query
+ * plan and fanned out to the group's members.
+ *
+ * Which subscriptions are identical: same document and variables, and the same viewer, unless every
+ * selected field is declared viewer-independent (see viewer-scope.ts). Then viewers share a group,
+ * but each is authorized on its own first: the owning subgraph runs the subscription's resolver for
+ * that viewer (an `authorizeOnly` subscribe, see subgraph-ws.ts) and only a viewer it accepts
+ * joins. Entity fetches of simultaneous events are batched across groups (entity-batcher.ts).
  */
 export function createSubscriptionEngine(options: {
   loaded: LoadedSupergraph;
   plan: (document: DocumentNode, operationName: string | null | undefined) => SubscriptionPlan;
   pool: UpstreamPool;
   services: Record<string, GraphQLDataSource>;
+  scope: ViewerScope;
   identitySecret: string;
   logger: Logger;
   metrics: SubscriptionMetrics;
   formatError: (error: GraphQLError) => GraphQLFormattedError;
+  /** How long entity fetches of different groups wait to be batched (0: the current event-loop turn). */
+  entityBatchWindowMs: number;
 }) {
   const { loaded, pool, logger, metrics } = options;
   const groups = new Map<string, Group>();
+  const memberships = new Map<Member, Group>();
+  const batched = createEntityBatcher({ independent: options.scope.entityFetch, windowMs: options.entityBatchWindowMs });
+  const services = Object.fromEntries(Object.entries(options.services).map(([name, source]) => [name, batched(source)]));
 
-  function upstreamVariables(group: Group): Record<string, unknown> {
-    const { primary, cursor } = group.plan;
+  function upstreamVariables(plan: SubscriptionPlan, request: SubscribeRequest, cursor: number | null): Record<string, unknown> {
     const variables: Record<string, unknown> = {};
-    for (const name of primary.variableUsages ?? []) {
-      if (name in group.request.variables) variables[name] = group.request.variables[name];
+    for (const name of plan.primary.variableUsages ?? []) {
+      if (name in request.variables) variables[name] = request.variables[name];
     }
-    if (cursor) variables[cursor.variable] = group.lastCursor ?? cursor.initial(group.request.variables);
+    if (plan.cursor) variables[plan.cursor.variable] = cursor ?? plan.cursor.initial(request.variables);
     return variables;
   }
 
+  const upstreamPayload = (plan: SubscriptionPlan, request: SubscribeRequest, cursor: number | null, authorizeOnly: boolean) => ({
+    query: plan.primary.operation,
+    operationName: plan.primary.operationName ?? null,
+    variables: upstreamVariables(plan, request, cursor),
+    extensions: {
+      identity: signIdentity(request.viewer, options.identitySecret),
+      requestId: request.requestId,
+      ...(authorizeOnly ? { authorizeOnly: true } : {}),
+    },
+  });
+
   function subscribeUpstream(group: Group) {
     const { primary } = group.plan;
-    group.unsubscribe = pool.subscribe(
-      primary.serviceName,
-      {
-        query: primary.operation,
-        operationName: primary.operationName ?? null,
-        variables: upstreamVariables(group),
-        extensions: { identity: signIdentity(group.request.viewer, options.identitySecret), requestId: group.request.requestId },
+    // After a failure the upstream is re-established for a current member: the first may have left.
+    group.representative = group.members.values().next().value ?? group.representative;
+    group.unsubscribe = pool.subscribe(primary.serviceName, upstreamPayload(group.plan, group.representative, group.lastCursor, false), {
+      next: (result) => {
+        group.attempts = 0;
+        metrics.events.inc({ subgraph: primary.serviceName });
+        const cursor = result.extensions?.cursor;
+        if (typeof cursor === 'number') {
+          // Never deliver an event twice, whatever the upstream replays after a re-subscription.
+          if (group.lastCursor !== null && cursor <= group.lastCursor) return;
+          group.lastCursor = cursor;
+        }
+        group.chain = group.chain.then(() => complete(group, result)).then(
+          (event) => broadcast(group, event),
+          (err) => {
+            logger.error({ err, key: group.key }, 'completing a subscription event failed');
+            broadcast(group, { data: null, errors: [INTERNAL_ERROR] });
+          },
+        );
       },
-      {
-        next: (result) => {
-          group.attempts = 0;
-          metrics.events.inc({ subgraph: primary.serviceName });
-          const cursor = result.extensions?.cursor;
-          if (typeof cursor === 'number') {
-            // Never deliver an event twice, whatever the upstream replays after a re-subscription.
-            if (group.lastCursor !== null && cursor <= group.lastCursor) return;
-            group.lastCursor = cursor;
-          }
-          group.chain = group.chain.then(() => complete(group, result)).then(
-            (event) => broadcast(group, event),
-            (err) => {
-              logger.error({ err, key: group.key }, 'completing a subscription event failed');
-              broadcast(group, { data: null, errors: [{ message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } }] });
-            },
-          );
-        },
-        refused: (errors) => {
-          void group.chain.then(() => {
+      refused: (errors) => {
+        void group.chain.then(() => {
+          if (!group.shared) {
             broadcast(group, { errors: errors as GraphQLFormattedError[] });
-            close(group);
-          });
-        },
-        lost: (reason) => {
-          if (group.closed) return;
-          group.unsubscribe = null;
-          const delay = Math.min(50 * 2 ** group.attempts++, 3_000);
-          logger.warn({ subgraph: primary.serviceName, reason, delay, cursor: group.lastCursor }, 'upstream subscription lost; re-subscribing');
-          metrics.resubscribes.inc({ subgraph: primary.serviceName });
-          setTimeout(() => {
-            if (!group.closed) subscribeUpstream(group);
-          }, delay).unref();
-        },
-        complete: () => void group.chain.then(() => close(group)),
+            return close(group);
+          }
+          // The representative's access is gone (or the stream itself): every member learns its
+          // own verdict again, and those still authorized continue from the last delivered cursor.
+          const members = [...group.members];
+          close(group, false);
+          for (const [member, request] of members) authorizeThenJoin(member, request, group.plan, group.lastCursor);
+        });
       },
-    );
+      lost: (reason) => {
+        if (group.closed) return;
+        group.unsubscribe = null;
+        const delay = retryDelay(group.attempts++);
+        logger.warn({ subgraph: primary.serviceName, reason, delay, cursor: group.lastCursor }, 'upstream subscription lost; re-subscribing');
+        metrics.resubscribes.inc({ subgraph: primary.serviceName });
+        setTimeout(() => {
+          if (!group.closed) subscribeUpstream(group);
+        }, delay).unref();
+      },
+      complete: () => void group.chain.then(() => close(group)),
+    });
   }
 
   async function complete(group: Group, event: ClientEvent): Promise<ClientEvent> {
@@ -120,12 +152,13 @@ export function createSubscriptionEngine(options: {
       // Merging writes into the response, so each execution gets its own copy of the event.
       process: async () => ({ data: structuredClone(event.data) as Record<string, unknown>, errors: event.errors as never }),
     };
+    const { representative } = group;
     const result = await executeQueryPlan(
-      group.executable,
-      { ...options.services, [EVENT_SOURCE]: source } as ServiceMap,
+      group.plan.executable,
+      { ...services, [EVENT_SOURCE]: source } as ServiceMap,
       {
-        request: { variables: group.request.variables },
-        context: { viewer: group.request.viewer, requestId: group.request.requestId },
+        request: { variables: representative.variables },
+        context: { viewer: representative.viewer, requestId: representative.requestId },
         logger,
         metrics: {},
         cache: undefined,
@@ -141,59 +174,129 @@ export function createSubscriptionEngine(options: {
   }
 
   function broadcast(group: Group, event: ClientEvent) {
-    for (const member of group.members) member.push(event);
+    for (const member of group.members.keys()) member.push(event);
     metrics.deliveries.inc(group.members.size);
   }
 
-  function close(group: Group) {
+  /** Closes a group; its members end too unless they are about to move to another group. */
+  function close(group: Group, endMembers = true) {
     if (group.closed) return;
     group.closed = true;
-    groups.delete(group.key);
+    if (groups.get(group.key) === group) groups.delete(group.key);
     group.unsubscribe?.();
     metrics.upstreamSubscriptions.dec({ subgraph: group.plan.primary.serviceName });
-    for (const member of [...group.members]) member.end();
+    const members = [...group.members.keys()];
+    group.members.clear();
+    for (const member of members) {
+      memberships.delete(member);
+      if (endMembers) member.end();
+    }
+  }
+
+  function leave(member: Member) {
+    metrics.clientSubscriptions.dec();
+    const group = memberships.get(member);
+    if (!group) return;
+    memberships.delete(member);
+    const request = group.members.get(member);
+    group.members.delete(member);
+    if (group.members.size === 0) return close(group);
+    // Entity fetches go on with the identity of someone still listening.
+    if (group.representative === request) group.representative = group.members.values().next().value!;
+  }
+
+  /** Adds a member to the group of its key, opening one if none can take it from its cursor. */
+  function join(member: Member, request: SubscribeRequest, plan: SubscriptionPlan, scope: string, resumeAfter: number | null) {
+    if (member.closed) return;
+    let key = `${scope}\u0000${request.operationName ?? ''}\u0000${documentText(request.document)}\u0000${stableJson(request.variables)}`;
+    const after = resumeAfter ?? plan.cursor?.initial(request.variables) ?? null;
+    let group = groups.get(key);
+    if (group && !canJoin(group, after)) {
+      // The group has moved past this caller's cursor: it gets its own upstream, which replays.
+      key = `${key}\u0000${crypto.randomUUID()}`;
+      group = undefined;
+    }
+    if (!group) {
+      group = {
+        key,
+        plan,
+        shared: scope === ANY_VIEWER,
+        members: new Map(),
+        representative: request,
+        lastCursor: resumeAfter,
+        unsubscribe: null,
+        chain: Promise.resolve(),
+        attempts: 0,
+        closed: false,
+      };
+      groups.set(key, group);
+      metrics.upstreamSubscriptions.inc({ subgraph: plan.primary.serviceName });
+      group.members.set(member, request);
+      subscribeUpstream(group);
+    } else {
+      group.members.set(member, request);
+    }
+    memberships.set(member, group);
+  }
+
+  /**
+   * Asks the owning subgraph whether this viewer may subscribe (its resolver runs for this viewer's
+   * identity); only then does the member join the group shared between viewers.
+   */
+  function authorizeThenJoin(member: Member, request: SubscribeRequest, plan: SubscriptionPlan, resumeAfter: number | null, attempts = 0) {
+    if (member.closed) return;
+    const subgraph = plan.primary.serviceName;
+    let settled = false;
+    const verdict = (outcome: string) => {
+      settled = true;
+      metrics.authorizations.inc({ subgraph, outcome });
+    };
+    const refuse = (errors: readonly GraphQLFormattedError[]) => {
+      verdict('refused');
+      member.push({ errors: errors as GraphQLFormattedError[] });
+      member.end();
+    };
+    const stop = pool.subscribe(subgraph, upstreamPayload(plan, request, resumeAfter, true), {
+      next: (result) => {
+        if (settled) return;
+        if (result.extensions?.[AUTHORIZED_EXTENSION] === true) {
+          verdict('authorized');
+          join(member, request, plan, ANY_VIEWER, resumeAfter);
+        } else if (!result.data && result.errors?.length) {
+          refuse(result.errors);
+        } else {
+          // A subgraph that does not know `authorizeOnly` started a real stream: this viewer
+          // keeps to its own group, authorized by that group's own upstream subscription.
+          verdict('unsupported');
+          stop();
+          join(member, request, plan, viewerKey(request.viewer), resumeAfter);
+        }
+      },
+      refused: (errors) => {
+        if (!settled) refuse(errors as GraphQLFormattedError[]);
+      },
+      lost: (reason) => {
+        if (settled || member.closed) return;
+        const delay = retryDelay(attempts);
+        logger.warn({ subgraph, reason, delay }, 'authorizing a shared subscription lost its socket; asking again');
+        setTimeout(() => authorizeThenJoin(member, request, plan, resumeAfter, attempts + 1), delay).unref();
+      },
+      complete: () => {
+        if (!settled) refuse([{ message: 'The subgraph ended the subscription without authorizing it', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
+      },
+    });
   }
 
   return {
     subscribe(request: SubscribeRequest): AsyncQueue<ClientEvent> {
       const plan = options.plan(request.document, request.operationName);
-      let key = groupKey(request);
-      let group = groups.get(key);
-      if (group && !canJoin(group, request)) {
-        // The group has moved past this caller's cursor: it gets its own upstream, which replays.
-        key = `${key}\u0000${crypto.randomUUID()}`;
-        group = undefined;
-      }
-      if (!group) {
-        const eventFetch: FetchNode = { ...plan.primary, serviceName: EVENT_SOURCE };
-        const node: PlanNode = plan.rest ? { kind: 'Sequence', nodes: [eventFetch, plan.rest] } : eventFetch;
-        group = {
-          key,
-          plan,
-          executable: { kind: 'QueryPlan', node },
-          members: new Set(),
-          request,
-          lastCursor: null,
-          unsubscribe: null,
-          chain: Promise.resolve(),
-          attempts: 0,
-          closed: false,
-        };
-        groups.set(key, group);
-        metrics.upstreamSubscriptions.inc({ subgraph: plan.primary.serviceName });
-        subscribeUpstream(group);
-      }
-      const joined = group;
-      const member = createAsyncQueue<ClientEvent>(() => {
-        joined.members.delete(member);
-        metrics.clientSubscriptions.dec();
-        if (joined.members.size === 0) close(joined);
-      });
-      joined.members.add(member);
+      const member: Member = createAsyncQueue<ClientEvent>(() => leave(member));
       metrics.clientSubscriptions.inc();
+      if (plan.viewerIndependent) authorizeThenJoin(member, request, plan, null);
+      else join(member, request, plan, viewerKey(request.viewer), null);
       return member;
     },
-    stats: () => ({ groups: groups.size, members: [...groups.values()].reduce((n, g) => n + g.members.size, 0) }),
+    stats: () => ({ groups: groups.size, members: memberships.size }),
     closeAll() {
       for (const group of [...groups.values()]) close(group);
     },
@@ -204,21 +307,7 @@ export function createSubscriptionEngine(options: {
  * A caller may share a group's stream only from where the group is: a cursor subscription whose
  * group has already delivered past the caller's `after` would skip the replay the caller asked for.
  */
-function canJoin(group: Group, request: SubscribeRequest): boolean {
-  const cursor = group.plan.cursor;
-  if (!cursor || group.lastCursor === null) return true;
-  const after = cursor.initial(request.variables);
+function canJoin(group: Group, after: number | null): boolean {
+  if (!group.plan.cursor || group.lastCursor === null) return true;
   return after === null || after >= group.lastCursor;
-}
-
-/** Subscriptions are shared only between callers the subgraphs would authorize identically. */
-function groupKey({ document, operationName, variables, viewer }: SubscribeRequest): string {
-  return [viewer.id, viewer.role, operationName ?? '', print(document), stableJson(variables)].join('\u0000');
-}
-
-function stableJson(value: unknown): string {
-  if (value === null || typeof value !== 'object') return JSON.stringify(value) ?? 'null';
-  if (Array.isArray(value)) return `[${value.map(stableJson).join(',')}]`;
-  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }

@@ -13,7 +13,7 @@ export function createSubscriptionMetrics(registry: Registry) {
     clientSubscriptions: new Gauge({ name: 'subscriptions_client', help: 'Active client subscriptions', registers }),
     upstreamSubscriptions: new Gauge({
       name: 'subscriptions_upstream',
-      help: 'Active upstream subscriptions (one per group of identical client subscriptions)',
+      help: 'Active upstream subscriptions (one per group of client subscriptions sharing a stream)',
       labelNames: ['subgraph'],
       registers,
     }),
@@ -22,6 +22,12 @@ export function createSubscriptionMetrics(registry: Registry) {
       name: 'subscriptions_upstream_resubscribes_total',
       help: 'Upstream re-subscriptions after a lost socket',
       labelNames: ['subgraph'],
+      registers,
+    }),
+    authorizations: new Counter({
+      name: 'subscriptions_authorizations_total',
+      help: 'Per-viewer authorizations before joining a subscription shared between viewers, by outcome',
+      labelNames: ['subgraph', 'outcome'],
       registers,
     }),
     events: new Counter({ name: 'subscriptions_events_total', help: 'Upstream events received', labelNames: ['subgraph'], registers }),

@@ -2,7 +2,7 @@ import { buildOperationContext } from '@apollo/gateway';
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 import { operationFromDocument } from '@apollo/federation-internals';
-import type { FetchNode, PlanNode } from '@apollo/query-planner';
+import type { FetchNode, PlanNode, QueryPlan } from '@apollo/query-planner';
 import {
   Kind,
   OperationTypeNode,
@@ -15,7 +15,9 @@ import {
   type TypeNode,
   type ValueNode,
 } from 'graphql';
+import { documentText } from './keys.ts';
 import type { LoadedSupergraph } from './supergraph.ts';
+import type { ViewerScope } from './viewer-scope.ts';
 
 /** How the gateway resumes a subscription after an upstream failure: by re-sending `after`. */
 export interface CursorArgument {
@@ -32,7 +34,17 @@ export interface SubscriptionPlan {
   rest: PlanNode | undefined;
   operationContext: OperationContext;
   cursor: CursorArgument | null;
+  /** What runs per event: `primary` answered by the event itself, then `rest`. */
+  executable: QueryPlan;
+  /**
+   * Every selected field is declared viewer-independent: authorized callers with different
+   * identities may share one upstream subscription and one execution per event.
+   */
+  viewerIndependent: boolean;
 }
+
+/** The name under which each event enters `executable`: a data source that answers with the event. */
+export const EVENT_SOURCE = '__subscription_event__';
 
 export class NotASubscriptionError extends Error {}
 
@@ -43,11 +55,11 @@ const CURSOR_VARIABLE = '__finder_after';
  * Plans a subscription with Apollo's own query planner (a primary fetch plus the rest), and caches
  * plans by document and operation name.
  */
-export function createSubscriptionPlanner(loaded: LoadedSupergraph, cacheSize = 1_000) {
+export function createSubscriptionPlanner(loaded: LoadedSupergraph, scope: ViewerScope, cacheSize = 1_000) {
   const cache = new Map<string, SubscriptionPlan>();
 
   return function planSubscription(document: DocumentNode, operationName: string | null | undefined): SubscriptionPlan {
-    const key = `${operationName ?? ''}\u0000${print(document)}`;
+    const key = `${operationName ?? ''}\u0000${documentText(document)}`;
     const cached = cache.get(key);
     if (cached) {
       cache.delete(key);
@@ -64,7 +76,15 @@ export function createSubscriptionPlanner(loaded: LoadedSupergraph, cacheSize = 
       operationName: operationName ?? undefined,
     });
     const { primary, cursor } = withCursorVariable(node.primary, operationContext.operation, loaded);
-    const plan: SubscriptionPlan = { primary, rest: node.rest, operationContext, cursor };
+    const eventFetch: FetchNode = { ...primary, serviceName: EVENT_SOURCE };
+    const plan: SubscriptionPlan = {
+      primary,
+      rest: node.rest,
+      operationContext,
+      cursor,
+      executable: { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch },
+      viewerIndependent: scope.operation(document),
+    };
     cache.set(key, plan);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
     return plan;

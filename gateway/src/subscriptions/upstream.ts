@@ -5,7 +5,7 @@ import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
 
 export interface UpstreamSink {
-  next(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: number }>): void;
+  next(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: number; authorized?: boolean }>): void;
   /** The subgraph refused or failed the subscription itself (GraphQL errors): final. */
   refused(errors: readonly { message: string; extensions?: Record<string, unknown> }[]): void;
   /** The socket went away (replica died, restart, network): the caller re-subscribes. */
@@ -94,7 +94,7 @@ export function createUpstreamPool(options: {
     subscribe(subgraph: string, payload: SubscribePayload, sink: UpstreamSink): () => void {
       const connection = pick(subgraph);
       let finished = false;
-      const unsubscribe = connection.client.subscribe<Record<string, unknown>, { cursor?: number }>(payload, {
+      const unsubscribe = connection.client.subscribe<Record<string, unknown>, { cursor?: number; authorized?: boolean }>(payload, {
         next: (result) => sink.next(result),
         error: (error) => {
           finished = true;

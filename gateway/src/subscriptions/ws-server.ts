@@ -53,6 +53,7 @@ export function attachClientSubscriptions(options: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const state = new WeakMap<object, ConnectionState>();
   const buckets = new Map<string, { tokens: number; at: number }>();
+  const documents = createDocumentCache(options.apiSchema);
 
   const refuse = (socket: Duplex, status: string, reason: string) => {
     metrics.refusedConnections.inc({ reason });
@@ -124,14 +125,9 @@ export function attachClientSubscriptions(options: {
             }),
           ];
         }
-        let document: DocumentNode;
-        try {
-          document = parse(payload.query, { maxTokens: 5_000 });
-        } catch (err) {
-          return [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')];
-        }
-        const errors = validate(options.apiSchema, document);
-        if (errors.length > 0) return errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED'));
+        const parsed = documents(payload.query);
+        if ('errors' in parsed) return parsed.errors;
+        const { document } = parsed;
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Operation not found; send operationName', { extensions: { code: 'BAD_REQUEST' } })];
         if (operation.operation !== 'subscription') {
@@ -181,6 +177,39 @@ export function attachClientSubscriptions(options: {
       await disposable.dispose();
     },
     connections: () => wss.clients.size,
+  };
+}
+
+type ParsedDocument = { document: DocumentNode } | { errors: GraphQLError[] };
+
+/**
+ * Parses and validates each distinct query text once: clients of one app send the same few
+ * documents, and every subscription holding the same parsed document keeps its memory (and the
+ * engine's per-document keys) shared.
+ */
+function createDocumentCache(schema: GraphQLSchema, size = 1_000) {
+  const cache = new Map<string, ParsedDocument>();
+  return (query: string): ParsedDocument => {
+    const cached = cache.get(query);
+    if (cached) {
+      cache.delete(query);
+      cache.set(query, cached);
+      return cached;
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(query, { maxTokens: 5_000 });
+    } catch (err) {
+      return { errors: [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
+    }
+    const errors = validate(schema, document);
+    const result: ParsedDocument = errors.length > 0 ? { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
+    // Only valid documents are kept: invalid ones must not evict what real clients use.
+    if ('document' in result) {
+      cache.set(query, result);
+      if (cache.size > size) cache.delete(cache.keys().next().value!);
+    }
+    return result;
   };
 }
 

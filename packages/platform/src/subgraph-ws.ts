@@ -1,5 +1,5 @@
 import type { Server } from 'node:http';
-import { GraphQLError, parse, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, createSourceEventStream, parse, subscribe, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { verifyIdentity, type Viewer } from './auth.ts';
@@ -23,6 +23,15 @@ export interface SubgraphSubscriptionOptions {
   maxPayloadBytes?: number;
 }
 
+/**
+ * A subscribe message whose `extensions.authorizeOnly` is true only asks whether its caller may
+ * subscribe: the subscription resolver runs (authorization happens there), its source stream is
+ * closed at once, and the answer is one `next` carrying `extensions.authorized: true` (or the
+ * resolver's errors), then `complete`. The gateway asks this for every caller that joins a stream
+ * shared between viewers.
+ */
+export const AUTHORIZED_EXTENSION = 'authorized';
+
 /** The upgrade handler reads this; 1012 tells the gateway to reconnect, to another replica. */
 export const SERVICE_RESTART = 1012;
 
@@ -42,9 +51,17 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
     wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
+  const authorizeOnly = new WeakSet<object>();
   const disposable = useServer(
     {
       schema: options.schema,
+      subscribe: async (args) => {
+        if (!authorizeOnly.has(args.contextValue as object)) return subscribe(args);
+        const stream = await createSourceEventStream(args);
+        if (!(Symbol.asyncIterator in stream)) return stream;
+        await (stream as AsyncIterableIterator<unknown>).return?.();
+        return { extensions: { [AUTHORIZED_EXTENSION]: true } };
+      },
       onConnect: (ctx) => {
         const identity = verifyIdentity(String(ctx.connectionParams?.gateway ?? ''), options.identitySecret);
         if (!identity.ok) logger.warn({ reason: identity.reason }, 'subscription connection refused: not the gateway');
@@ -64,12 +81,14 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         const errors = validate(options.schema, document);
         if (errors.length > 0) return [...errors];
         const requestId = typeof payload.extensions?.requestId === 'string' ? payload.extensions.requestId : requestIdFrom(ctx.extra.request.headers);
+        const contextValue = await options.context(identity.viewer, requestId);
+        if (payload.extensions?.authorizeOnly === true) authorizeOnly.add(contextValue);
         return {
           schema: options.schema,
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? null,
-          contextValue: await options.context(identity.viewer, requestId),
+          contextValue,
         };
       },
       onNext: (_ctx, _id, _payload, args, result) => {
