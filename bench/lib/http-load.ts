@@ -16,6 +16,8 @@ export interface HttpLoadPlan {
   concurrency: number;
   warmupMs: number;
   durationMs: number;
+  /** Pause after each answer, per lane: 0 (default) is a closed loop at full speed. */
+  intervalMs?: number;
   /** A process whose CPU time and RSS are read at the edges of the measured window. */
   watchPid?: number;
 }
@@ -80,7 +82,10 @@ async function run(plan: HttpLoadPlan): Promise<HttpLoadResult> {
     });
 
   const lane = async (start: number) => {
-    for (let i = start; !stopped; i++) await send(i);
+    for (let i = start; !stopped; i++) {
+      await send(i);
+      if (plan.intervalMs) await new Promise((r) => setTimeout(r, plan.intervalMs));
+    }
   };
   const lanes = Array.from({ length: plan.concurrency }, (_, i) => lane(i));
   await new Promise((r) => setTimeout(r, plan.warmupMs));
