@@ -12,7 +12,7 @@ export function renderWritePathTables(options: {
   endToEnd: SendResult;
 }): SuiteReport {
   const { quick, config, persister, naive, endToEnd: e } = options;
-  const drainRow = (label: string, d: DrainResult) => [label, d.messages, fixed(d.seconds, 1), fixed(d.perSecond), d.complete ? 'yes' : 'no (time cap)'];
+  const drainRow = (label: string, d: DrainResult) => [label, d.messages, fixed(d.seconds, 1), fixed(d.perSecond), d.complete ? 'yes' : 'no (time cap or stalled)'];
   const speedup = persister.perSecond / naive.perSecond;
   const backlog: Table = {
     caption: `Draining one chat.events backlog (${config.messages.toLocaleString('en')} messages in ${config.conversations} conversations) into Postgres`,
