@@ -1,6 +1,7 @@
+import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createTokenIssuer, type Viewer } from '@finder/platform/auth';
-import { gql, ok } from '@finder/testing/graphql-client';
+import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
 import { devUp } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import type { Progress } from './progress.ts';
@@ -8,22 +9,51 @@ import type { Progress } from './progress.ts';
 export type StackEnv = Record<string, string>;
 
 /**
- * The suites that measure the real subgraphs run against `./dev up`'s stack: it is started (or
- * left as it is when already up) and left running, since it is shared with tests and other work.
+ * The suites that measure the real subgraphs run against `./dev up`'s stack: used as it is when
+ * every gateway and subgraph answers ready, otherwise started with `./dev up`; left running either
+ * way, since it is shared with tests and other work.
  */
 export async function useDevStack(progress: Progress): Promise<StackEnv> {
-  progress('./dev up (starts the stack unless it is already running)');
-  await devUp();
+  if (await stackIsReady()) {
+    progress('the ./dev stack is up and ready');
+  } else {
+    progress('./dev up (the stack is not up, or not all of it is ready)');
+    await devUp();
+  }
   return stackEnv();
 }
+
+async function stackIsReady(): Promise<boolean> {
+  let env: StackEnv;
+  try {
+    env = stackEnv();
+  } catch {
+    return false;
+  }
+  const urls = [
+    ...(env.GATEWAY_URLS ?? '').split(',').filter(Boolean),
+    ...Object.entries(env).filter(([key]) => /^SUBGRAPH_\w+_URL$/.test(key)).map(([, url]) => url),
+  ].map((url) => url.replace(/\/graphql$/, '/readyz'));
+  const ready = await Promise.all(urls.map((url) => fetch(url, { signal: AbortSignal.timeout(10_000) }).then((r) => r.ok, () => false)));
+  return urls.length > 0 && ready.every(Boolean);
+}
+
+const LOGIN = 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }';
 
 export const DEMO_PASSWORD = 'demo-password-2026';
 export const DEMO_BUSINESS = 'business@demo.finder.local';
 export const DEMO_PROFESSIONALS = ['cfo@demo.finder.local', 'tax@demo.finder.local'];
 
-/** Logs in through nginx and returns who that is (from the access token's claims). */
+/**
+ * Logs in through nginx and returns who that is (from the access token's claims). A login is a
+ * write; on a loaded machine it can answer WRITE_PENDING, and the same idempotency key then asks
+ * for its outcome.
+ */
 export async function login(env: StackEnv, email: string, password = DEMO_PASSWORD): Promise<Viewer> {
-  const data = ok(await gql(env.PUBLIC_URL!, 'mutation($input: LoginInput!) { login(input: $input) { accessToken } }', { input: { email, password } }));
+  const input = { email, password, idempotencyKey: `bench-login-${randomUUID()}` };
+  let result = await gql(env.PUBLIC_URL!, LOGIN, { input });
+  for (let attempt = 1; attempt < 6 && errorCodes(result).includes('WRITE_PENDING'); attempt++) result = await gql(env.PUBLIC_URL!, LOGIN, { input });
+  const data = ok(result);
   const claims = JSON.parse(Buffer.from(data.login.accessToken.split('.')[1], 'base64url').toString());
   return { id: claims.sub, role: claims.role, sessionId: claims.sid };
 }
