@@ -31,10 +31,16 @@ function settings(quick: boolean) {
 export async function runWritePathSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
   const config = settings(quick);
   const env = await useDevStack(progress);
-  let persister: DrainResult, naive: DrainResult, endToEnd: SendResult;
+  let persister: DrainResult, naive: DrainResult, endToEnd: SendResult | { failure: string };
   try {
     ({ persister, naive } = await backlogRace(env, config, progress));
-    endToEnd = await sendMessageEndToEnd(env, config, progress);
+    try {
+      endToEnd = await sendMessageEndToEnd(env, config, progress);
+    } catch (err) {
+      // The backlog's numbers stand on their own: report the failure next to them.
+      endToEnd = { failure: (err as Error).message.split('\n')[0]!.slice(0, 300) };
+      progress(`end to end: not measured: ${endToEnd.failure}`);
+    }
   } finally {
     progress('stopping everything this suite started (the ./dev stack keeps running)');
     await cleanUp();

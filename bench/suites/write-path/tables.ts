@@ -9,9 +9,10 @@ export function renderWritePathTables(options: {
   config: { conversations: number; messages: number; naiveCapMs: number; senders: number; sendMs: number };
   persister: DrainResult;
   naive: DrainResult;
-  endToEnd: SendResult;
+  endToEnd: SendResult | { failure: string };
 }): SuiteReport {
   const { quick, config, persister, naive, endToEnd: e } = options;
+  const failed = 'failure' in e;
   const drainRow = (label: string, d: DrainResult) => [label, d.messages, fixed(d.seconds, 1), fixed(d.perSecond), d.complete ? 'yes' : 'no (time cap or stalled)'];
   const speedup = persister.perSecond / naive.perSecond;
   const backlog: Table = {
@@ -19,11 +20,13 @@ export function renderWritePathTables(options: {
     columns: ['consumer', 'messages measured', 'seconds', 'messages/s', 'whole backlog'],
     rows: [drainRow('chat persister (batched, multi-row)', persister), drainRow('naive: one transaction per message', naive), ['ratio', '', '', `${fixed(speedup, 1)}×`, '']],
   };
-  const errors = Object.entries(e.errors).map(([code, n]) => `${code} ${n}`).join(', ') || '0';
+  const errors = failed ? '' : Object.entries(e.errors).map(([code, n]) => `${code} ${n}`).join(', ') || '0';
   const endToEnd: Table = {
     caption: `sendMessage end to end through nginx and the gateways (${config.senders} senders, closed loop, 2 subscribers per conversation)`,
     columns: ['acknowledged', 'messages/s', 'ack p50 ms', 'ack p99 ms', 'to every subscriber p50 ms', 'p99 ms', 'errors', 'missing deliveries', 'duplicates'],
-    rows: [[e.acknowledged, fixed(e.messagesPerSecond), fixed(e.ackP50Ms, 1), fixed(e.ackP99Ms, 1), fixed(e.allP50Ms, 1), fixed(e.allP99Ms, 1), errors, e.missingDeliveries, e.duplicateDeliveries]],
+    rows: failed
+      ? [['—', '—', '—', '—', '—', '—', `not measured: ${e.failure}`, '—', '—']]
+      : [[e.acknowledged, fixed(e.messagesPerSecond), fixed(e.ackP50Ms, 1), fixed(e.ackP99Ms, 1), fixed(e.allP50Ms, 1), fixed(e.allP99Ms, 1), errors, e.missingDeliveries, e.duplicateDeliveries]],
   };
   const notes = [
     `Persister vs naive: ${fixed(speedup, 1)}× (target ≥ 10×: ${speedup >= 10 ? 'met' : 'NOT met'}).`,
