@@ -1,6 +1,6 @@
 import { gql, ok } from '@finder/testing/graphql-client';
 import type { Viewer } from '@finder/platform/auth';
-import { DEMO_BUSINESS, login, type StackEnv } from './dev-stack.ts';
+import { DEMO_BUSINESS, login, mutate, type StackEnv } from './dev-stack.ts';
 
 export interface ChatPair {
   conversationId: string;
@@ -22,13 +22,11 @@ export async function chatPairs(env: StackEnv, count: number, mint: (viewer: Vie
   if (ids.length < count) throw new Error(`need ${count} professionals, the stack has ${ids.length}: seed more (README, "Seed data")`);
   const pairs: ChatPair[] = [];
   for (const id of ids) {
-    const { startConversation } = ok(
-      await gql(
-        env.PUBLIC_URL!,
-        'mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }',
-        { input: { participantIds: [id], idempotencyKey: `bench-${label}-${id}` } },
-        { token: businessToken },
-      ),
+    const { startConversation } = await mutate(
+      env,
+      'mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }',
+      { participantIds: [id], idempotencyKey: `bench-${label}-${id}` },
+      businessToken,
     );
     const professional: Viewer = { id, role: 'PROFESSIONAL', sessionId: `bench-${label}` };
     pairs.push({ conversationId: startConversation.id, professional, professionalToken: await mint(professional) });

@@ -50,12 +50,20 @@ export const DEMO_PROFESSIONALS = ['cfo@demo.finder.local', 'tax@demo.finder.loc
  * for its outcome.
  */
 export async function login(env: StackEnv, email: string, password = DEMO_PASSWORD): Promise<Viewer> {
-  const input = { email, password, idempotencyKey: `bench-login-${randomUUID()}` };
-  let result = await gql(env.PUBLIC_URL!, LOGIN, { input });
-  for (let attempt = 1; attempt < 6 && errorCodes(result).includes('WRITE_PENDING'); attempt++) result = await gql(env.PUBLIC_URL!, LOGIN, { input });
-  const data = ok(result);
+  const data = await mutate(env, LOGIN, { email, password, idempotencyKey: `bench-login-${randomUUID()}` });
   const claims = JSON.parse(Buffer.from(data.login.accessToken.split('.')[1], 'base64url').toString());
   return { id: claims.sub, role: claims.role, sessionId: claims.sid };
+}
+
+/**
+ * A mutation through nginx whose `input` carries an idempotency key: a WRITE_PENDING answer (a
+ * loaded machine) is retried with the same key, which answers with the first attempt's outcome.
+ */
+export async function mutate(env: StackEnv, query: string, input: Record<string, unknown> & { idempotencyKey: string }, token?: string): Promise<any> {
+  const options = token ? { token } : {};
+  let result = await gql(env.PUBLIC_URL!, query, { input }, options);
+  for (let attempt = 1; attempt < 6 && errorCodes(result).includes('WRITE_PENDING'); attempt++) result = await gql(env.PUBLIC_URL!, query, { input }, options);
+  return ok(result);
 }
 
 /**

@@ -1,5 +1,5 @@
 import { gql, ok } from '@finder/testing/graphql-client';
-import { DEMO_BUSINESS, DEMO_PROFESSIONALS, login, type StackEnv } from '../../lib/dev-stack.ts';
+import { DEMO_BUSINESS, DEMO_PROFESSIONALS, login, mutate, type StackEnv } from '../../lib/dev-stack.ts';
 
 /**
  * Makes sure the demo business has conversations with messages (the medium shape reads them),
@@ -12,16 +12,15 @@ export async function ensureGatewayData(env: StackEnv, token: (viewer: Awaited<R
   const existing = ok(await gql(env.PUBLIC_URL!, '{ me { conversations(first: 5) { edges { node { id lastMessage { seq } } } } } }', {}, { token: businessToken }));
   if (existing.me.conversations.edges.filter((e: any) => e.node.lastMessage).length < professionals.length) {
     for (const professional of professionals) {
-      const { startConversation } = ok(
-        await gql(
-          env.PUBLIC_URL!,
-          'mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }',
-          { input: { participantIds: [professional.id], idempotencyKey: `bench-gateway-${professional.id}` } },
-          { token: businessToken },
-        ),
+      const { startConversation } = await mutate(
+        env,
+        'mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }',
+        { participantIds: [professional.id], idempotencyKey: `bench-gateway-${professional.id}` },
+        businessToken,
       );
       for (const body of ['Hello, are you available next week?', 'Yes, Tuesday works.']) {
-        ok(await gql(env.PUBLIC_URL!, 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }', { input: { conversationId: startConversation.id, body } }, { token: businessToken }));
+        const idempotencyKey = `bench-gateway-${startConversation.id}-${body.length}`;
+        await mutate(env, 'mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }', { conversationId: startConversation.id, body, idempotencyKey }, businessToken);
       }
     }
   }
