@@ -57,3 +57,55 @@ it('runs the files suite in quick mode and records uploads beside cp, and thumbn
   expect(thumbnails.slice(0, 2).map((r) => Number(r[3]))).toSatisfy((rates: number[]) => rates.every((rate) => rate > 0));
   // Starting a private database, broker and three services takes about a minute on a busy machine.
 }, 420_000);
+
+// The suites below run against the `./dev up` stack (the test run has it up) in quick mode.
+
+it('runs the gateway suite in quick mode: all three gateways answer every shape without errors', async () => {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const { code, output } = await runBench(['gateway', '--quick'], resultsFile);
+  expect(code, output).toBe(0);
+
+  const markdown = readFileSync(resultsFile, 'utf8');
+  expect(markdown).toContain('- command: `npm run bench -- gateway --quick`');
+  expect(markdown).toMatch(/@graphql-hive\/gateway \d+\.\d+\.\d+/);
+  const rows = tableRows(markdown, 'Gateways over the same subgraphs');
+  expect(rows).toHaveLength(9);
+  for (const [shape, gateway, rps, , , errors, , rss, cpu] of rows) {
+    expect(Number(rps), `${shape} on ${gateway}`).toBeGreaterThan(0);
+    expect(errors, `${shape} on ${gateway}`).toBe('0');
+    expect(Number(rss)).toBeGreaterThan(0);
+    expect(Number(cpu)).toBeGreaterThan(0);
+  }
+  // The heavy shape is the ~100 KB response on every gateway alike.
+  for (const row of rows.filter((r) => r[0]!.startsWith('heavy'))) expect(Number(row[6])).toBeGreaterThan(50);
+  expect(tableRows(markdown, 'Headline')).toHaveLength(3);
+}, 300_000);
+
+it('runs the write-path suite in quick mode: both consumers store messages and every subscriber gets each one', async () => {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const { code, output } = await runBench(['write-path', '--quick'], resultsFile);
+  expect(code, output).toBe(0);
+
+  const markdown = readFileSync(resultsFile, 'utf8');
+  const [persister, naive] = tableRows(markdown, 'Draining one chat.events backlog');
+  expect(persister![4]).toBe('yes');
+  expect(Number(persister![3])).toBeGreaterThan(0);
+  expect(Number(naive![1])).toBeGreaterThan(0);
+  const [endToEnd] = tableRows(markdown, 'sendMessage end to end');
+  expect(Number(endToEnd![0])).toBeGreaterThan(0);
+  expect(endToEnd!.slice(7)).toEqual(['0', '0']);
+}, 300_000);
+
+it('runs the soak suite in quick mode: every stack process sampled, no delivery missing', async () => {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const { code, output } = await runBench(['soak', '--quick'], resultsFile);
+  expect(code, output).toBe(0);
+
+  const markdown = readFileSync(resultsFile, 'utf8');
+  const processes = tableRows(markdown, 'RSS of every stack process').map((r) => r[0]);
+  expect(processes).toEqual(expect.arrayContaining(['gateway-1', 'gateway-2', 'chat', 'chat-persister', 'postgres', 'redis', 'nginx']));
+  const load = tableRows(markdown, 'Load during the soak');
+  expect(Number(load[0]![1])).toBeGreaterThan(0);
+  expect(Number(load[1]![1])).toBeGreaterThan(0);
+  expect(load[2]![6]).toBe('missing 0, duplicates 0');
+}, 300_000);

@@ -2,6 +2,7 @@ import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@
 import { IDENTITY_HEADER, signIdentity } from '@finder/platform/auth';
 import { REQUEST_ID_HEADER } from '@finder/platform/logger';
 import type { GatewayContext } from './context.ts';
+import { createSubgraphFetcher } from './subgraph-fetcher.ts';
 
 /**
  * Every subgraph request carries the caller's identity signed with the shared secret (and the
@@ -11,11 +12,7 @@ export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext
   readonly #secret: string;
 
   constructor(url: string, secret: string, timeoutMs: number) {
-    super({
-      url,
-      // Node's fetch keeps connections to subgraphs alive across requests.
-      fetcher: ((input: string, init: RequestInit) => fetch(input, { ...init, signal: AbortSignal.timeout(timeoutMs) })) as never,
-    });
+    super({ url, fetcher: createSubgraphFetcher({ timeoutMs }) as never });
     this.#secret = secret;
   }
 

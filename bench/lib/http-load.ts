@@ -1,0 +1,119 @@
+/**
+ * HTTP load generator, run as its own process (forkWorker): a fixed number of lanes, each sending
+ * its next POST as soon as the previous one answered (closed loop, keep-alive connections), like
+ * autocannon. A response counts as an error unless it is a 200 without GraphQL `errors`.
+ */
+import { Agent, request } from 'node:http';
+import { cpuTimeMs } from './cpu-time.ts';
+import { residentBytes } from './process-memory.ts';
+import { percentile, wallClockMs } from './stats.ts';
+import { serveRequests } from './worker.ts';
+
+export interface HttpLoadPlan {
+  url: string;
+  /** Sent in turn; each lane starts at a different one. */
+  requests: { body: string; headers: Record<string, string> }[];
+  concurrency: number;
+  warmupMs: number;
+  durationMs: number;
+  /** Pause after each answer, per lane: 0 (default) is a closed loop at full speed. */
+  intervalMs?: number;
+  /** A process whose CPU time and RSS are read at the edges of the measured window. */
+  watchPid?: number;
+}
+
+export interface HttpLoadResult {
+  requests: number;
+  errors: number;
+  errorSample: string | null;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p99Ms: number;
+  responseBytes: number;
+  /** CPU time of the watched process per 1,000 requests of the window (ms). */
+  cpuMsPer1000: number | null;
+  watchedRssBytes: number | null;
+}
+
+async function run(plan: HttpLoadPlan): Promise<HttpLoadResult> {
+  const url = new URL(plan.url);
+  const agent = new Agent({ keepAlive: true, maxSockets: plan.concurrency });
+  const latencies: number[] = [];
+  let errors = 0;
+  let errorSample: string | null = null;
+  let responseBytes = 0;
+  let measuring = false;
+  let stopped = false;
+
+  const send = (index: number) =>
+    new Promise<void>((resolve) => {
+      const { body, headers } = plan.requests[index % plan.requests.length]!;
+      const started = wallClockMs();
+      const req = request(
+        { agent, host: url.hostname, port: url.port, path: url.pathname, method: 'POST', headers: { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body), ...headers } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            if (measuring) {
+              const text = Buffer.concat(chunks);
+              // A cheap check: parsing 100 KB responses would make the generator the bottleneck.
+              const failed = res.statusCode !== 200 || text.includes('"errors":');
+              if (failed) {
+                errors++;
+                errorSample ??= `${res.statusCode}: ${text.toString('utf8', 0, 300)}`;
+              } else {
+                latencies.push(wallClockMs() - started);
+                responseBytes = text.length;
+              }
+            }
+            resolve();
+          });
+        },
+      );
+      req.on('error', (err) => {
+        if (measuring) {
+          errors++;
+          errorSample ??= err.message;
+        }
+        resolve();
+      });
+      req.end(body);
+    });
+
+  const lane = async (start: number) => {
+    for (let i = start; !stopped; i++) {
+      await send(i);
+      if (plan.intervalMs) await new Promise((r) => setTimeout(r, plan.intervalMs));
+    }
+  };
+  const lanes = Array.from({ length: plan.concurrency }, (_, i) => lane(i));
+  await new Promise((r) => setTimeout(r, plan.warmupMs));
+  const cpuBefore = plan.watchPid ? cpuTimeMs(plan.watchPid) : 0;
+  const startedAt = wallClockMs();
+  measuring = true;
+  await new Promise((r) => setTimeout(r, plan.durationMs));
+  measuring = false;
+  const elapsedMs = wallClockMs() - startedAt;
+  const cpuUsed = plan.watchPid ? cpuTimeMs(plan.watchPid) - cpuBefore : 0;
+  const watchedRssBytes = plan.watchPid ? residentBytes(plan.watchPid) : null;
+  stopped = true;
+  await Promise.all(lanes);
+  agent.destroy();
+
+  const sorted = Float64Array.from(latencies).sort();
+  const completed = latencies.length + errors;
+  return {
+    requests: latencies.length,
+    errors,
+    errorSample,
+    requestsPerSecond: (latencies.length * 1000) / elapsedMs,
+    p50Ms: percentile(sorted, 50),
+    p99Ms: percentile(sorted, 99),
+    responseBytes,
+    cpuMsPer1000: plan.watchPid && completed > 0 ? (cpuUsed * 1000) / completed : null,
+    watchedRssBytes,
+  };
+}
+
+serveRequests({ run: (message: HttpLoadPlan) => run(message) });

@@ -1,0 +1,111 @@
+import { join } from 'node:path';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { freePort } from '@finder/testing/ports';
+import { startNode, type Service } from '@finder/testing/processes';
+import { cleanUp, onCleanup } from '../../lib/cleanup.ts';
+import { createBenchTokens, useDevStack, type StackEnv } from '../../lib/dev-stack.ts';
+import type { HttpLoadPlan, HttpLoadResult } from '../../lib/http-load.ts';
+import type { Progress } from '../../lib/progress.ts';
+import type { SuiteReport } from '../../lib/report.ts';
+import { forkWorker } from '../../lib/worker.ts';
+import { ensureGatewayData } from './data.ts';
+import { SHAPES, type Shape } from './queries.ts';
+import { writeSupergraphForStack } from './supergraph.ts';
+import { renderGatewayTables } from './tables.ts';
+
+const here = import.meta.dirname;
+const HTTP_LOAD = join(here, '../../lib/http-load.ts');
+
+export const GATEWAYS = ['ours', 'vanilla', 'hive'] as const;
+export type GatewayName = (typeof GATEWAYS)[number];
+export const GATEWAY_LABELS: Record<GatewayName, string> = {
+  ours: 'this gateway',
+  vanilla: '@apollo/gateway + @apollo/server',
+  hive: '@graphql-hive/gateway',
+};
+
+export interface GatewayRun {
+  shape: Shape;
+  gateway: GatewayName;
+  result: HttpLoadResult | null;
+  failure?: string;
+}
+
+function settings(quick: boolean) {
+  return { concurrency: quick ? 4 : 16, warmupMs: quick ? 1_000 : 5_000, durationMs: quick ? 2_000 : 20_000 };
+}
+
+export async function runGatewaySuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
+  const config = settings(quick);
+  const env = await useDevStack(progress);
+  const token = await createBenchTokens(env);
+  progress('data: conversations with messages for the demo business (through nginx)');
+  const { businessToken } = await ensureGatewayData(env, token);
+  const dir = mkdtempSync(join(tmpdir(), 'finder-bench-gateway-'));
+  onCleanup(() => rmSync(dir, { recursive: true, force: true }));
+  const runs: GatewayRun[] = [];
+  try {
+    progress('starting the three gateways over the stack subgraphs');
+    const gateways = await startGateways(env, writeSupergraphForStack(env, join(dir, 'supergraph.graphql')));
+    for (const shape of SHAPES) {
+      // Each shape measured on the three gateways one after the other, so drifting background
+      // load hits them alike.
+      for (const name of GATEWAYS) {
+        const gateway = gateways[name];
+        progress(`${shape.label} on ${GATEWAY_LABELS[name]}: ${config.concurrency} in flight, ${config.warmupMs / 1000} s warm-up, ${config.durationMs / 1000} s measured`);
+        const plan: HttpLoadPlan = {
+          url: gateway.url,
+          requests: [{ body: JSON.stringify({ query: shape.query }), headers: { authorization: `Bearer ${businessToken}` } }],
+          ...config,
+          watchPid: gateway.pid,
+        };
+        const loadGenerator = forkWorker(HTTP_LOAD);
+        try {
+          const result = await loadGenerator.request<HttpLoadResult>('run', plan);
+          runs.push({ shape, gateway: name, result });
+          if (result.errorSample) progress(`  first error: ${result.errorSample}`);
+        } catch (err) {
+          runs.push({ shape, gateway: name, result: null, failure: (err as Error).message.slice(0, 300) });
+        } finally {
+          await loadGenerator.stop();
+        }
+      }
+    }
+  } finally {
+    progress('stopping the gateways this suite started (the ./dev stack keeps running)');
+    await cleanUp();
+  }
+  return renderGatewayTables({ quick, runs, concurrency: config.concurrency });
+}
+
+async function startGateways(env: StackEnv, supergraphPath: string): Promise<Record<GatewayName, { url: string; pid: number }>> {
+  const scripts: Record<GatewayName, string> = {
+    ours: 'gateway/src/index.ts',
+    vanilla: join(here, 'vanilla-gateway.ts'),
+    hive: join(here, 'hive-gateway.ts'),
+  };
+  const started = {} as Record<GatewayName, { url: string; pid: number }>;
+  for (const name of GATEWAYS) {
+    const port = await freePort();
+    // Every gateway as deployed: production mode; ours with its own configuration from the stack.
+    const service = startNode(scripts[name], [], { ...env, NODE_ENV: 'production', PORT: String(port), SUPERGRAPH_PATH: name === 'ours' ? 'schema/supergraph.graphql' : supergraphPath });
+    onCleanup(() => service.kill('SIGKILL'));
+    const url = `http://127.0.0.1:${port}/graphql`;
+    await waitForGraphQL(url, service);
+    started[name] = { url, pid: service.process.pid! };
+  }
+  return started;
+}
+
+/** Ready when a trivial query answers 200 (the peers have no /readyz). */
+async function waitForGraphQL(url: string, service: Service, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (service.process.exitCode !== null) throw new Error(`gateway exited (${service.process.exitCode}):\n${service.output.slice(-30).join('\n')}`);
+    const ready = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"query":"{ __typename }"}' }).then((r) => r.ok, () => false);
+    if (ready) return;
+    await new Promise((r) => setTimeout(r, 200));
+  }
+  throw new Error(`${url} not ready within ${timeoutMs} ms:\n${service.output.slice(-30).join('\n')}`);
+}

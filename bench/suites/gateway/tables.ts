@@ -1,0 +1,45 @@
+import type { SuiteReport, Table } from '../../lib/report.ts';
+import { GATEWAY_LABELS, GATEWAYS, type GatewayRun, type GatewayName } from './suite.ts';
+import { SHAPES } from './queries.ts';
+
+const fixed = (value: number | null | undefined, digits = 0) => (value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
+const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
+
+export function renderGatewayTables({ quick, runs, concurrency }: { quick: boolean; runs: GatewayRun[]; concurrency: number }): SuiteReport {
+  const measured: Table = {
+    caption: `Gateways over the same subgraphs (${concurrency} requests in flight, closed loop)`,
+    columns: ['shape', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'response KB', 'gateway RSS MB', 'gateway CPU ms / 1,000 req'],
+    rows: runs.map(({ shape, gateway, result, failure }) =>
+      result
+        ? [shape.label, GATEWAY_LABELS[gateway], fixed(result.requestsPerSecond), fixed(result.p50Ms, 1), fixed(result.p99Ms, 1), result.errors, fixed(result.responseBytes / 1024, 1), fixed((result.watchedRssBytes ?? 0) / 2 ** 20), fixed(result.cpuMsPer1000)]
+        : [shape.label, GATEWAY_LABELS[gateway], '—', '—', '—', `failed: ${failure}`, '—', '—', '—'],
+    ),
+  };
+  const of = (label: string, gateway: GatewayName) => runs.find((r) => r.shape.label === label && r.gateway === gateway)?.result;
+  const ratios: Table = {
+    caption: 'Headline: this gateway relative to each peer (req/s: higher is better; CPU per request: lower is better)',
+    columns: ['shape', 'req/s vs vanilla', 'req/s vs Hive', 'CPU / req vs vanilla', 'CPU / req vs Hive'],
+    rows: SHAPES.map(({ label }) => {
+      const [ours, vanilla, hive] = GATEWAYS.map((g) => of(label, g));
+      return [
+        label,
+        ratio(ours?.requestsPerSecond, vanilla?.requestsPerSecond),
+        ratio(ours?.requestsPerSecond, hive?.requestsPerSecond),
+        ratio(ours?.cpuMsPer1000, vanilla?.cpuMsPer1000),
+        ratio(ours?.cpuMsPer1000, hive?.cpuMsPer1000),
+      ];
+    }),
+  };
+  const notes = [
+    'All three gateways run as separate processes in production mode over the running `./dev up` subgraphs (users, chat, finder) and their seeded data; the load generator is its own process.',
+    'The peers verify the same access token and sign the same identity header our subgraphs require (bench/suites/gateway/peer-identity.ts); otherwise they use their defaults.',
+    'CPU per 1,000 requests is the gateway process\'s utime+stime (/proc/<pid>/stat) over the measured window, so it excludes the subgraphs and the load generator sharing the cores.',
+  ];
+  if (quick) notes.push('Quick mode: a harness check, not a measurement.');
+  return {
+    title: `gateway${quick ? ' (quick)' : ''}`,
+    tables: [measured, ratios],
+    notes,
+    packages: ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', 'graphql'],
+  };
+}

@@ -1,0 +1,112 @@
+import { join } from 'node:path';
+import { createTestDatabase } from '@finder/testing/database';
+import { freePort } from '@finder/testing/ports';
+import { startKafkaMock, startNode, waitForReady } from '@finder/testing/processes';
+import { chatPairs } from '../../lib/chat-setup.ts';
+import type { OpenPlan, SendPlan, SendResult } from '../../lib/chat-traffic.ts';
+import { cleanUp, onCleanup } from '../../lib/cleanup.ts';
+import { createBenchTokens, useDevStack, type StackEnv } from '../../lib/dev-stack.ts';
+import type { Progress } from '../../lib/progress.ts';
+import type { SuiteReport } from '../../lib/report.ts';
+import { forkWorker } from '../../lib/worker.ts';
+import { produceBacklog } from './backlog.ts';
+import { measureDrain, type DrainResult } from './drain.ts';
+import { renderWritePathTables } from './tables.ts';
+
+const here = import.meta.dirname;
+const CHAT_TRAFFIC = join(here, '../../lib/chat-traffic.ts');
+
+function settings(quick: boolean) {
+  return {
+    conversations: quick ? 20 : 200,
+    // The local broker prunes the oldest messages of a partition past a few MB (40,000 of these
+    // lost the oldest conversation.started events, so their messages were refused): stay below.
+    messages: quick ? 2_000 : 20_000,
+    naiveCapMs: quick ? 10_000 : 60_000,
+    senders: quick ? 4 : 20,
+    sendMs: quick ? 3_000 : 30_000,
+  };
+}
+
+export async function runWritePathSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
+  const config = settings(quick);
+  const env = await useDevStack(progress);
+  let persister: DrainResult, naive: DrainResult, endToEnd: SendResult | { failure: string };
+  try {
+    ({ persister, naive } = await backlogRace(env, config, progress));
+    try {
+      endToEnd = await sendMessageEndToEnd(env, config, progress);
+    } catch (err) {
+      // The backlog's numbers stand on their own: report the failure next to them.
+      endToEnd = { failure: (err as Error).message.split('\n')[0]!.slice(0, 300) };
+      progress(`end to end: not measured: ${endToEnd.failure}`);
+    }
+  } finally {
+    progress('stopping everything this suite started (the ./dev stack keeps running)');
+    await cleanUp();
+  }
+  return renderWritePathTables({ quick, config, persister, naive, endToEnd });
+}
+
+/** The chat persister and the naive consumer each drain the same backlog into their own database. */
+async function backlogRace(env: StackEnv, config: ReturnType<typeof settings>, progress: Progress) {
+  progress('a private broker and two private databases migrated like chat');
+  const broker = await startKafkaMock(env.KAFKA_MOCK_BIN!, ['chat.events:4', 'chat.events.dlq:1']);
+  onCleanup(broker.stop);
+  const [persisterDb, naiveDb] = await Promise.all([createTestDatabase(env.DATABASE_URL!, 'bench_persister'), createTestDatabase(env.DATABASE_URL!, 'bench_naive')]);
+  onCleanup(persisterDb.drop);
+  onCleanup(naiveDb.drop);
+  await Promise.all([migrateChat(env, persisterDb.url), migrateChat(env, naiveDb.url)]);
+
+  progress(`backlog: ${config.conversations} conversation.started + ${config.messages} message.sent events on chat.events`);
+  await produceBacklog(broker.brokers, config.conversations, config.messages);
+
+  progress('the chat persister drains the backlog');
+  const port = await freePort();
+  const service = startNode('subgraphs/chat/src/main.ts', ['persister'], { ...env, DATABASE_URL: persisterDb.url, KAFKA_BROKERS: broker.brokers, PORT: String(port), LOG_LEVEL: 'warn' });
+  onCleanup(() => service.kill('SIGKILL'));
+  await waitForReady(`http://127.0.0.1:${port}/healthz`, 60_000, service);
+  const persister = await measureDrain(persisterDb.url, config.messages, 10 * 60_000);
+  await service.kill('SIGTERM');
+
+  progress(`the naive consumer (one transaction per message) drains the same backlog, for at most ${config.naiveCapMs / 1000} s`);
+  const naiveWorker = forkWorker(join(here, 'naive-consumer.ts'), { DATABASE_URL: naiveDb.url, KAFKA_BROKERS: broker.brokers });
+  onCleanup(naiveWorker.stop);
+  await naiveWorker.request('start');
+  const naive = await measureDrain(naiveDb.url, config.messages, config.naiveCapMs);
+  await naiveWorker.stop();
+  return { persister, naive };
+}
+
+async function migrateChat(env: StackEnv, databaseUrl: string): Promise<void> {
+  const migration = startNode('subgraphs/chat/src/main.ts', ['migrate'], { ...env, DATABASE_URL: databaseUrl, PORT: '0', LOG_LEVEL: 'warn' });
+  const code = await new Promise<number | null>((resolve) => migration.process.once('exit', resolve));
+  if (code !== 0) throw new Error(`chat migrations failed (${code}):\n${migration.output.slice(-20).join('\n')}`);
+}
+
+/** sendMessage through nginx and the gateways, timed until every subscriber of the conversation has it. */
+async function sendMessageEndToEnd(env: StackEnv, config: ReturnType<typeof settings>, progress: Progress): Promise<SendResult> {
+  progress(`end to end: ${config.senders} conversations between the demo business and seeded professionals`);
+  const mint = await createBenchTokens(env);
+  const { businessToken, pairs } = await chatPairs(env, config.senders, mint, 'write-path');
+  const traffic = forkWorker(CHAT_TRAFFIC);
+  onCleanup(traffic.stop);
+  const wsUrl = env.PUBLIC_URL!.replace(/^http/, 'ws');
+  const open: OpenPlan = {
+    wsUrl,
+    connections: [
+      { token: businessToken, conversationIds: pairs.map((p) => p.conversationId) },
+      ...pairs.map((p) => ({ token: p.professionalToken, conversationIds: [p.conversationId] })),
+    ],
+    connectPerSecond: 50,
+  };
+  await traffic.request('open', open);
+  const senders = pairs.map((p) => ({ token: p.professionalToken, conversationId: p.conversationId }));
+  progress('warm-up: a message per conversation until both subscribers of each receive it');
+  await traffic.request('warm', { httpUrl: env.PUBLIC_URL!, senders, timeoutMs: 60_000 });
+  progress(`measuring: each professional sends as soon as the previous message is answered, ${config.sendMs / 1000} s`);
+  const plan: SendPlan = { httpUrl: env.PUBLIC_URL!, senders, durationMs: config.sendMs, intervalMs: 0, drainMs: 10_000 };
+  const result = await traffic.request<SendResult>('send', plan);
+  await traffic.request('close');
+  return result;
+}
