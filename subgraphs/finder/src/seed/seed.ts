@@ -55,7 +55,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
     for (let i = 0; i < bizs.length; i += options.batchSize) {
       await deps.orm.em.fork().transactional((em) => upsertBusinessProfiles(em, bizs.slice(i, i + options.batchSize).map((b) => ({ ...b, at }))));
     }
-    await deps.orm.em.fork().execute('analyze finder.professional_profiles');
+    await deps.orm.em.fork().execute('vacuum analyze finder.professional_profiles, finder.search_postings, finder.search_terms');
     report.seconds = (performance.now() - started) / 1000;
     return report;
   }
