@@ -11,6 +11,7 @@ type Suite = (options: { quick: boolean; progress: Progress }) => Promise<SuiteR
 
 const SUITES: Record<string, () => Promise<Suite>> = {
   subscriptions: async () => (await import('./suites/subscriptions/suite.ts')).runSubscriptionsSuite,
+  search: async () => (await import('./suites/search/suite.ts')).runSearchSuite,
 };
 
 const args = process.argv.slice(2);
