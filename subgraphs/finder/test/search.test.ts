@@ -59,7 +59,8 @@ describe('searchProfessionals on a small fixed data set', () => {
 
   it('corrects typos with trigram similarity', async () => {
     expect(new Set((await search({ query: 'acounting' })).keys)).toEqual(new Set(['cpa', 'accountant-onsite', 'revenue']));
-    expect((await search({ query: 'bookeeper' })).keys[0]).toBe('bookkeeper');
+    // The nearest known word in all its forms, not every neighbour: "books" (the cpa's bio) is not it.
+    expect((await search({ query: 'bookeeper' })).keys).toEqual(['bookkeeper']);
     expect((await search({ query: 'fractionl cfo' })).keys[0]).toBe('cfo');
     expect((await search({ query: 'revenu recogniton' })).keys[0]).toBe('revenue');
     expect((await search({ query: 'qwzxv' })).keys).toEqual([]);

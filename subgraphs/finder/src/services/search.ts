@@ -22,15 +22,14 @@ import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts
  * mid-pagination would otherwise move a row across the cursor. A profile edited between pages may
  * move (its text, hence its score, changed); that is the one case keyset paging cannot freeze.
  *
- * Speed. When the search comes down to one lexeme (one word, or one typo whose corrections all stem
- * to the same lexeme), the rows come from the search postings (search-postings.ts), which hold that
+ * Speed. When the search comes down to one lexeme (one word, typo corrected or not, stemming to
+ * one lexeme), the rows come from the search postings (search-postings.ts), which hold that
  * very score precomputed, in index order: a page costs the rows it returns, however many profiles
  * match. Searches of several lexemes match fewer profiles and are ranked as they are found, through
  * the GIN index. Both give the same score for the same tsquery, and the cursor says which was used.
  */
 
 const MAX_WORDS = 8;
-const ALTERNATIVES = 3;
 /** Safe in to_tsquery's syntax: words of letters and digits, grouped by parentheses, & and |. */
 const TSQUERY_SHAPE = /^[\p{L}\p{N}()|& ]{1,2000}$/u;
 
@@ -57,44 +56,41 @@ function fingerprint(args: SearchArgs): string {
   return createHash('sha256').update(JSON.stringify([query, specialties, maxHourlyRate, remote])).digest('base64url').slice(0, 16);
 }
 
-/** Words that stand for one another in a search, and the one lexeme they all stem to (if so). */
+/** A word of the search as it will be looked for, and its lexeme when it stems to exactly one. */
 interface Group {
-  words: string[];
+  word: string;
   lexeme: string | null;
 }
 
 /**
- * Each word becomes a group of itself (when the vocabulary knows it) or its nearest known words by
- * trigram distance (when it does not: a typo). Unknown words with no near neighbour are dropped.
- * Corrections that stem to the same lexemes ("accounting", "accountant") are one alternative.
+ * Each word becomes itself (when the vocabulary knows it) or its nearest known word by trigram
+ * distance (when it does not: a typo). Unknown words with no near neighbour are dropped.
  */
 async function correctedGroups(em: EntityManager, words: string[]): Promise<Group[]> {
   if (words.length === 0) return [];
-  const rows = await em.execute<{ word: string; term: string; exact: boolean; lexemes: string[] }[]>(
-    `select w.word, t.term, t.term = w.word as exact, tsvector_to_array(to_tsvector('english', t.term)) as lexemes
+  const rows = await em.execute<{ word: string; term: string; lexemes: string[] }[]>(
+    `select w.word, t.term, tsvector_to_array(to_tsvector('english', t.term)) as lexemes
        from unnest(?::text[]) with ordinality as w(word, n)
        cross join lateral (
          select term from finder.search_terms
           where term operator(public.%) w.word
           order by term operator(public.<->) w.word, term
-          limit ${ALTERNATIVES}) as t
+          limit 1) as t
       order by w.n`,
     [`{${words.map((w) => `"${w}"`).join(',')}}`],
   );
-  const byWord = new Map<string, { term: string; exact: boolean; lexemes: string[] }[]>();
-  for (const row of rows) byWord.set(row.word, [...(byWord.get(row.word) ?? []), row]);
+  // A word the vocabulary knows is its own nearest term; a typo gets the nearest known word, in all
+  // its forms through stemming ("bookeeper": bookkeeper and bookkeeping, but not "books").
+  const nearest = new Map(rows.map((row) => [row.word, row]));
   // Short words (initialisms like "hr", "uk") are too short for trigrams: kept as typed.
   return words.flatMap((w): Group[] => {
-    const found = byWord.get(w);
-    if (!found) return w.length < 3 ? [{ words: [w], lexeme: null }] : [];
-    const exact = found.find((row) => row.exact);
-    const distinct = exact ? [exact] : [...new Map(found.map((row) => [row.lexemes.join(' '), row])).values()];
-    const only = distinct.length === 1 && distinct[0]!.lexemes.length === 1 ? distinct[0]!.lexemes[0]! : null;
-    return [{ words: exact ? [w] : distinct.map((row) => row.term), lexeme: only }];
+    const row = nearest.get(w);
+    if (!row) return w.length < 3 ? [{ word: w, lexeme: null }] : [];
+    return [{ word: row.term, lexeme: row.lexemes.length === 1 ? row.lexemes[0]! : null }];
   });
 }
 
-const tsquery = (groups: Group[], joiner: ' & ' | ' | ') => groups.map((g) => `(${g.words.join(' | ')})`).join(joiner);
+const tsquery = (groups: Group[], joiner: ' & ' | ' | ') => groups.map((g) => g.word).join(joiner);
 
 export async function searchProfessionals(em: EntityManager, rawArgs: unknown): Promise<SearchResult> {
   const args = validateArgs(searchArgsSchema, rawArgs);
