@@ -22,6 +22,7 @@ const SUITES: Record<string, () => Promise<Suite>> = {
   gateway: async () => (await import('./suites/gateway/suite.ts')).runGatewaySuite,
   'write-path': async () => (await import('./suites/write-path/suite.ts')).runWritePathSuite,
   soak: async () => (await import('./suites/soak/suite.ts')).runSoakSuite,
+  search: async () => (await import('./suites/search/suite.ts')).runSearchSuite,
 };
 
 const args = process.argv.slice(2);

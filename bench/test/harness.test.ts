@@ -109,3 +109,26 @@ it('runs the soak suite in quick mode: every stack process sampled, no delivery 
   expect(Number(load[1]![1])).toBeGreaterThan(0);
   expect(load[2]![6]).toBe('missing 0, duplicates 0');
 }, 300_000);
+
+it('runs the search suite in quick mode and records latency through the subgraph, the gateway and nginx', async () => {
+  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const { code, output } = await runBench(['search', '--quick'], resultsFile);
+  expect(code, output).toBe(0);
+
+  const markdown = readFileSync(resultsFile, 'utf8');
+  expect(markdown).toContain('- command: `npm run bench -- search --quick`');
+  const [wholeMix] = tableRows(markdown, 'Latency, one client at a time');
+  expect(wholeMix![0]).toBe('whole mix');
+  expect(Number(wholeMix![1])).toBeGreaterThan(0);
+  // p50 / p95 / p99 of each target: measured numbers, not placeholders.
+  for (const cell of wholeMix!.slice(2)) expect(cell).toMatch(/^[\d.]+ \/ [\d.]+ \/ [\d.]+$/);
+  const throughput = tableRows(markdown, 'Throughput');
+  expect(throughput.map((r) => r[0])).toEqual(['(a) finder subgraph', '(b) gateway', '(c) nginx → gateway']);
+  for (const row of throughput) {
+    expect(Number(row[1])).toBeGreaterThan(0);
+    expect(row[5], 'errors').toBe('0');
+  }
+  const [seeded] = tableRows(markdown, 'Seeded data');
+  expect(seeded!.slice(0, 2)).toEqual(['2000', '200']);
+  expect(Number(seeded![3])).toBeGreaterThan(2000);
+}, 180_000);

@@ -49,6 +49,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
           batchSize: Math.max(1, count('batch', values.batch)),
           mode: values.direct ? 'direct' : 'events',
           users: !values.direct && !values['no-users'],
+          progress: (message) => process.stderr.write(`finder seed: ${message}\n`),
         },
       );
       process.stdout.write(

@@ -5,6 +5,7 @@ import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
 import type { EngagementStatus, Specialty } from './entities/index.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
 import { finderFacts } from './events/finder-facts.ts';
+import { selectPostingsSql } from './services/search-postings.ts';
 import { specialtyTerms } from './services/specialties.ts';
 import { notificationAdded } from './triggers.ts';
 
@@ -180,8 +181,8 @@ export interface ProfessionalProfileRow {
 }
 
 /**
- * Inserts or replaces professional profiles (keeping their reviews) and adds their words to the
- * search vocabulary. Used by the persister one at a time and by the bulk seed many at a time.
+ * Inserts or replaces professional profiles (keeping their reviews), their search postings, and
+ * adds their words to the search vocabulary. Used by the persister one at a time and by the bulk seed many at a time.
  */
 export async function upsertProfessionalProfiles(em: Em, rows: ProfessionalProfileRow[]): Promise<void> {
   if (rows.length === 0) return;
@@ -212,6 +213,11 @@ export async function upsertProfessionalProfiles(em: Em, rows: ProfessionalProfi
       pgArray(rows.map((r) => r.at)),
     ],
   );
+  // The one-word scores follow the text they were computed from, in the same transaction.
+  const userIds = pgArray(rows.map((r) => r.userId));
+  await em.execute('delete from finder.search_postings where user_id = any(?::uuid[])', [userIds]);
+  await em.execute(`insert into finder.search_postings (lexeme, user_id, rank_key) ${selectPostingsSql} where p.user_id = any(?::uuid[])`, [userIds]);
+
   const text = rows.map((r) => `${r.headline} ${r.bio} ${specialtyTerms(r.specialties)} ${r.location ?? ''}`).join(' ');
   const missing = await em.execute<{ term: string }[]>(
     `select t as term from (select distinct t from regexp_split_to_table(lower(?), '[^[:alnum:]]+') as t where length(t) between 3 and 40) words

@@ -31,6 +31,8 @@ export interface SeedOptions {
   /** In events mode, also register an account per profile (off: ids only, as in direct mode). */
   users: boolean;
   batchSize: number;
+  /** Told how far the seed is, now and then (every few seconds and at the end of each part). */
+  progress?: (message: string) => void;
 }
 
 export interface SeedReport {
@@ -47,15 +49,18 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
   const bizs = Array.from({ length: options.businesses }, (_, i) => business(options.seed, i + 1));
   const report = { professionals: pros.length, businesses: bizs.length, events: 0, rejected: 0, seconds: 0 };
   const at = new Date().toISOString();
+  const tell = throttled(options.progress ?? (() => undefined), started);
 
   if (options.mode === 'direct') {
     for (let i = 0; i < pros.length; i += options.batchSize) {
       await deps.orm.em.fork().transactional((em) => upsertProfessionalProfiles(em, pros.slice(i, i + options.batchSize).map((p) => ({ ...p, at }))));
+      tell(Math.min(i + options.batchSize, pros.length), pros.length, 'professionals');
     }
     for (let i = 0; i < bizs.length; i += options.batchSize) {
       await deps.orm.em.fork().transactional((em) => upsertBusinessProfiles(em, bizs.slice(i, i + options.batchSize).map((b) => ({ ...b, at }))));
+      tell(Math.min(i + options.batchSize, bizs.length), bizs.length, 'businesses');
     }
-    await deps.orm.em.fork().execute('analyze finder.professional_profiles');
+    await deps.orm.em.fork().execute('vacuum analyze finder.professional_profiles, finder.search_postings, finder.search_terms');
     report.seconds = (performance.now() - started) / 1000;
     return report;
   }
@@ -99,6 +104,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
 
   // Outcomes are published per event after commit; listen to all of them before producing.
   const waiting = new Set([...userEvents, ...profileEvents].map((e) => e.id));
+  const total = waiting.size;
   const subscriber = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
   let progressed = Date.now();
   /** Events not produced yet are not in flight. */
@@ -108,6 +114,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
     const outcome = JSON.parse(message) as { eventId: string; status: string; code?: string };
     if (!waiting.delete(outcome.eventId)) return;
     progressed = Date.now();
+    tell(total - waiting.size, total, 'events applied');
     // Re-running the seed finds the accounts there already: that is the expected answer.
     if (outcome.status === 'rejected' && outcome.code !== 'CONFLICT') report.rejected++;
     wake();
@@ -144,6 +151,17 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
   } finally {
     subscriber.disconnect();
   }
+  await deps.orm.em.fork().execute('vacuum analyze finder.professional_profiles, finder.search_postings, finder.search_terms');
   report.seconds = (performance.now() - started) / 1000;
   return report;
+}
+
+/** "12000/50000 professionals (8.1 s)" at most every 2 s, and always when a part is complete. */
+function throttled(progress: (message: string) => void, started: number) {
+  let last = 0;
+  return (done: number, total: number, what: string) => {
+    if (done < total && performance.now() - last < 2_000) return;
+    last = performance.now();
+    progress(`${done}/${total} ${what} (${((last - started) / 1000).toFixed(1)} s)`);
+  };
 }

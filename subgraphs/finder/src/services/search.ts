@@ -21,16 +21,23 @@ import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts
  * Mutable signals (rating, review count) are deliberately left out of the score: a review arriving
  * mid-pagination would otherwise move a row across the cursor. A profile edited between pages may
  * move (its text, hence its score, changed); that is the one case keyset paging cannot freeze.
+ *
+ * Speed. When the search comes down to one lexeme (one word, typo corrected or not, stemming to
+ * one lexeme), the rows come from the search postings (search-postings.ts), which hold that
+ * very score precomputed, in index order: a page costs the rows it returns, however many profiles
+ * match. Searches of several lexemes match fewer profiles and are ranked as they are found, through
+ * the GIN index. Both give the same score for the same tsquery, and the cursor says which was used.
  */
 
 const MAX_WORDS = 8;
-const ALTERNATIVES = 3;
 /** Safe in to_tsquery's syntax: words of letters and digits, grouped by parentheses, & and |. */
 const TSQUERY_SHAPE = /^[\p{L}\p{N}()|& ]{1,2000}$/u;
 
 const cursorSchema = z.object({
   f: z.string(),
   t: z.string().regex(TSQUERY_SHAPE).nullable(),
+  /** The one lexeme of a search served by the postings. */
+  l: z.string().max(200).nullable().default(null),
   s: z.number().int(),
   id: z.uuid(),
 });
@@ -49,39 +56,41 @@ function fingerprint(args: SearchArgs): string {
   return createHash('sha256').update(JSON.stringify([query, specialties, maxHourlyRate, remote])).digest('base64url').slice(0, 16);
 }
 
+/** A word of the search as it will be looked for, and its lexeme when it stems to exactly one. */
+interface Group {
+  word: string;
+  lexeme: string | null;
+}
+
 /**
- * Each word becomes a group of itself (when the vocabulary knows it) or its nearest known words by
- * trigram distance (when it does not: a typo). Unknown words with no near neighbour are dropped.
+ * Each word becomes itself (when the vocabulary knows it) or its nearest known word by trigram
+ * distance (when it does not: a typo). Unknown words with no near neighbour are dropped.
  */
-async function correctedGroups(em: EntityManager, words: string[]): Promise<string[][]> {
+async function correctedGroups(em: EntityManager, words: string[]): Promise<Group[]> {
   if (words.length === 0) return [];
-  const rows = await em.execute<{ word: string; term: string; exact: boolean }[]>(
-    `select w.word, t.term, t.term = w.word as exact
+  const rows = await em.execute<{ word: string; term: string; lexemes: string[] }[]>(
+    `select w.word, t.term, tsvector_to_array(to_tsvector('english', t.term)) as lexemes
        from unnest(?::text[]) with ordinality as w(word, n)
        cross join lateral (
          select term from finder.search_terms
           where term operator(public.%) w.word
           order by term operator(public.<->) w.word, term
-          limit ${ALTERNATIVES}) as t
+          limit 1) as t
       order by w.n`,
     [`{${words.map((w) => `"${w}"`).join(',')}}`],
   );
-  const byWord = new Map<string, { exact: boolean; terms: string[] }>();
-  for (const row of rows) {
-    const group = byWord.get(row.word) ?? { exact: false, terms: [] };
-    group.exact ||= row.exact;
-    group.terms.push(row.term);
-    byWord.set(row.word, group);
-  }
+  // A word the vocabulary knows is its own nearest term; a typo gets the nearest known word, in all
+  // its forms through stemming ("bookeeper": bookkeeper and bookkeeping, but not "books").
+  const nearest = new Map(rows.map((row) => [row.word, row]));
   // Short words (initialisms like "hr", "uk") are too short for trigrams: kept as typed.
-  return words.flatMap((w) => {
-    const group = byWord.get(w);
-    if (group) return [group.exact ? [w] : group.terms];
-    return w.length < 3 ? [[w]] : [];
+  return words.flatMap((w): Group[] => {
+    const row = nearest.get(w);
+    if (!row) return w.length < 3 ? [{ word: w, lexeme: null }] : [];
+    return [{ word: row.term, lexeme: row.lexemes.length === 1 ? row.lexemes[0]! : null }];
   });
 }
 
-const tsquery = (groups: string[][], joiner: ' & ' | ' | ') => groups.map((g) => `(${g.join(' | ')})`).join(joiner);
+const tsquery = (groups: Group[], joiner: ' & ' | ' | ') => groups.map((g) => g.word).join(joiner);
 
 export async function searchProfessionals(em: EntityManager, rawArgs: unknown): Promise<SearchResult> {
   const args = validateArgs(searchArgsSchema, rawArgs);
@@ -90,11 +99,18 @@ export async function searchProfessionals(em: EntityManager, rawArgs: unknown): 
   if (cursor && cursor.f !== print) throw badInput('after is a cursor of a different search', 'after');
 
   if (cursor || !args.query) {
-    const rows = await page(em, args, cursor ? cursor.t : null, cursor);
-    return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: cursor ? cursor.t : null, s: row.score, id: row.userId }), cursor !== null);
+    const rows = cursor?.l ? await postingsPage(em, args, cursor.l, cursor) : await page(em, args, cursor ? cursor.t : null, cursor);
+    const next = (row: { score: number; userId: string }) => encodeCursor({ f: print, t: cursor ? cursor.t : null, l: cursor?.l ?? null, s: row.score, id: row.userId });
+    return toPage(rows, args.first, next, cursor !== null);
   }
   const groups = await correctedGroups(em, tokenize(args.query));
   if (groups.length === 0) return toPage([], args.first, () => '');
+  const lexeme = groups.length === 1 ? groups[0]!.lexeme : null;
+  if (lexeme !== null) {
+    const rows = await postingsPage(em, args, lexeme, null);
+    const t = tsquery(groups, ' & ');
+    return toPage(rows, args.first, (row) => encodeCursor({ f: print, t, l: lexeme, s: row.score, id: row.userId }));
+  }
   // All words together first; when no profile has them all, any of them (ranked by how many).
   let query = tsquery(groups, ' & ');
   let rows = await page(em, args, query, null);
@@ -102,8 +118,14 @@ export async function searchProfessionals(em: EntityManager, rawArgs: unknown): 
     query = tsquery(groups, ' | ');
     rows = await page(em, args, query, null);
   }
-  return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: query, s: row.score, id: row.userId }));
+  return toPage(rows, args.first, (row) => encodeCursor({ f: print, t: query, l: null, s: row.score, id: row.userId }));
 }
+
+const PROFILE_COLUMNS = `p.user_id, p.headline, p.bio, p.specialties, p.hourly_rate, p.currency, p.location, p.remote,
+       p.years_experience, p.rating_sum, p.review_count, p.created_at, p.updated_at`;
+
+type Cursor = z.infer<typeof cursorSchema>;
+type ScoredProfile = ProfessionalProfileEntity & { score: number };
 
 function filters(args: SearchArgs, query: string | null): { where: string[]; params: unknown[] } {
   const where: string[] = [];
@@ -124,12 +146,24 @@ function filters(args: SearchArgs, query: string | null): { where: string[]; par
   return { where, params };
 }
 
-async function page(
-  em: EntityManager,
-  args: SearchArgs,
-  query: string | null,
-  cursor: z.infer<typeof cursorSchema> | null,
-): Promise<(ProfessionalProfileEntity & { score: number })[]> {
+/** A page of a one-lexeme search, read from the postings in rank order (see the top of the file). */
+async function postingsPage(em: EntityManager, args: SearchArgs, lexeme: string, cursor: Cursor | null): Promise<ScoredProfile[]> {
+  const { where, params } = filters(args, null);
+  if (cursor) {
+    where.unshift('(s.rank_key, s.user_id) > (?, ?::uuid)');
+    params.unshift(-cursor.s, cursor.id);
+  }
+  const sql = `
+    select ${PROFILE_COLUMNS}, -s.rank_key as score
+      from finder.search_postings s
+      join finder.professional_profiles p on p.user_id = s.user_id
+     where s.lexeme = ? ${where.map((w) => `and ${w}`).join(' ')}
+     order by s.rank_key, s.user_id
+     limit ?`;
+  return toScored(em, await em.execute<Record<string, unknown>[]>(sql, [lexeme, ...params, args.first + 1]));
+}
+
+async function page(em: EntityManager, args: SearchArgs, query: string | null, cursor: Cursor | null): Promise<ScoredProfile[]> {
   const { where, params } = filters(args, query);
   const score = query === null ? '0' : `round(ts_rank(p.search_vector, to_tsquery('english', ?), 1) * 1000000)::bigint`;
   const scoreParams = query === null ? [] : [query];
@@ -141,16 +175,17 @@ async function page(
   }
   const sql = `
     select * from (
-      select p.user_id, p.headline, p.bio, p.specialties, p.hourly_rate, p.currency, p.location, p.remote,
-             p.years_experience, p.rating_sum, p.review_count, p.created_at, p.updated_at, ${score} as score
+      select ${PROFILE_COLUMNS}, ${score} as score
         from finder.professional_profiles p
        ${where.length ? `where ${where.join(' and ')}` : ''}) ranked
     ${outer.length ? `where ${outer.join(' and ')}` : ''}
     order by score desc, user_id
     limit ?`;
-  const rows = await em.execute<Record<string, unknown>[]>(sql, [...scoreParams, ...params, ...outerParams, args.first + 1]);
-  return rows.map((row) => Object.assign(em.map(ProfessionalProfileSchema, row), { score: Number(row.score) }));
+  return toScored(em, await em.execute<Record<string, unknown>[]>(sql, [...scoreParams, ...params, ...outerParams, args.first + 1]));
 }
+
+const toScored = (em: EntityManager, rows: Record<string, unknown>[]): ScoredProfile[] =>
+  rows.map((row) => Object.assign(em.map(ProfessionalProfileSchema, row), { score: Number(row.score) }));
 
 /** The SQL a search runs, for EXPLAIN in tests. */
 export const searchInternals = { correctedGroups, tokenize, tsquery };
