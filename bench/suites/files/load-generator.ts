@@ -43,7 +43,7 @@ async function uploadOnce(target: Target, bytes: Buffer, name: string) {
     { i: { name, mimeType: 'application/pdf', size: bytes.length } },
   );
   const t1 = performance.now();
-  const put = await fetch(createUpload.uploadUrl, { method: 'PUT', body: bytes });
+  const put = await fetch(createUpload.uploadUrl, { method: 'PUT', body: bytes as Uint8Array<ArrayBuffer> });
   await put.text();
   if (put.status !== 200) throw new Error(`PUT answered ${put.status}`);
   const t2 = performance.now();
@@ -89,7 +89,7 @@ serveRequests({
       `mutation($i: CreateUploadInput!) { createUpload(input: $i) { file { id } uploadUrl } }`,
       { i: { name: 'bench.jpg', mimeType: 'image/jpeg', size: image.length } },
     );
-    const put = await fetch(ticket.createUpload.uploadUrl, { method: 'PUT', body: image });
+    const put = await fetch(ticket.createUpload.uploadUrl, { method: 'PUT', body: image as Uint8Array<ArrayBuffer> });
     if (put.status !== 200) throw new Error(`PUT answered ${put.status}`);
     await call(message.target, `mutation($f: ID!) { completeUpload(fileId: $f) { status } }`, { f: ticket.createUpload.file.id });
     return { fileId: ticket.createUpload.file.id, bytes: image.length };
