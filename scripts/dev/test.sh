@@ -35,18 +35,13 @@ npm_suite() {
   fi
 }
 
-# Prints vitest's totals as one plain line: "tests: N passed, N failed, N skipped".
-vitest_counts() {
-  [[ -f $1 ]] || return 0
-  node -e 'const r = JSON.parse(require("fs").readFileSync(process.argv[1], "utf8"));
-           console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`)' "$1"
-}
 
 cmd_test() {
   local stack_up=1 line
   rm -f "$STATE_DIR/vitest-results.json"
   if [[ ${CI:-} == true || ${DEV_TEST_DOWN:-} == 1 ]]; then
-    at_exit 'printf "\n== stopping the stack\n"; "$DEV" down'
+    # One line here: the end of the output belongs to the summary (its log has the details).
+    at_exit '"$DEV" down >"$LOG_DIR/down.log" 2>&1 && echo "stack stopped" || echo "stopping the stack failed: see $LOG_DIR/down.log"'
   fi
 
   suite up "$DEV" up
@@ -67,10 +62,7 @@ cmd_test() {
 
   printf '\n== summary\n'
   for line in "${TEST_RESULTS[@]}"; do echo "$line"; done
-  vitest_counts "$STATE_DIR/vitest-results.json"
-  if ((TEST_FAILURES)); then
-    echo "$TEST_FAILURES failed"
-    return 1
-  fi
-  echo "all passed"
+  if ((TEST_FAILURES)); then echo "$TEST_FAILURES failed"; else echo "all passed"; fi
+  node "$ROOT_DIR/scripts/dev/test-report.ts" "$STATE_DIR/vitest-results.json" "$LOG_DIR" "$ROOT_DIR" || true
+  ((TEST_FAILURES == 0))
 }

@@ -1,8 +1,10 @@
-import type { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
+import { isRetryable } from './errors.ts';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
-import { GROUP_TIMING, keepingMembership, membershipLost } from './group-membership.ts';
+import { createGroupConsumer } from './group-consumer.ts';
+import { keepingMembership, membershipLost } from './group-membership.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
 import { isTransient, sleep } from './transient.ts';
@@ -46,16 +48,15 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
       labelNames: ['consumer', 'result'],
       registers: options.registry ? [options.registry] : [],
     });
-  const consumer: Consumer = kafka.consumer({
+  const consumer = createGroupConsumer({
+    kafka,
     groupId: options.groupId,
-    ...GROUP_TIMING,
+    topic: catalog.topic,
+    logger: log,
     maxWaitTimeInMs: 100,
+    partitionsConsumedConcurrently: 4,
+    eachBatch,
   });
-  let joined = false;
-  let crashed: string | null = null;
-  consumer.on(consumer.events.GROUP_JOIN, () => ((joined = true), (crashed = null)));
-  consumer.on(consumer.events.CRASH, (e) => ((crashed = String(e.payload.error?.message ?? e.payload.error)), (joined = false)));
-  consumer.on(consumer.events.STOP, () => (joined = false));
 
   async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
     for (const message of batch.messages) {
@@ -76,9 +77,10 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
           break;
         } catch (err) {
           if (!isRunning() || isStale()) return;
-          // Not yet applicable, or the database/network is down: retry until it works, never
-          // dead-letter (a Postgres outage longer than the attempts would lose the event).
-          const later = err instanceof RetryLater || isTransient(err);
+          // Not yet applicable, the database/network is down, or a write it made is not confirmed
+          // yet: retry until it works, never dead-letter (an outage longer than the attempts
+          // would lose the event).
+          const later = err instanceof RetryLater || isTransient(err) || isRetryable(err);
           if (!later && attempt >= maxAttempts) {
             deadReason = `handler failed ${attempt} times: ${(err as Error).message}`;
             break;
@@ -111,15 +113,10 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
 
   return {
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topic: catalog.topic, fromBeginning: true });
-      await consumer.run({ autoCommit: false, eachBatchAutoResolve: false, partitionsConsumedConcurrently: 4, eachBatch });
+      await consumer.start();
       log.info({ topic: catalog.topic, groupId: options.groupId }, 'consumer started');
     },
-    stop: () => consumer.disconnect(),
-    readiness() {
-      if (crashed) return { ready: false, detail: `consumer crashed: ${crashed}` };
-      return joined ? { ready: true, detail: 'consuming' } : { ready: false, detail: 'joining consumer group' };
-    },
+    stop: () => consumer.stop(),
+    readiness: () => consumer.readiness(),
   };
 }

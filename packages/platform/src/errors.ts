@@ -57,6 +57,10 @@ export const writePending = (eventId: string) =>
     { eventId },
   );
 
+/** True for an error that says "ask again later": a backing service was down, or a write is not confirmed yet. */
+export const isRetryable = (err: unknown): boolean =>
+  err instanceof GraphQLError && (err.extensions.retryable === true || err.extensions.code === ErrorCode.WRITE_PENDING);
+
 /** Turns a zod failure into BAD_USER_INPUT naming the first bad field (all of them in `fields`). */
 export function fromZod(error: ZodError, prefix = 'input'): AppError {
   const fields = error.issues.map((i) => ({ field: [prefix, ...i.path].join('.'), message: i.message }));

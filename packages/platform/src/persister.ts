@@ -1,8 +1,9 @@
-import type { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ErrorCode } from './errors.ts';
-import { GROUP_TIMING, keepingMembership, membershipLost } from './group-membership.ts';
+import { createGroupConsumer } from './group-consumer.ts';
+import { keepingMembership, membershipLost } from './group-membership.ts';
 import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
@@ -100,23 +101,15 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
     registers,
   });
-  const consumer: Consumer = kafka.consumer({
+  const consumer = createGroupConsumer({
+    kafka,
     groupId: options.groupId,
-    ...GROUP_TIMING,
+    topic: catalog.topic,
+    logger: log,
     maxWaitTimeInMs: 50,
-    allowAutoTopicCreation: true,
+    partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
+    eachBatch,
   });
-  let joined = false;
-  let crashed: string | null = null;
-  consumer.on(consumer.events.GROUP_JOIN, () => {
-    joined = true;
-    crashed = null;
-  });
-  consumer.on(consumer.events.CRASH, (e) => {
-    crashed = String(e.payload.error?.message ?? e.payload.error);
-    joined = false;
-  });
-  consumer.on(consumer.events.STOP, () => (joined = false));
 
   const outbox = options.outbox
     ? createOutboxRelay({ orm, schema, producer, logger: log, ...(options.registry ? { registry: options.registry } : {}), ...options.outbox })
@@ -192,25 +185,15 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
 
   return {
     async start() {
-      await consumer.connect();
-      await consumer.subscribe({ topic: catalog.topic, fromBeginning: true });
-      await consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
-        eachBatch,
-      });
+      await consumer.start();
       outbox?.start();
       log.info({ topic: catalog.topic, groupId: options.groupId }, 'persister started');
     },
     async stop() {
-      await consumer.disconnect();
+      await consumer.stop();
       await outbox?.stop();
     },
-    readiness() {
-      if (crashed) return { ready: false, detail: `consumer crashed: ${crashed}` };
-      return joined ? { ready: true, detail: 'consuming' } : { ready: false, detail: 'joining consumer group' };
-    },
+    readiness: () => consumer.readiness(),
   };
 }
 

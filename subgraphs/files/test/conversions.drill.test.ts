@@ -36,6 +36,20 @@ const isAlive = (pid: number) => {
   }
 };
 
+/** What a conversion that never finished left behind: enough to tell a stuck worker from a lost update. */
+async function diagnose(conversionId: string, statesSeen: unknown[]): Promise<string> {
+  const [stored] = await query(env.DATABASE_URL!, 'select status, progress, version, error from files.conversions where id = $1', [conversionId]).catch(
+    (err: Error) => [err.message],
+  );
+  const worker = await fetch(`${env.FILES_WORKER_URL}/readyz`)
+    .then((r) => r.text())
+    .catch((err: Error) => err.message);
+  const metrics = await fetch(`${env.FILES_WORKER_URL}/metrics`)
+    .then(async (r) => (await r.text()).split('\n').filter((l) => l.startsWith('consumer_events_total')).join(' '))
+    .catch((err: Error) => err.message);
+  return `states seen: ${JSON.stringify(statesSeen)}; stored: ${JSON.stringify(stored ?? null)}; files worker: ${worker}; ${metrics}`;
+}
+
 /** A generated image with enough detail to be worth converting. */
 async function testImage(width = 320, height = 200): Promise<Buffer> {
   const pixels = randomBytes(width * height * 3);
@@ -56,7 +70,9 @@ describe('conversions, followed over the subscription through the gateway', () =
       async () => sub.errors.length > 0 || sub.events.some((e) => ['DONE', 'FAILED'].includes(e.data?.conversionUpdated.status ?? '')),
       timeoutMs,
       `conversion ${conversionId} to finish`,
-    );
+    ).catch(async (err: Error) => {
+      throw new Error(`${err.message}; ${await diagnose(conversionId, sub.events.map((e) => e.data?.conversionUpdated.status))}`);
+    });
     sub.stop();
     expect(sub.errors).toEqual([]);
     for (const event of sub.events) expect(event.errors).toBeUndefined();
