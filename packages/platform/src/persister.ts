@@ -52,6 +52,8 @@ interface PersisterConfig<C extends DataSchemas> {
   logger: Logger;
   registry?: Registry;
   partitionsConsumedConcurrently?: number;
+  /** How long a batch waits for its Redis publications before committing without them (2 s). */
+  publishWaitMs?: number;
   /**
    * Set when handlers emit follow-up events (the schema then needs the outbox table): the
    * persister produces them after each commit and relays leftovers on start and every `intervalMs`.
@@ -95,6 +97,12 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     labelNames: ['result'],
     registers,
   });
+  const unannounced = new Counter({
+    name: 'persister_unannounced_total',
+    help: 'Outcomes and publications not confirmed by Redis in time (writers answered WRITE_PENDING; subscribers refill from Postgres)',
+    registers,
+  });
+  const publishWaitMs = options.publishWaitMs ?? 2_000;
   const batchSeconds = new Histogram({
     name: 'persister_batch_seconds',
     help: 'Time to apply and commit one batch',
@@ -136,6 +144,27 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     applied.inc({ result: 'dead-lettered' }, messages.length);
   }
 
+  /**
+   * Sends the batch's Redis publications, waiting for them a bounded time only. They are a
+   * courtesy: writers waiting on an outcome answer WRITE_PENDING without it, and subscriptions
+   * refill gaps from Postgres. A Redis that is down or a reply that never comes must not hold the
+   * partition's commits (ioredis queues the commands and sends them once it is back).
+   */
+  async function announce(messages: [string, unknown][], partition: number): Promise<void> {
+    if (messages.length === 0) return;
+    let timer: NodeJS.Timeout | undefined;
+    const sent = Promise.all(messages.map(([trigger, payload]) => pubsub.publish(trigger, payload))).then(
+      () => 'sent' as const,
+      (err: unknown) => (log.warn({ err, partition }, 'redis publications failed'), 'late' as const),
+    );
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), publishWaitMs)));
+    const result = await Promise.race([sent, late]).finally(() => clearTimeout(timer));
+    if (result === 'late') {
+      unannounced.inc(messages.length);
+      log.warn({ partition, publications: messages.length, waitedMs: publishWaitMs }, 'redis publications not confirmed; committing without them');
+    }
+  }
+
   async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
     if (batch.messages.length === 0) return;
     const parsed: Parsed<C>[] = [];
@@ -156,12 +185,13 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
         await deadLetter(poison, batch.partition);
         poison.length = 0;
         if (parsed.length > 0) {
-          const { outcomes, publications, followUps } = await keepingMembership(() => applyBatch(parsed), heartbeat);
-          await Promise.all([
-            ...outcomes.map((o) => pubsub.publish(outcomeTrigger(o.eventId), o)),
-            ...publications.map(([trigger, payload]) => pubsub.publish(trigger, payload)),
-            outbox?.flush(followUps),
-          ]);
+          await keepingMembership(async () => {
+            const { outcomes, publications, followUps } = await applyBatch(parsed);
+            await Promise.all([
+              announce([...outcomes.map((o): [string, unknown] => [outcomeTrigger(o.eventId), o]), ...publications], batch.partition),
+              outbox?.flush(followUps),
+            ]);
+          }, heartbeat);
         }
         const last = batch.messages[batch.messages.length - 1]!;
         await consumer.commitOffsets([
