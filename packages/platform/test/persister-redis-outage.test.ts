@@ -24,7 +24,7 @@ const notes = defineEvents('redis-outage-test.events', {
 async function applyNote(ctx: ApplyContext, event: EventOf<typeof notes.schemas>): Promise<ApplyResult> {
   await ctx.em.execute(`insert into ${schema}.notes (id, text) values (?, ?)`, [event.id, event.data.text]);
   ctx.publish(`note.added.${event.aggregateId}`, event.data);
-  return { result: null };
+  return {};
 }
 
 describe('a persister while Redis is down', () => {
