@@ -58,9 +58,11 @@ export function createConverterHandler(deps: { em: EntityManager; storage: Stora
     const em = deps.em.fork();
     const [conversion] = await reads.conversions(em, [d.conversionId]);
     if (!conversion) {
-      const [outcome] = await em.execute<{ outcome: { status: string } }[]>('select outcome from files.processed_events where event_id = ?', [event.id]);
-      if (outcome) return; // the persister refused it: nothing to convert
-      throw new RetryLater('conversion not persisted yet');
+      // The persister consumes the same event alongside: its commit can land between the two
+      // reads, so only a rejection ends the job here; an applied outcome means "read again".
+      const [row] = await em.execute<{ status: string }[]>("select outcome->>'status' as status from files.processed_events where event_id = ?", [event.id]);
+      if (row?.status === 'rejected') return;
+      throw new RetryLater(row ? 'conversion applied since it was read' : 'conversion not persisted yet');
     }
     if (conversion.status === 'DONE' || conversion.status === 'FAILED') return;
     const progress = (value: number) =>
