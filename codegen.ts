@@ -20,6 +20,7 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
   finder: {
     mappers: {
       User: '../mappers.ts#UserReference',
+      Conversation: '../mappers.ts#ConversationReference',
       ProfessionalProfile: '../entities/professional-profile.entity.ts#ProfessionalProfileEntity',
       BusinessProfile: '../entities/business-profile.entity.ts#BusinessProfileEntity',
       EngagementRequest: '../entities/engagement-request.entity.ts#EngagementRequestEntity',

@@ -146,6 +146,12 @@ port_in_use_at() { (: <"/dev/tcp/${1%:*}/${1##*:}") 2>/dev/null; } # HOST:PORT
 
 # require_free_port PORT VARIABLE
 require_free_port() {
+  local waited=0
+  # A process just stopped can hold its port a moment longer (it lingers as a zombie here).
+  while port_in_use "$1" && ((waited < 20)); do
+    sleep 0.5
+    waited=$((waited + 1))
+  done
   if port_in_use "$1"; then
     echo "port $1 is already taken by a process this script did not start; free it or set $2" >&2
     return 1

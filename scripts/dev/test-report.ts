@@ -1,6 +1,6 @@
-// Prints the end of `./dev test`: vitest's totals, then, when something failed, each failed test
-// with the start of its error and the warnings and errors the stack's services logged. It comes
-// last on purpose: often the tail of a CI log is all anyone gets to see.
+// Prints the end of `./dev test`: vitest's totals and, when something failed, the services that
+// logged warnings and each failed test with the start of its error. The failures come last on
+// purpose: often the tail of a CI log is all anyone gets to see.
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 
@@ -13,32 +13,49 @@ const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n 
 // eslint-disable-next-line no-control-regex -- terminal colours, in messages vitest coloured
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
 
+/** One line per service log with warnings: how many, and the last one's gist. */
+function serviceWarnings(): string[] {
+  if (!existsSync(logDir)) return [];
+  const lines: string[] = [];
+  for (const name of readdirSync(logDir).filter((f) => f.endsWith('.log')).sort()) {
+    const problems = readFileSync(join(logDir, name), 'utf8')
+      .split('\n')
+      .filter((l) => /"level":"(warn|error|fatal)"/.test(l));
+    if (problems.length === 0) continue;
+    let gist = problems.at(-1)!;
+    try {
+      const entry = JSON.parse(gist) as { time?: string; msg?: string; err?: { message?: string } | string };
+      const err = typeof entry.err === 'string' ? entry.err : entry.err?.message;
+      gist = `${entry.time?.slice(11, 19) ?? ''} ${entry.msg ?? ''}${err ? `: ${err}` : ''}`;
+    } catch {
+      // not JSON: shown as it is
+    }
+    lines.push(`${name.replace(/\.log$/, '')}: ${problems.length}, last ${clip(gist, 160)}`);
+  }
+  return lines;
+}
+
 if (existsSync(resultsFile)) {
   const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
   const failed = r.testResults.flatMap((file) => {
     const tests = file.assertionResults.filter((t) => t.status === 'failed');
     // A file can fail with no failed test: a hook or an import threw.
     if (tests.length === 0 && file.status === 'failed') return [{ file, title: '(the file itself)', message: file.message }];
     return tests.map((t) => ({ file, title: t.fullName, message: t.failureMessages.join('\n') }));
   });
+  // Failed tests come last, the service warnings before them: often the tail of a log is all anyone sees.
   if (failed.length > 0) {
+    const warnings = serviceWarnings();
+    if (warnings.length > 0) {
+      console.log('\n== services that logged warnings or errors (drills cause some on purpose)');
+      for (const line of warnings) console.log(line);
+    }
     console.log('\n== failed tests');
     for (const { file, title, message } of failed) {
       console.log(`FAIL ${relative(root, file.name)} > ${title}`);
       const lines = plain(message ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-      for (const line of lines.slice(0, 3)) console.log(`     ${clip(line, 300)}`);
+      for (const line of lines.slice(0, 2)) console.log(`     ${clip(line, 700)}`);
     }
   }
-  if (failed.length > 0 && existsSync(logDir)) {
-    console.log('\n== what the services logged at warn or above (last 3 of each)');
-    for (const name of readdirSync(logDir).filter((f) => f.endsWith('.log')).sort()) {
-      const problems = readFileSync(join(logDir, name), 'utf8')
-        .split('\n')
-        .filter((l) => /"level":"(warn|error|fatal)"/.test(l));
-      if (problems.length === 0) continue;
-      console.log(`${name}: ${problems.length}`);
-      for (const line of problems.slice(-3)) console.log(`     ${clip(line, 400)}`);
-    }
-  }
+  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
 }

@@ -111,3 +111,37 @@ export function filterIterator<T>(source: AsyncIterator<T>, keep: (value: T) => 
   };
   return iterator;
 }
+
+/** Passes every value on and runs `finished` exactly once when the iteration ends, however it ends. */
+export function onFinished<T>(source: AsyncIterator<T>, finished: () => void): AsyncIterableIterator<T> {
+  let ran = false;
+  const finish = () => {
+    if (ran) return;
+    ran = true;
+    finished();
+  };
+  const iterator: AsyncIterableIterator<T> = {
+    async next() {
+      try {
+        const result = await source.next();
+        if (result.done) finish();
+        return result;
+      } catch (err) {
+        finish();
+        throw err;
+      }
+    },
+    async return() {
+      finish();
+      await source.return?.();
+      return { value: undefined, done: true };
+    },
+    async throw(error) {
+      finish();
+      await source.return?.();
+      throw error;
+    },
+    [Symbol.asyncIterator]: () => iterator,
+  };
+  return iterator;
+}

@@ -1,5 +1,6 @@
 import type { Viewer } from '@finder/platform/auth';
 import type { Logger } from '@finder/platform/logger';
+import type { Presence } from '@finder/platform/presence';
 import type { PubSub } from '@finder/platform/pubsub';
 import type { CursorContext } from '@finder/platform/subgraph-ws';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -15,6 +16,8 @@ export interface Context extends CursorContext {
   loaders: Loaders;
   commands: ChatCommands;
   pubsub: PubSub;
+  /** Who watches which conversation (services/watching.ts). */
+  watching: Presence;
   /** A fresh EntityManager, for work that outlives the request (subscription replays). */
   fork(): EntityManager;
   /** Subscriptions live long: each event is resolved with fresh loaders, never stale caches. */
@@ -22,7 +25,7 @@ export interface Context extends CursorContext {
 }
 
 export function createContext(
-  deps: { em: EntityManager; commands: ChatCommands; pubsub: PubSub; logger: Logger },
+  deps: { em: EntityManager; commands: ChatCommands; pubsub: PubSub; watching: Presence; logger: Logger },
   viewer: Viewer | null,
   requestId: string,
 ): Context {
@@ -35,6 +38,7 @@ export function createContext(
     loaders: createLoaders(em),
     commands: deps.commands,
     pubsub: deps.pubsub,
+    watching: deps.watching,
     fork: () => deps.em.fork(),
     refreshLoaders: () => {
       context.em = deps.em.fork();

@@ -7,7 +7,8 @@ import { entities } from './entities/index.ts';
 import { loadChatEnv } from './env.ts';
 import { chatEvents } from './events/chat-events.ts';
 import { migrations } from './migrations/index.ts';
-import { applyChatEvents } from './persister.ts';
+import { createChatApplier } from './persister.ts';
+import { createWatching } from './services/watching.ts';
 import { buildChatServer } from './server.ts';
 import { createEngagementConversationsHandler } from './workers/engagement-conversations.ts';
 import { createFileProjectorHandler } from './workers/file-projector.ts';
@@ -29,7 +30,18 @@ runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
     env,
     infra,
     allOf([
-      createPersister({ ...common, name: 'chat-persister', groupId: 'chat-persister', catalog: chatEvents, orm, schema: 'chat', pubsub, applyBulk: applyChatEvents }),
+      createPersister({
+        ...common,
+        name: 'chat-persister',
+        groupId: 'chat-persister',
+        catalog: chatEvents,
+        orm,
+        schema: 'chat',
+        pubsub,
+        applyBulk: createChatApplier({ watching: createWatching(pubsub.redis, logger) }),
+        // `message.missed` facts for finder's notifications leave through the outbox.
+        outbox: {},
+      }),
       createConsumer({
         ...common,
         name: 'chat-engagement-conversations',

@@ -1,8 +1,11 @@
 import { ErrorCode } from '@finder/platform/errors';
 import { reject, type Rejection } from '@finder/platform/outcomes';
+import { chatFacts } from '@finder/platform/contracts/chat-facts';
 import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
+import type { Presence } from '@finder/platform/presence';
 import type { ChatEvent } from './events/chat-events.ts';
 import { attachmentProblem, unshareableAttachments } from './services/attachments.ts';
+import { watchingKey } from './services/watching.ts';
 import { triggers, type MessagePayload } from './triggers.ts';
 
 type MessageSent = Extract<ChatEvent, { type: 'message.sent' }>;
@@ -14,12 +17,17 @@ const NOT_FOUND = 'Conversation not found';
  * and one update per table, their seqs assigned here, by the single writer of the conversation's
  * partition; other events flush the run first so per-conversation order holds.
  */
-export async function applyChatEvents(ctx: ApplyContext, events: ChatEvent[]): Promise<ApplyResult[]> {
+export function createChatApplier(deps: { watching: Presence | null }) {
+  return (ctx: ApplyContext, events: ChatEvent[]) => applyChatEvents(ctx, events, deps.watching);
+}
+
+/** `watching` null: no `message.missed` facts (tests of other concerns, without the outbox). */
+async function applyChatEvents(ctx: ApplyContext, events: ChatEvent[], watching: Presence | null): Promise<ApplyResult[]> {
   const results: ApplyResult[] = new Array(events.length);
   let run: { index: number; event: MessageSent }[] = [];
   const flush = async () => {
     if (run.length === 0) return;
-    const written = await applyMessages(ctx, run.map((r) => r.event));
+    const written = await applyMessages(ctx, run.map((r) => r.event), watching);
     run.forEach((r, i) => (results[r.index] = written[i]));
     run = [];
   };
@@ -35,7 +43,8 @@ export async function applyChatEvents(ctx: ApplyContext, events: ChatEvent[]): P
   return results;
 }
 
-async function applyMessages({ em, publish }: ApplyContext, events: MessageSent[]): Promise<ApplyResult[]> {
+async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching: Presence | null): Promise<ApplyResult[]> {
+  const { em, publish } = ctx;
   const conversationIds = [...new Set(events.map((e) => e.data.conversationId))];
   const lastSeq = new Map<string, number>();
   for (const row of await em.execute<{ id: string; last_seq: number }[]>(
@@ -110,11 +119,36 @@ async function applyMessages({ em, publish }: ApplyContext, events: MessageSent[
   );
 
   for (const row of rows) publish(triggers.messageAdded(row.conversationId), row);
+  if (watching) await announceMissed(ctx, watching, rows, members, events);
   for (const conversationId of newest.keys()) {
     for (const userId of members.get(conversationId) ?? []) publish(triggers.conversationUpdated(userId), { conversationId });
   }
   return results;
 }
+
+/**
+ * Announces each stored message to the recipients who were not watching its conversation (no
+ * live `messageAdded` anywhere): finder notifies them. Asked once per batch, at store time.
+ */
+async function announceMissed(ctx: ApplyContext, watching: Presence, rows: MessagePayload[], members: Map<string, string[]>, events: MessageSent[]) {
+  const recipientsOf = (row: MessagePayload) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
+  const keys = [...new Set(rows.flatMap((row) => recipientsOf(row).map((u) => watchingKey(row.conversationId, u))))];
+  const watched = await watching.present(keys);
+  const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
+  for (const row of rows) {
+    const away = recipientsOf(row).filter((u) => !watched.has(watchingKey(row.conversationId, u)));
+    if (away.length === 0) continue;
+    ctx.emit(
+      chatFacts.topic,
+      chatFacts.derive('message.missed', sourceOf.get(row.id)!, {
+        aggregateId: row.conversationId,
+        data: { conversationId: row.conversationId, messageId: row.id, seq: row.seq, senderId: row.senderId, preview: preview(row.body), recipientIds: away },
+      }),
+    );
+  }
+}
+
+const preview = (body: string, max = 160) => (body.length > max ? `${body.slice(0, max - 1)}…` : body);
 
 async function startConversation({ em, publish }: ApplyContext, event: Extract<ChatEvent, { type: 'conversation.started' }>): Promise<ApplyResult> {
   const d = event.data;

@@ -7,6 +7,7 @@ import { createContext } from './context.ts';
 import type { ChatEnv } from './env.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createChatCommands } from './services/commands.ts';
+import { createWatching } from './services/watching.ts';
 
 export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -18,9 +19,10 @@ export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, log
     sendLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-send', limit: env.CHAT_SEND_RATE_PER_SECOND, windowMs: 1_000 }),
     typingLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-typing', limit: env.CHAT_TYPING_RATE_PER_SECOND, windowMs: 1_000 }),
   });
+  const watching = createWatching(pubsub.redis, logger);
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     typeDefs,
     resolvers,
-    context: (viewer, requestId) => createContext({ em: orm.em, commands, pubsub, logger }, viewer, requestId),
+    context: (viewer, requestId) => createContext({ em: orm.em, commands, pubsub, watching, logger }, viewer, requestId),
   });
 }

@@ -10,7 +10,7 @@ import { createContext } from '../src/context.ts';
 import { entities } from '../src/entities/index.ts';
 import { chatEvents, type ChatEvent } from '../src/events/chat-events.ts';
 import { migrations } from '../src/migrations/index.ts';
-import { applyChatEvents } from '../src/persister.ts';
+import { createChatApplier } from '../src/persister.ts';
 import { resolvers } from '../src/resolvers/index.ts';
 import { typeDefs } from '../src/server.ts';
 
@@ -44,7 +44,7 @@ describe('conversation lists cost a constant number of SQL queries', () => {
         );
       }
     }
-    const apply = createBatchApplier<typeof chatEvents.schemas>({ orm, schema: 'chat', logger, applyBulk: applyChatEvents });
+    const apply = createBatchApplier<typeof chatEvents.schemas>({ orm, schema: 'chat', logger, applyBulk: createChatApplier({ watching: null }) });
     const { outcomes } = await apply(events.map((event) => ({ event })));
     expect(outcomes.every((o) => o.status === 'applied')).toBe(true);
     return me;
@@ -63,7 +63,7 @@ describe('conversation lists cost a constant number of SQL queries', () => {
         return em;
       },
     } as unknown as EntityManager;
-    const context = createContext({ em: counting, commands: {} as never, pubsub: {} as never, logger }, { id: userId, role: 'BUSINESS', sessionId: 's' }, 'test');
+    const context = createContext({ em: counting, commands: {} as never, pubsub: {} as never, watching: {} as never, logger }, { id: userId, role: 'BUSINESS', sessionId: 's' }, 'test');
     const result = await execute({
       schema: buildSubgraphSchema([{ typeDefs, resolvers: resolvers as never }]),
       document: LIST,

@@ -1,6 +1,8 @@
 import { parseArgs } from 'node:util';
+import { createConsumer } from '@finder/platform/consumer';
+import { chatFacts } from '@finder/platform/contracts/chat-facts';
 import { createPersister } from '@finder/platform/persister';
-import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
 import { entities } from './entities/index.ts';
 import { loadFinderEnv } from './env.ts';
 import { finderEvents } from './events/finder-events.ts';
@@ -8,6 +10,7 @@ import { migrations } from './migrations/index.ts';
 import { applyFinderEvent } from './persister.ts';
 import { runSeed } from './seed/seed.ts';
 import { buildFinderServer } from './server.ts';
+import { createMessageNotificationsHandler } from './workers/message-notifications.ts';
 
 /*
  * node subgraphs/finder/src/main.ts <server|persister|migrate|seed>
@@ -66,23 +69,31 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
 
   if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer({ env, orm, pubsub, producer, logger, registry }));
   // Profiles, engagements, reviews and the notifications they cause: one writer, one transaction.
+  // Beside it, the consumer turning chat's missed messages into notification requests.
+  const common = { kafka, producer, logger, registry };
   return serveWorker(
     env,
     infra,
-    createPersister({
-      name: 'finder-persister',
-      kafka,
-      groupId: 'finder-persister',
-      catalog: finderEvents,
-      orm,
-      schema: 'finder',
-      pubsub,
-      producer,
-      logger,
-      registry,
-      apply: applyFinderEvent,
-      // Facts for the other subgraphs (finder-facts.ts) leave through the outbox.
-      outbox: {},
-    }),
+    allOf([
+      createPersister({
+        ...common,
+        name: 'finder-persister',
+        groupId: 'finder-persister',
+        catalog: finderEvents,
+        orm,
+        schema: 'finder',
+        pubsub,
+        apply: applyFinderEvent,
+        // Facts for the other subgraphs (finder-facts.ts) leave through the outbox.
+        outbox: {},
+      }),
+      createConsumer({
+        ...common,
+        name: 'finder-message-notifications',
+        groupId: 'finder-message-notifications',
+        catalog: chatFacts,
+        handle: createMessageNotificationsHandler({ producer }),
+      }),
+    ]),
   );
 });

@@ -83,6 +83,17 @@ export async function applyFinderEvent(ctx: ApplyContext, event: FinderEvent): P
       });
       return { result: { reviewId: d.reviewId } };
     }
+    case 'message_notification.requested': {
+      const d = event.data;
+      await addNotification(ctx, d.userId, at, {
+        kind: 'NEW_MESSAGE',
+        title: 'New message',
+        body: d.preview,
+        engagementId: null,
+        conversationId: d.conversationId,
+      });
+      return;
+    }
     case 'notifications.read': {
       const updated = await em.execute<{ seq: number }[]>(
         `update finder.notifications set read_at = ? where user_id = ? and seq <= ? and read_at is null returning seq`,
@@ -142,6 +153,7 @@ interface NewNotification {
   title: string;
   body: string;
   engagementId: string | null;
+  conversationId?: string | null;
 }
 
 /**
@@ -157,10 +169,10 @@ async function addNotification(ctx: ApplyContext, userId: string, at: string, n:
      returning last_seq`,
     [userId],
   );
-  const notification = { id: uuidv7(), userId, seq: counter!.last_seq, ...n, createdAt: at, readAt: null };
+  const notification = { id: uuidv7(), userId, seq: counter!.last_seq, ...n, conversationId: n.conversationId ?? null, createdAt: at, readAt: null };
   await ctx.em.execute(
-    `insert into finder.notifications (id, user_id, seq, kind, title, body, engagement_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?)`,
-    [notification.id, userId, notification.seq, n.kind, n.title, n.body, n.engagementId, at],
+    `insert into finder.notifications (id, user_id, seq, kind, title, body, engagement_id, conversation_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    [notification.id, userId, notification.seq, n.kind, n.title, n.body, n.engagementId, notification.conversationId, at],
   );
   ctx.publish(notificationAdded(userId), notification);
 }

@@ -1,4 +1,4 @@
-import { filterIterator } from '@finder/platform/async-queue';
+import { filterIterator, onFinished } from '@finder/platform/async-queue';
 import { notFound, unauthenticated, validate } from '@finder/platform/errors';
 import { gaplessStream } from '@finder/platform/gapless';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
@@ -6,6 +6,7 @@ import type { Context } from '../context.ts';
 import type { MessageModel, TypingModel } from '../models.ts';
 import { reads } from '../services/reads.ts';
 import { conversationIdSchema, seqSchema } from '../services/validation.ts';
+import { watchingKey } from '../services/watching.ts';
 import { triggers, type ConversationUpdatedPayload } from '../triggers.ts';
 
 /** Subscriptions are authorized exactly like queries, once, when they start. */
@@ -21,7 +22,9 @@ export const Subscription: SubscriptionResolvers = {
     subscribe: async (_root, args, ctx) => {
       const conversationId = await participantOf(ctx, args.conversationId);
       const after = args.after === null || args.after === undefined ? null : validate(seqSchema, args.after, 'after');
-      return gaplessStream<MessageModel>({
+      // Watching from now until the stream ends: messages meanwhile are not "missed" (no notification).
+      const leave = ctx.watching.enter(watchingKey(conversationId, ctx.viewer!.id));
+      const stream = await gaplessStream<MessageModel>({
         pubsub: ctx.pubsub,
         trigger: triggers.messageAdded(conversationId),
         after,
@@ -29,7 +32,11 @@ export const Subscription: SubscriptionResolvers = {
         latest: () => reads.lastSeq(ctx.fork(), conversationId),
         seqOf: (message) => message.seq,
         logger: ctx.logger,
+      }).catch((err: unknown) => {
+        leave();
+        throw err;
       });
+      return onFinished(stream, leave);
     },
     resolve: (message: MessageModel, _args: unknown, ctx: Context) => {
       ctx.cursor = message.seq;

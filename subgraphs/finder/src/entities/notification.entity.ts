@@ -11,6 +11,7 @@ export const NotificationSchema = defineEntity({
     title: p.text(),
     body: p.text(),
     engagementId: p.uuid().nullable(),
+    conversationId: p.uuid().nullable(),
     createdAt: p.datetime(),
     readAt: p.datetime().nullable(),
   },

@@ -46,6 +46,14 @@ export const finderEvents = defineEvents('finder.events', {
     comment: z.string().nullable(),
   }),
   'notifications.read': z.object({ userId: z.uuid(), upToSeq: z.number().int().min(0) }),
+  /** A chat message `userId` was not watching (chat's `message.missed`): notify them of it. */
+  'message_notification.requested': z.object({
+    userId: z.uuid(),
+    conversationId: z.uuid(),
+    messageId: z.uuid(),
+    senderId: z.uuid(),
+    preview: z.string().max(200),
+  }),
 });
 
 export type FinderEvent = EventOf<typeof finderEvents.schemas>;

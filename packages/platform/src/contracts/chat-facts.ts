@@ -1,0 +1,27 @@
+import { defineEvents, type EventOf } from '../events.ts';
+import { z } from 'zod';
+
+/**
+ * What chat announces to the other subgraphs: changes its persister applied, written to the
+ * outbox in the same transaction (../outbox.ts). Finder turns `message.missed` into notifications.
+ * Keyed by conversation. The contract lives here because chat already depends on finder (it
+ * consumes finder.facts) and packages may not form a cycle.
+ */
+export const chatFacts = defineEvents('chat.facts', {
+  /**
+   * A message was stored while some of its recipients had no live `messageAdded` subscription to
+   * its conversation (on any replica). Only those recipients are listed; a message everybody was
+   * watching has no such fact.
+   */
+  'message.missed': z.object({
+    conversationId: z.uuid(),
+    messageId: z.uuid(),
+    seq: z.number().int().min(1),
+    senderId: z.uuid(),
+    /** The start of the body, for a notification's text. */
+    preview: z.string().max(200),
+    recipientIds: z.array(z.uuid()).min(1),
+  }),
+});
+
+export type ChatFact = EventOf<typeof chatFacts.schemas>;
