@@ -85,6 +85,12 @@ export async function applyFinderEvent(ctx: ApplyContext, event: FinderEvent): P
     }
     case 'message_notification.requested': {
       const d = event.data;
+      // One unread notification per conversation: a burst of messages is one thing to look at.
+      const unread = await em.execute(
+        `select 1 from finder.notifications where user_id = ? and conversation_id = ? and read_at is null limit 1`,
+        [d.userId, d.conversationId],
+      );
+      if (unread.length > 0) return;
       await addNotification(ctx, d.userId, at, {
         kind: 'NEW_MESSAGE',
         title: 'New message',

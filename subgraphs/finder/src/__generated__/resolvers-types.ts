@@ -41,7 +41,6 @@ export type BusinessProfileInput = {
   size?: InputMaybe<Scalars['String']['input']>;
 };
 
-/** A chat conversation, owned by the chat subgraph; finder knows only its id. */
 export type Conversation = {
   __typename?: 'Conversation';
   id: Scalars['ID']['output'];
@@ -146,7 +145,8 @@ export type Notification = {
   id: Scalars['ID']['output'];
   /**
    * ENGAGEMENT_REQUESTED, ENGAGEMENT_ACCEPTED, ENGAGEMENT_DECLINED, ENGAGEMENT_WITHDRAWN, REVIEW_RECEIVED or
-   * NEW_MESSAGE (a chat message that arrived while the user was not watching its conversation).
+   * NEW_MESSAGE (a chat message that arrived while the user was not watching its conversation; one unread
+   * per conversation: more messages there add none until it is read).
    */
   kind: Scalars['String']['output'];
   read: Scalars['Boolean']['output'];
@@ -330,7 +330,6 @@ export type SubscriptionNotificationAddedArgs = {
   after?: InputMaybe<Scalars['Int']['input']>;
 };
 
-/** A user of the marketplace (owned by the users subgraph); finder adds their profiles. */
 export type User = {
   __typename?: 'User';
   /** Null unless the user is a business that has published a profile. Visible to any signed-in user. */

@@ -46,7 +46,7 @@ export const finderEvents = defineEvents('finder.events', {
     comment: z.string().nullable(),
   }),
   'notifications.read': z.object({ userId: z.uuid(), upToSeq: z.number().int().min(0) }),
-  /** A chat message `userId` was not watching (chat's `message.missed`): notify them of it. */
+  /** A chat message `userId` was not watching (chat's `message.missed`): notify them, unless a notification of that conversation is still unread. */
   'message_notification.requested': z.object({
     userId: z.uuid(),
     conversationId: z.uuid(),

@@ -30,7 +30,6 @@ export type AuthPayload = {
   user: User;
 };
 
-/** A file owned by the files subgraph; users only stores which one is a user's avatar. */
 export type File = {
   __typename?: 'File';
   id: Scalars['ID']['output'];
