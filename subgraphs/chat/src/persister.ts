@@ -119,7 +119,18 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
   );
 
   for (const row of rows) publish(triggers.messageAdded(row.conversationId), row);
-  if (watching) await announceMissed(ctx, watching, rows, members, events);
+  const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
+  // Files decides what an attachment grants; it learns of them only from messages chat stored.
+  for (const row of rows.filter((r) => r.attachmentIds.length > 0)) {
+    ctx.emit(
+      chatFacts.topic,
+      chatFacts.derive('attachments.shared', sourceOf.get(row.id)!, {
+        aggregateId: row.conversationId,
+        data: { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, fileIds: row.attachmentIds, sharedAt: row.createdAt },
+      }),
+    );
+  }
+  if (watching) await announceMissed(ctx, watching, rows, members, sourceOf);
   for (const conversationId of newest.keys()) {
     for (const userId of members.get(conversationId) ?? []) publish(triggers.conversationUpdated(userId), { conversationId });
   }
@@ -130,11 +141,16 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
  * Announces each stored message to the recipients who were not watching its conversation (no
  * live `messageAdded` anywhere): finder notifies them. Asked once per batch, at store time.
  */
-async function announceMissed(ctx: ApplyContext, watching: Presence, rows: MessagePayload[], members: Map<string, string[]>, events: MessageSent[]) {
+async function announceMissed(
+  ctx: ApplyContext,
+  watching: Presence,
+  rows: MessagePayload[],
+  members: Map<string, string[]>,
+  sourceOf: Map<string, MessageSent>,
+) {
   const recipientsOf = (row: MessagePayload) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
   const keys = [...new Set(rows.flatMap((row) => recipientsOf(row).map((u) => watchingKey(row.conversationId, u))))];
   const watched = await watching.present(keys);
-  const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
   for (const row of rows) {
     const away = recipientsOf(row).filter((u) => !watched.has(watchingKey(row.conversationId, u)));
     if (away.length === 0) continue;
@@ -150,7 +166,8 @@ async function announceMissed(ctx: ApplyContext, watching: Presence, rows: Messa
 
 const preview = (body: string, max = 160) => (body.length > max ? `${body.slice(0, max - 1)}…` : body);
 
-async function startConversation({ em, publish }: ApplyContext, event: Extract<ChatEvent, { type: 'conversation.started' }>): Promise<ApplyResult> {
+async function startConversation(ctx: ApplyContext, event: Extract<ChatEvent, { type: 'conversation.started' }>): Promise<ApplyResult> {
+  const { em, publish } = ctx;
   const d = event.data;
   const inserted = await em.execute<{ id: string }[]>(
     `insert into chat.conversations (id, created_by, engagement_id, last_seq, last_activity_at, created_at)
@@ -171,6 +188,8 @@ async function startConversation({ em, publish }: ApplyContext, event: Extract<C
     [d.conversationId, event.occurredAt, JSON.stringify(d.participantIds)],
   );
   for (const userId of d.participantIds) publish(triggers.conversationUpdated(userId), { conversationId: d.conversationId });
+  const data = { conversationId: d.conversationId, participantIds: d.participantIds };
+  ctx.emit(chatFacts.topic, chatFacts.derive('conversation.started', event, { aggregateId: d.conversationId, data }));
   return { result: { conversationId: d.conversationId } };
 }
 

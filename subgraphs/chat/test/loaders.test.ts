@@ -44,7 +44,7 @@ describe('conversation lists cost a constant number of SQL queries', () => {
         );
       }
     }
-    const apply = createBatchApplier<typeof chatEvents.schemas>({ orm, schema: 'chat', logger, applyBulk: createChatApplier({ watching: null }) });
+    const apply = createBatchApplier<typeof chatEvents.schemas>({ orm, schema: 'chat', logger, outbox: true, applyBulk: createChatApplier({ watching: null }) });
     const { outcomes } = await apply(events.map((event) => ({ event })));
     expect(outcomes.every((o) => o.status === 'applied')).toBe(true);
     return me;

@@ -1,5 +1,5 @@
-import { chatEvents } from '@finder/chat/events';
 import { createConsumer } from '@finder/platform/consumer';
+import { chatFacts } from '@finder/platform/contracts/chat-facts';
 import { createPersister } from '@finder/platform/persister';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
 import { createWriter } from '@finder/platform/write-path';
@@ -19,7 +19,7 @@ import { createJanitorHandler } from './workers/janitor.ts';
 /**
  * One entry point, one process per role: `node src/main.ts <server|persister|worker|migrate>`.
  * The worker runs the converter, the janitor (removes the bytes of deleted files), the chat
- * projector (conversation participants and shared files, from chat.events) and the avatar
+ * projector (conversation participants and shared files, from chat.facts) and the avatar
  * projector (which file is whose avatar, from users.events).
  */
 runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (role) => {
@@ -64,7 +64,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
         handle: createConverterHandler({ em: orm.em, storage, writer, logger, delayMs: env.FILES_CONVERTER_DELAY_MS }),
       }),
       createConsumer({ ...common, name: 'files-janitor', groupId: 'files-janitor', catalog: filesEvents, handle: createJanitorHandler({ storage, logger }) }),
-      createConsumer({ ...common, name: 'files-chat-projector', groupId: 'files-chat-projector', catalog: chatEvents, handle: createChatProjectorHandler({ em: orm.em }) }),
+      createConsumer({ ...common, name: 'files-chat-projector', groupId: 'files-chat-projector', catalog: chatFacts, handle: createChatProjectorHandler({ em: orm.em }) }),
       createConsumer({ ...common, name: 'files-avatar-projector', groupId: 'files-avatar-projector', catalog: usersEvents, handle: createAvatarProjectorHandler({ em: orm.em }) }),
     ]),
   );

@@ -202,7 +202,7 @@ describe('files: sharing, avatars, deletion', () => {
     const sent = ok(
       await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'see attached', attachmentIds: [file.id] } }, { token: alice.token }),
     );
-    // Files learns about the share from chat.events.
+    // Files learns about the share from chat.facts.
     const seen = await until(async () => (await fileQuery(url, bob, file.id)).data?.file, 90_000, 'the share to reach files');
     expect(seen).toMatchObject({ id: file.id, name: 'notes.txt', owner: { id: alice.id } });
     expect(Buffer.from(await (await fetch(seen.downloadUrl)).arrayBuffer()).equals(bytes)).toBe(true);

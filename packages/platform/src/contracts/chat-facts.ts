@@ -3,11 +3,25 @@ import { z } from 'zod';
 
 /**
  * What chat announces to the other subgraphs: changes its persister applied, written to the
- * outbox in the same transaction (../outbox.ts). Finder turns `message.missed` into notifications.
- * Keyed by conversation. The contract lives here because chat already depends on finder (it
- * consumes finder.facts) and packages may not form a cycle.
+ * outbox in the same transaction (../outbox.ts). Files projects participants and shared files
+ * from it; finder turns `message.missed` into notifications. Keyed by conversation. The contract
+ * lives here because chat already depends on finder (it consumes finder.facts) and packages may
+ * not form a cycle.
  */
 export const chatFacts = defineEvents('chat.facts', {
+  /** A conversation exists, with everyone in it. */
+  'conversation.started': z.object({
+    conversationId: z.uuid(),
+    participantIds: z.array(z.uuid()).min(2).max(50),
+  }),
+  /** A stored message carries attachments (as its sender named them; files decides what that grants). */
+  'attachments.shared': z.object({
+    conversationId: z.uuid(),
+    messageId: z.uuid(),
+    senderId: z.uuid(),
+    fileIds: z.array(z.uuid()).min(1).max(10),
+    sharedAt: z.iso.datetime(),
+  }),
   /**
    * A message was stored while some of its recipients had no live `messageAdded` subscription to
    * its conversation (on any replica). Only those recipients are listed; a message everybody was

@@ -1,10 +1,11 @@
-import type { ChatEvent } from '@finder/chat/events';
+import type { ChatFact } from '@finder/platform/contracts/chat-facts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * Projects chat.events into files' own tables, so files authorizes shared files without reading
+ * Projects chat's facts into files' own tables, so files authorizes shared files without reading
  * chat's tables: who takes part in which conversation (`conversation.started`), and which files
- * were shared into it (`message.sent`).
+ * were attached to a message chat stored (`attachments.shared`; a message chat refused shares
+ * nothing).
  *
  * The sharing rule: an attachment grants the conversation's participants access to the file only
  * when the sender is a participant of that conversation (as projected here) and, when the message
@@ -14,7 +15,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
  * is an idempotent insert, so redelivery is harmless.
  */
 export function createChatProjectorHandler(deps: { em: EntityManager }) {
-  return async function handle(event: ChatEvent): Promise<void> {
+  return async function handle(event: ChatFact): Promise<void> {
     const em = deps.em.fork();
     if (event.type === 'conversation.started') {
       await em.execute(
@@ -24,7 +25,7 @@ export function createChatProjectorHandler(deps: { em: EntityManager }) {
       );
       return;
     }
-    if (event.type !== 'message.sent' || event.data.attachmentIds.length === 0) return;
+    if (event.type !== 'attachments.shared') return;
     const d = event.data;
     await em.execute(
       `insert into files.file_shares (file_id, conversation_id, message_id, shared_by, shared_at)
@@ -36,7 +37,7 @@ export function createChatProjectorHandler(deps: { em: EntityManager }) {
            join files.conversation_participants p on p.conversation_id = s.conversation_id and p.user_id = ?
            where s.file_id = f.id))
        on conflict do nothing`,
-      [d.conversationId, d.messageId, d.senderId, event.occurredAt, d.attachmentIds, d.conversationId, d.senderId, d.senderId, d.senderId],
+      [d.conversationId, d.messageId, d.senderId, d.sharedAt, d.fileIds, d.conversationId, d.senderId, d.senderId, d.senderId],
     );
   };
 }
