@@ -52,10 +52,11 @@ async function consumerCounts(ctx: DrillContext): Promise<Record<string, number>
   const counts: Record<string, number> = {};
   for (const base of [ctx.env.USERS_MAILER_URL!, ctx.env.FILES_WORKER_URL!]) {
     const text = await fetch(`${base}/metrics`).then((r) => r.text());
-    for (const match of text.matchAll(/^consumer_events_total\{consumer="([^"]+)",result="ok"\} (\d+)/gm)) counts[match[1]!] = Number(match[2]);
+    for (const match of text.matchAll(/^consumer_events_total\{consumer="([^"]+)",result="ok"[^}]*\} (\d+)/gm)) counts[match[1]!] = Number(match[2]);
   }
   // The converter and janitor only see files events: uploads are a twentieth of the load.
-  return Object.fromEntries(Object.entries(counts).filter(([name]) => name === 'users-mailer' || name === 'files-chat-projector'));
+  // Both always, 0 until a first event: a missing one must fail its check, not skip it.
+  return { 'users-mailer': counts['users-mailer'] ?? 0, 'files-chat-projector': counts['files-chat-projector'] ?? 0 };
 }
 
 const poison: Drill = {
