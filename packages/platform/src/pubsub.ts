@@ -27,6 +27,9 @@ export function createPubSub({ url, logger }: { url: string; logger: Logger }): 
   for (const [name, client] of [['publisher', publisher], ['subscriber', subscriber]] as const) {
     client.on('error', (err) => log.warn({ err: err.message, client: name }, 'redis connection error'));
   }
+  // Every live gapless stream listens for the subscriber's 'ready' to catch up after a reconnect
+  // (gapless.ts), so thousands of listeners are expected, not a leak.
+  subscriber.setMaxListeners(0);
   const engine = new RedisPubSub({ publisher, subscriber, reviver: undefined });
   return {
     engine,

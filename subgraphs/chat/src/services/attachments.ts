@@ -19,11 +19,12 @@ export const attachmentProblem = (fileId: string, index: number) => ({
 export async function requireShareable(em: EntityManager, senderId: string, fileIds: readonly string[]): Promise<void> {
   const deadline = Date.now() + PROJECTION_WAIT_MS;
   for (;;) {
-    const bad = await unshareableAttachments(em, senderId, fileIds);
+    // One statement, one snapshot: whether chat knows a file and whether it may be shared must be
+    // read together, or a projection landing between two reads looks like a known, refused file.
+    const bad = await unshareable(em, senderId, fileIds);
     if (bad.length === 0) return;
-    const known = await knownFiles(em, bad);
-    if (bad.every((id) => known.has(id)) || Date.now() >= deadline) {
-      const { message, field } = attachmentProblem(bad[0]!, fileIds.indexOf(bad[0]!));
+    if (bad.every((row) => row.known) || Date.now() >= deadline) {
+      const { message, field } = attachmentProblem(bad[0]!.id, fileIds.indexOf(bad[0]!.id));
       throw badInput(message, field);
     }
     await sleep(100);
@@ -39,9 +40,15 @@ export async function requireShareable(em: EntityManager, senderId: string, file
  * visible are deliberately indistinguishable: an id must not reveal that someone else's file exists.
  */
 export async function unshareableAttachments(em: EntityManager, senderId: string, fileIds: readonly string[]): Promise<string[]> {
+  return (await unshareable(em, senderId, fileIds)).map((row) => row.id);
+}
+
+/** The unshareable ids, each with whether chat has heard of it at all (READY or deleted). */
+async function unshareable(em: EntityManager, senderId: string, fileIds: readonly string[]): Promise<{ id: string; known: boolean }[]> {
   if (fileIds.length === 0) return [];
-  const rows = await em.execute<{ id: string }[]>(
-    `select a.id from unnest(?::uuid[]) with ordinality as a(id, n)
+  return em.execute<{ id: string; known: boolean }[]>(
+    `select a.id, exists (select 1 from chat.files k where k.id = a.id) as known
+       from unnest(?::uuid[]) with ordinality as a(id, n)
       where not exists (
         select 1 from chat.files f
          where f.id = a.id and f.deleted_at is null
@@ -52,12 +59,4 @@ export async function unshareableAttachments(em: EntityManager, senderId: string
       order by a.n`,
     [`{${fileIds.join(',')}}`, senderId, senderId],
   );
-  return rows.map((r) => r.id);
-}
-
-/** Whether chat has heard of these files at all (READY or deleted), i.e. its projection is not behind for them. */
-export async function knownFiles(em: EntityManager, fileIds: readonly string[]): Promise<Set<string>> {
-  if (fileIds.length === 0) return new Set();
-  const rows = await em.execute<{ id: string }[]>('select id from chat.files where id in (?)', [fileIds]);
-  return new Set(rows.map((r) => r.id));
 }
