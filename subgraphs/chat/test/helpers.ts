@@ -1,21 +1,7 @@
 import { gql, ok } from '@finder/testing/graphql-client';
-import { uniqueEmail } from '@finder/testing/ports';
+import { registerUser, type TestUser } from '@finder/testing/accounts';
 
-export interface TestUser {
-  id: string;
-  token: string;
-  name: string;
-}
-
-/** Registers a real account through the public API. */
-export async function registerUser(url: string, name: string): Promise<TestUser> {
-  const { register } = ok(
-    await gql(url, `mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }`, {
-      i: { email: uniqueEmail(name.toLowerCase().replace(/[^a-z0-9]+/g, '-')), password: 'correct horse battery', displayName: name, role: 'BUSINESS' },
-    }),
-  );
-  return { id: register.user.id, token: register.accessToken, name };
-}
+export { registerUser, type TestUser };
 
 export async function startConversation(url: string, owner: TestUser, others: TestUser[]): Promise<string> {
   const { startConversation } = ok(

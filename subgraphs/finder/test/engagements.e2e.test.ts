@@ -1,6 +1,6 @@
 import { query } from '@finder/testing/database';
 import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
-import { uniqueEmail } from '@finder/testing/ports';
+import { registerUser, type Role, type TestUser } from '@finder/testing/accounts';
 import { stackEnv } from '@finder/testing/stack';
 import { until } from '@finder/testing/processes';
 import { connect, type TestClient } from '@finder/testing/ws-client';
@@ -10,19 +10,7 @@ const env = stackEnv();
 const url = env.PUBLIC_URL!;
 const wsUrl = url.replace(/^http/, 'ws');
 
-interface Account {
-  id: string;
-  token: string;
-}
-
-async function account(role: 'BUSINESS' | 'PROFESSIONAL', label: string): Promise<Account> {
-  const { register } = ok(
-    await gql(url, `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, {
-      input: { email: uniqueEmail(label), password: 'correct horse battery', displayName: `${label} person`, role },
-    }),
-  );
-  return { id: register.user.id, token: register.accessToken };
-}
+const account = (role: Role, label: string) => registerUser(url, `${label} person`, role);
 
 /** A word no other profile has, so searches through the shared stack find exactly our professional. */
 const uniqueWord = () => `zq${Math.random().toString(36).replace(/[^a-z]/g, '').slice(0, 8)}`;
@@ -36,7 +24,7 @@ const NOTIFIED = `subscription($after: Int) { notificationAdded(after: $after) {
 const CONVERSATION_UPDATED = `subscription { conversationUpdated { id participants { id } } }`;
 const START_CONVERSATION = `mutation($input: StartConversationInput!) { startConversation(input: $input) { id } }`;
 
-async function professionalWithProfile(label: string, word = uniqueWord()): Promise<Account & { word: string }> {
+async function professionalWithProfile(label: string, word = uniqueWord()): Promise<TestUser & { word: string }> {
   const pro = await account('PROFESSIONAL', label);
   ok(
     await gql(
@@ -59,7 +47,7 @@ describe('engagements end to end through nginx, the gateway, Kafka and the persi
   };
 
   /** A live `conversationUpdated` feed: proven live by a conversation with a third user, then cleared. */
-  const liveConversationFeed = async (user: Account, witness: Account) => {
+  const liveConversationFeed = async (user: TestUser, witness: TestUser) => {
     const client = connect(wsUrl, { authorization: `Bearer ${user.token}` });
     clients.push(client);
     const feed = client.subscribe(CONVERSATION_UPDATED);

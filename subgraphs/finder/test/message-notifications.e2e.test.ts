@@ -1,5 +1,5 @@
 import { gql, ok } from '@finder/testing/graphql-client';
-import { uniqueEmail } from '@finder/testing/ports';
+import { registerUser, type Role, type TestUser } from '@finder/testing/accounts';
 import { until } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import { connect, type TestClient } from '@finder/testing/ws-client';
@@ -10,19 +10,7 @@ const env = stackEnv();
 const url = env.PUBLIC_URL!;
 const wsUrl = url.replace(/^http/, 'ws');
 
-interface Account {
-  id: string;
-  token: string;
-}
-
-async function account(role: 'BUSINESS' | 'PROFESSIONAL', label: string): Promise<Account> {
-  const { register } = ok(
-    await gql(url, `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`, {
-      input: { email: uniqueEmail(label), password: 'correct horse battery', displayName: `${label} person`, role },
-    }),
-  );
-  return { id: register.user.id, token: register.accessToken };
-}
+const account = (role: Role, label: string) => registerUser(url, `${label} person`, role);
 
 const SEND = `mutation($input: SendMessageInput!) { sendMessage(input: $input) { seq } }`;
 const NOTIFICATIONS = `{ notifications(first: 50) { unreadCount edges { node { seq kind title body conversation { id } } } } }`;
@@ -38,17 +26,17 @@ describe('a chat message notifies, through finder, the recipients not watching i
     redis.disconnect();
   });
 
-  const send = async (from: Account, conversationId: string, body: string) => ok(await gql(url, SEND, { input: { conversationId, body } }, { token: from.token }));
-  const messageNotifications = async (user: Account): Promise<Notification[]> =>
+  const send = async (from: TestUser, conversationId: string, body: string) => ok(await gql(url, SEND, { input: { conversationId, body } }, { token: from.token }));
+  const messageNotifications = async (user: TestUser): Promise<Notification[]> =>
     ok(await gql(url, NOTIFICATIONS, {}, { token: user.token }))
       .notifications.edges.map((e: { node: Notification }) => e.node)
       .filter((n: Notification) => n.kind === 'NEW_MESSAGE')
       .reverse();
-  const notifiedOf = async (user: Account, body: string) => {
+  const notifiedOf = async (user: TestUser, body: string) => {
     await until(async () => (await messageNotifications(user)).some((n) => n.body === body), 60_000, `a notification of "${body}"`);
     return messageNotifications(user);
   };
-  const watchers = (conversationId: string, user: Account) => redis.zcount(`chat:watching:${conversationId}:${user.id}`, Date.now(), '+inf');
+  const watchers = (conversationId: string, user: TestUser) => redis.zcount(`chat:watching:${conversationId}:${user.id}`, Date.now(), '+inf');
 
   it('while away: notified once per conversation until read; while watching: not; after leaving: again', async () => {
     const alice = await account('BUSINESS', 'notify-alice');
