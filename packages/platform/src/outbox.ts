@@ -3,6 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import type { Envelope } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
+import { query } from './sql.ts';
 
 /**
  * The transactional outbox. A persister handler that wants the rest of the platform to react to a
@@ -33,9 +34,10 @@ export const outboxSql = (schema: string): string[] => [
 /** Writes follow-ups in the caller's transaction; one already there (same event id) stays as it is. */
 export async function writeOutbox(em: EntityManager, schema: string, followUps: FollowUp[]): Promise<void> {
   if (followUps.length === 0) return;
-  await em.execute(
+  await query(
+    em,
     `insert into "${schema}".outbox (event_id, topic, key, event)
-     select event_id, topic, key, event from jsonb_to_recordset(?::jsonb) as r(event_id uuid, topic text, key text, event jsonb)
+     select event_id, topic, key, event from jsonb_to_recordset($1::jsonb) as r(event_id uuid, topic text, key text, event jsonb)
      on conflict (event_id) do nothing`,
     [JSON.stringify(followUps.map(({ topic, event }) => ({ event_id: event.id, topic, key: event.aggregateId, event })))],
   );
@@ -123,7 +125,7 @@ export function createOutboxRelay(deps: {
       try {
         await produce(followUps);
         produced.inc({ path: 'flush' }, followUps.length);
-        await orm.em.fork().execute(`delete from ${table} where event_id in (?)`, [followUps.map((f) => f.event.id)]);
+        await query(orm.em.fork(), `delete from ${table} where event_id = any($1::uuid[])`, [followUps.map((f) => f.event.id)]);
       } catch (err) {
         log.warn({ err, events: followUps.length }, 'follow-up events not produced yet; the relay will');
       }

@@ -10,6 +10,7 @@ import type { Logger } from './logger.ts';
 import { createOutboxRelay, writeOutbox, type FollowUp } from './outbox.ts';
 import { Rejection, outcomeTrigger, type Outcome } from './outcomes.ts';
 import type { PubSub } from './pubsub.ts';
+import { query } from './sql.ts';
 import { isTransient, sleep } from './transient.ts';
 
 /** What an apply handler can touch: the batch's transaction, and publications sent after commit. */
@@ -381,16 +382,16 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
   async function knownOutcomes(em: EntityManager, events: EventOf<C>[]) {
     const byId = new Map<string, Outcome>();
     const byKey = new Map<string, Outcome>();
-    for (const row of await em.execute<{ event_id: string; outcome: Outcome }[]>(
-      `select event_id, outcome from ${table} where event_id in (?)`,
-      [events.map((e) => e.id)],
-    )) {
+    for (const row of await query<{ event_id: string; outcome: Outcome }>(em, `select event_id, outcome from ${table} where event_id = any($1::uuid[])`, [
+      events.map((e) => e.id),
+    ])) {
       byId.set(row.event_id, row.outcome);
     }
     const keys = events.map(scopedKey).filter((k): k is string => k !== null);
     if (keys.length > 0) {
-      for (const row of await em.execute<{ idempotency_key: string; outcome: Outcome }[]>(
-        `select idempotency_key, outcome from ${table} where idempotency_key in (?)`,
+      for (const row of await query<{ idempotency_key: string; outcome: Outcome }>(
+        em,
+        `select idempotency_key, outcome from ${table} where idempotency_key = any($1::text[])`,
         [keys],
       )) {
         byKey.set(row.idempotency_key, row.outcome);
@@ -402,9 +403,10 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
   async function recordOutcomes(em: EntityManager, records: { event: EventOf<C>; key: string | null; outcome: Outcome }[]) {
     if (records.length === 0) return;
     const rows = records.map(({ event, key, outcome }) => ({ event_id: event.id, event_type: event.type, idempotency_key: key, outcome }));
-    await em.execute(
+    await query(
+      em,
       `insert into ${table} (event_id, event_type, idempotency_key, outcome)
-       select event_id, event_type, idempotency_key, outcome from jsonb_to_recordset(?::jsonb)
+       select event_id, event_type, idempotency_key, outcome from jsonb_to_recordset($1::jsonb)
          as r(event_id uuid, event_type text, idempotency_key text, outcome jsonb)`,
       [JSON.stringify(rows)],
     );

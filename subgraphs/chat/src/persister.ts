@@ -3,6 +3,7 @@ import { reject, type Rejection } from '@finder/platform/outcomes';
 import { chatFacts } from '@finder/platform/contracts/chat-facts';
 import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
 import type { Presence } from '@finder/platform/presence';
+import { query } from '@finder/platform/sql';
 import type { ChatEvent } from './events/chat-events.ts';
 import { attachmentProblem, unshareableAttachments } from './services/attachments.ts';
 import { watchingKey } from './services/watching.ts';
@@ -47,15 +48,15 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
   const { em, publish } = ctx;
   const conversationIds = [...new Set(events.map((e) => e.data.conversationId))];
   const lastSeq = new Map<string, number>();
-  for (const row of await em.execute<{ id: string; last_seq: number }[]>(
-    'select id, last_seq from chat.conversations where id in (?) for update',
-    [conversationIds],
-  )) {
+  for (const row of await query<{ id: string; last_seq: number }>(em, 'select id, last_seq from chat.conversations where id = any($1::uuid[]) for update', [
+    conversationIds,
+  ])) {
     lastSeq.set(row.id, row.last_seq);
   }
   const members = new Map<string, string[]>();
-  for (const row of await em.execute<{ conversation_id: string; user_id: string }[]>(
-    'select conversation_id, user_id from chat.participants where conversation_id in (?)',
+  for (const row of await query<{ conversation_id: string; user_id: string }>(
+    em,
+    'select conversation_id, user_id from chat.participants where conversation_id = any($1::uuid[])',
     [conversationIds],
   )) {
     members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
@@ -93,10 +94,11 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
   });
   if (rows.length === 0) return results;
 
-  await em.execute(
+  await query(
+    em,
     `insert into chat.messages (id, conversation_id, seq, sender_id, body, attachment_ids, created_at)
      select id, "conversationId", seq, "senderId", body, array(select jsonb_array_elements_text("attachmentIds"))::uuid[], "createdAt"
-     from jsonb_to_recordset(?::jsonb) as m(id uuid, "conversationId" uuid, seq int, "senderId" uuid, body text, "attachmentIds" jsonb, "createdAt" timestamptz)`,
+     from jsonb_to_recordset($1::jsonb) as m(id uuid, "conversationId" uuid, seq int, "senderId" uuid, body text, "attachmentIds" jsonb, "createdAt" timestamptz)`,
     [JSON.stringify(rows)],
   );
   const newest = new Map<string, MessagePayload>();
@@ -105,15 +107,17 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     newest.set(row.conversationId, row);
     readBySender.set(`${row.conversationId}/${row.senderId}`, { conversation_id: row.conversationId, user_id: row.senderId, seq: row.seq });
   }
-  await em.execute(
+  await query(
+    em,
     `update chat.conversations c set last_seq = v.seq, last_activity_at = v.at
-     from jsonb_to_recordset(?::jsonb) as v(id uuid, seq int, at timestamptz) where c.id = v.id`,
+     from jsonb_to_recordset($1::jsonb) as v(id uuid, seq int, at timestamptz) where c.id = v.id`,
     [JSON.stringify([...newest.values()].map((m) => ({ id: m.conversationId, seq: m.seq, at: m.createdAt })))],
   );
   // A sender has read everything up to their own message.
-  await em.execute(
+  await query(
+    em,
     `update chat.participants p set last_read_seq = greatest(p.last_read_seq, v.seq)
-     from jsonb_to_recordset(?::jsonb) as v(conversation_id uuid, user_id uuid, seq int)
+     from jsonb_to_recordset($1::jsonb) as v(conversation_id uuid, user_id uuid, seq int)
      where p.conversation_id = v.conversation_id and p.user_id = v.user_id`,
     [JSON.stringify([...readBySender.values()])],
   );
@@ -138,8 +142,11 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
 }
 
 /**
- * Announces each stored message to the recipients who were not watching its conversation (no
- * live `messageAdded` anywhere): finder notifies them. Asked once per batch, at store time.
+ * Announces stored messages to the recipients who were not watching their conversation (no live
+ * `messageAdded` anywhere): finder notifies them. Asked once per batch, at store time. Each
+ * recipient hears of the first message it missed in a conversation per batch only: finder keeps
+ * one unread notification per conversation, so the batch's later ones would change nothing, and
+ * a backlog of thousands of messages would otherwise cost as many facts as messages.
  */
 async function announceMissed(
   ctx: ApplyContext,
@@ -151,8 +158,14 @@ async function announceMissed(
   const recipientsOf = (row: MessagePayload) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
   const keys = [...new Set(rows.flatMap((row) => recipientsOf(row).map((u) => watchingKey(row.conversationId, u))))];
   const watched = await watching.present(keys);
+  const told = new Set<string>();
   for (const row of rows) {
-    const away = recipientsOf(row).filter((u) => !watched.has(watchingKey(row.conversationId, u)));
+    const away = recipientsOf(row).filter((u) => {
+      const key = watchingKey(row.conversationId, u);
+      if (watched.has(key) || told.has(key)) return false;
+      told.add(key);
+      return true;
+    });
     if (away.length === 0) continue;
     ctx.emit(
       chatFacts.topic,

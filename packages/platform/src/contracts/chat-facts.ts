@@ -25,7 +25,8 @@ export const chatFacts = defineEvents('chat.facts', {
   /**
    * A message was stored while some of its recipients had no live `messageAdded` subscription to
    * its conversation (on any replica). Only those recipients are listed; a message everybody was
-   * watching has no such fact.
+   * watching has no such fact. Chat stores messages in batches and names each recipient only for
+   * the first message of a conversation it missed in a batch (a missed conversation, not a count).
    */
   'message.missed': z.object({
     conversationId: z.uuid(),
