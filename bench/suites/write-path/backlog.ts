@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createEventProducer, createKafka } from '@finder/platform/kafka';
 import { createLogger } from '@finder/platform/logger';
+import { replyChannel } from '@finder/platform/outcomes';
 import { chatEvents, type ChatEvent } from '../../../subgraphs/chat/src/events/chat-events.ts';
 
 /**
@@ -27,10 +28,17 @@ export async function produceBacklog(brokers: string, conversations: number, mes
         }),
       );
     }
+    // As if sent through the two chat replicas: the persister answers on their reply channels
+    // (nobody listens here, but the publications cost it the same).
+    const replicas = [replyChannel(`bench-${randomUUID()}`), replyChannel(`bench-${randomUUID()}`)];
     for (let i = 0; i < events.length; i += 1_000) {
       await producer.sendRaw(
         chatEvents.topic,
-        events.slice(i, i + 1_000).map((e) => ({ key: e.aggregateId, value: JSON.stringify(e), headers: { 'event-type': e.type, 'event-id': e.id } })),
+        events.slice(i, i + 1_000).map((e, j) => ({
+          key: e.aggregateId,
+          value: JSON.stringify({ ...e, replyTo: replicas[(i + j) % replicas.length] }),
+          headers: { 'event-type': e.type, 'event-id': e.id },
+        })),
       );
     }
   } finally {

@@ -10,6 +10,11 @@ export const envelopeSchema = z.object({
   occurredAt: z.iso.datetime(),
   idempotencyKey: z.string().min(1).max(200).optional(),
   traceparent: z.string().optional(),
+  /**
+   * The Redis channel of the writer waiting for this event's outcome (write-path.ts); events
+   * nobody waits for (seeds, follow-ups) have none, and their outcomes are only recorded.
+   */
+  replyTo: z.string().min(1).max(200).optional(),
   data: z.unknown(),
 });
 export type Envelope = z.infer<typeof envelopeSchema>;

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { AppError, type ErrorCode } from './errors.ts';
 
-/** What the persister decided about one event; published to Redis after its transaction commits. */
+/** What the persister decided about one event; published to its writer's reply channel after the transaction commits. */
 export const outcomeSchema = z.discriminatedUnion('status', [
   z.object({
     status: z.literal('applied'),
@@ -22,7 +22,11 @@ export const outcomeSchema = z.discriminatedUnion('status', [
 export type Outcome = z.infer<typeof outcomeSchema>;
 export type AppliedOutcome = Extract<Outcome, { status: 'applied' }>;
 
-export const outcomeTrigger = (eventId: string): string => `outcome:${eventId}`;
+/**
+ * A writer's reply channel: the persister publishes there, once per batch, the outcomes of the
+ * batch's events that named it in `replyTo` (an `Outcome[]`).
+ */
+export const replyChannel = (writerId: string): string => `outcomes:${writerId}`;
 
 /** A business rule said no; returned (not thrown) by apply handlers so the batch carries on. */
 export class Rejection {

@@ -8,7 +8,7 @@ import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, t
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
 import { createOutboxRelay, writeOutbox, type FollowUp } from './outbox.ts';
-import { Rejection, outcomeTrigger, type Outcome } from './outcomes.ts';
+import { Rejection, type Outcome } from './outcomes.ts';
 import type { PubSub } from './pubsub.ts';
 import { query } from './sql.ts';
 import { isTransient, sleep } from './transient.ts';
@@ -189,7 +189,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
           await keepingMembership(async () => {
             const { outcomes, publications, followUps } = await applyBatch(parsed);
             await Promise.all([
-              announce([...outcomes.map((o): [string, unknown] => [outcomeTrigger(o.eventId), o]), ...publications], batch.partition),
+              announce([...replies(parsed, outcomes), ...publications], batch.partition),
               outbox?.flush(followUps),
             ]);
           }, heartbeat);
@@ -228,6 +228,18 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
   };
 }
 
+
+/** One publication per reply channel: the outcomes of the batch's events that name it, in order. */
+function replies(parsed: { event: { replyTo?: string | undefined } }[], outcomes: Outcome[]): [string, Outcome[]][] {
+  const byChannel = new Map<string, Outcome[]>();
+  parsed.forEach(({ event }, i) => {
+    if (!event.replyTo) return;
+    const list = byChannel.get(event.replyTo);
+    if (list) list.push(outcomes[i]!);
+    else byChannel.set(event.replyTo, [outcomes[i]!]);
+  });
+  return [...byChannel];
+}
 
 export interface AppliedBatch {
   outcomes: Outcome[];

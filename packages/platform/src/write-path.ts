@@ -1,20 +1,27 @@
+import { randomUUID } from 'node:crypto';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import { unavailable, writePending } from './errors.ts';
 import type { Envelope } from './events.ts';
 import type { EventProducer } from './kafka.ts';
 import type { Logger } from './logger.ts';
-import { outcomeToError, outcomeTrigger, type AppliedOutcome, type Outcome } from './outcomes.ts';
+import { outcomeToError, replyChannel, type AppliedOutcome, type Outcome } from './outcomes.ts';
 import type { PubSub } from './pubsub.ts';
 
 export interface Writer {
   /**
    * Produces the event and waits until the persister has applied or rejected it, so the caller
-   * can read its own write. Subscribes to the outcome before producing, so it cannot be missed.
-   * Throws the rejection as a GraphQL error, or WRITE_PENDING (with the event id) on timeout.
+   * can read its own write. The writer listens on its reply channel before producing, so the
+   * outcome cannot be missed. Throws the rejection as a GraphQL error, or WRITE_PENDING (with the
+   * event id) on timeout.
    */
   submit(topic: string, event: Envelope): Promise<AppliedOutcome>;
 }
 
+/**
+ * The write side of a subgraph process. Its events name one reply channel (`replyTo`), which it
+ * subscribes once: the persister answers a whole batch's writes from one process with one Redis
+ * message, and a write costs no SUBSCRIBE/UNSUBSCRIBE of its own.
+ */
 export function createWriter(deps: {
   producer: EventProducer;
   pubsub: PubSub;
@@ -32,23 +39,34 @@ export function createWriter(deps: {
     registers,
   });
   const timeouts = new Counter({ name: 'write_path_timeouts_total', help: 'Writes answered WRITE_PENDING', registers });
+  const replyTo = replyChannel(randomUUID());
+  const waiting = new Map<string, (outcome: Outcome) => void>();
+  let listening: Promise<unknown> | null = null;
+  // ioredis re-subscribes after a reconnect; outcomes published while it was away time out as WRITE_PENDING.
+  const listen = () =>
+    (listening ??= pubsub.engine
+      .subscribe(replyTo, (outcomes: Outcome[]) => {
+        for (const outcome of outcomes) waiting.get(outcome.eventId)?.(outcome);
+      })
+      .catch((err: unknown) => {
+        listening = null;
+        throw err;
+      }));
 
   return {
     async submit(topic, event) {
       const started = performance.now();
-      let settle!: (outcome: Outcome) => void;
-      const outcome = new Promise<Outcome>((resolve) => (settle = resolve));
-      let subId: number;
       try {
-        subId = await pubsub.engine.subscribe(outcomeTrigger(event.id), (message: Outcome) => settle(message));
+        await listen();
       } catch (err) {
         logger.error({ err }, 'cannot subscribe to outcomes');
         throw unavailable('The write path');
       }
+      const outcome = new Promise<Outcome>((resolve) => waiting.set(event.id, resolve));
       let timer: NodeJS.Timeout | undefined;
       try {
         try {
-          await producer.send(topic, event);
+          await producer.send(topic, { ...event, replyTo });
         } catch (err) {
           logger.error({ err, eventId: event.id }, 'produce failed');
           throw unavailable('The write path');
@@ -65,7 +83,7 @@ export function createWriter(deps: {
         return result;
       } finally {
         clearTimeout(timer);
-        pubsub.engine.unsubscribe(subId);
+        waiting.delete(event.id);
       }
     },
   };

@@ -1,7 +1,8 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import type { Envelope } from '@finder/platform/events';
 import type { EventProducer } from '@finder/platform/kafka';
 import type { Logger } from '@finder/platform/logger';
+import { replyChannel, type Outcome } from '@finder/platform/outcomes';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 // Event catalogs are contracts: the seed registers accounts by producing the users subgraph's own event.
@@ -102,7 +103,8 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
     ),
   ];
 
-  // Outcomes are published per event after commit; listen to all of them before producing.
+  // The persisters answer on the seed's own reply channel after each commit; listen before producing.
+  const replyTo = replyChannel(`seed-${randomUUID()}`);
   const waiting = new Set([...userEvents, ...profileEvents].map((e) => e.id));
   const total = waiting.size;
   const subscriber = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
@@ -110,13 +112,14 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
   /** Events not produced yet are not in flight. */
   let unproduced = waiting.size;
   let wake: () => void = () => undefined;
-  subscriber.on('pmessage', (_pattern, _channel, message) => {
-    const outcome = JSON.parse(message) as { eventId: string; status: string; code?: string };
-    if (!waiting.delete(outcome.eventId)) return;
+  subscriber.on('message', (_channel, message) => {
+    for (const outcome of JSON.parse(message) as Outcome[]) {
+      if (!waiting.delete(outcome.eventId)) continue;
+      // Re-running the seed finds the accounts there already: that is the expected answer.
+      if (outcome.status === 'rejected' && outcome.code !== 'CONFLICT') report.rejected++;
+    }
     progressed = Date.now();
     tell(total - waiting.size, total, 'events applied');
-    // Re-running the seed finds the accounts there already: that is the expected answer.
-    if (outcome.status === 'rejected' && outcome.code !== 'CONFLICT') report.rejected++;
     wake();
   });
   /** Waits until at most `inFlight` events are unanswered; fails when nothing moves for a minute. */
@@ -129,7 +132,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
       });
     }
   };
-  await subscriber.psubscribe('outcome:*');
+  await subscriber.subscribe(replyTo);
   try {
     // Flow control: a bounded number of events ahead of the persisters, so a broker that keeps
     // only recent messages (the local mock) never drops what they have not read yet.
@@ -140,7 +143,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
         unproduced -= batch.length;
         await deps.producer.sendRaw(
           topic,
-          batch.map((e) => ({ key: e.aggregateId, value: JSON.stringify(e), headers: { 'event-type': e.type, 'event-id': e.id } })),
+          batch.map((e) => ({ key: e.aggregateId, value: JSON.stringify({ ...e, replyTo }), headers: { 'event-type': e.type, 'event-id': e.id } })),
         );
       }
     };
