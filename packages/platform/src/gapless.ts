@@ -21,7 +21,8 @@ const REPLAY_PAGE = 500;
  * An ordered stream that never skips or repeats: it listens live first, then replays from storage
  * everything after the cursor, then continues live, dropping what it already delivered. A live
  * event that jumps ahead (a message lost by pub/sub, e.g. across a Redis restart) makes it fill
- * the gap from storage first, and so does every Redis reconnect.
+ * the gap from storage first, and so does every Redis reconnect. Publications on `trigger` hold
+ * one event or an array of them in ascending order.
  */
 export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<AsyncQueue<T>> {
   const { pubsub, trigger, seqOf } = options;
@@ -79,7 +80,8 @@ export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<Asyn
     void catchUp();
   }
 
-  subId = await pubsub.engine.subscribe(trigger, onLive);
+  // A publication carries one event, or several in order (a persister's batch for one stream).
+  subId = await pubsub.engine.subscribe(trigger, (payload: T | T[]) => (Array.isArray(payload) ? payload.forEach(onLive) : onLive(payload)));
   pubsub.engine.getSubscriber().on('ready', onReady);
   last = options.after ?? (await options.latest());
   starting = false;

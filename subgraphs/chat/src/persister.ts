@@ -122,7 +122,9 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     [JSON.stringify([...readBySender.values()])],
   );
 
-  for (const row of rows) publish(triggers.messageAdded(row.conversationId), row);
+  // One publication per conversation and batch, its messages in seq order (gapless.ts takes arrays).
+  const byConversation = Map.groupBy(rows, (row) => row.conversationId);
+  for (const [conversationId, messages] of byConversation) publish(triggers.messageAdded(conversationId), messages);
   const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
   // Files decides what an attachment grants; it learns of them only from messages chat stored.
   for (const row of rows.filter((r) => r.attachmentIds.length > 0)) {

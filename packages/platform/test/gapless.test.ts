@@ -1,0 +1,57 @@
+import { stackEnv } from '@finder/testing/stack';
+import { until } from '@finder/testing/processes';
+import { afterAll, describe, expect, it } from 'vitest';
+import { gaplessStream } from '../src/gapless.ts';
+import { createLogger } from '../src/logger.ts';
+import { createPubSub } from '../src/pubsub.ts';
+
+const env = stackEnv();
+const logger = createLogger('gapless-test', 'silent');
+
+describe('a gapless stream', () => {
+  const pubsub = createPubSub({ url: env.REDIS_URL!, logger });
+  // The stream's UNSUBSCRIBE goes out asynchronously; let it finish before the connection closes.
+  afterAll(async () => {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await pubsub.close();
+  });
+
+  it('replays what is stored after the cursor, then takes live publications of one event or of a batch, in order, once each', async () => {
+    const trigger = `gapless-test.${crypto.randomUUID()}`;
+    // Storage: what a persister committed before it published.
+    const stored = [1, 2].map((seq) => ({ seq }));
+    let replays = 0;
+    const stream = await gaplessStream<{ seq: number }>({
+      pubsub,
+      trigger,
+      after: 0,
+      replay: async (after, limit) => {
+        replays++;
+        return stored.filter((e) => e.seq > after).slice(0, limit);
+      },
+      latest: async () => stored.length,
+      seqOf: (e) => e.seq,
+      logger,
+    });
+    const received: number[] = [];
+    void (async () => {
+      for await (const event of stream) received.push(event.seq);
+    })();
+    await until(async () => received.length === 2, 10_000, 'the replay');
+
+    stored.push({ seq: 3 }, { seq: 4 }, { seq: 5 });
+    await pubsub.publish(trigger, [{ seq: 3 }, { seq: 4 }, { seq: 5 }]);
+    stored.push({ seq: 6 });
+    await pubsub.publish(trigger, { seq: 6 });
+    // A repeated batch (a persister's redelivered publication) adds nothing.
+    await pubsub.publish(trigger, [{ seq: 5 }, { seq: 6 }]);
+    stored.push({ seq: 7 });
+    await pubsub.publish(trigger, [{ seq: 7 }]);
+    await until(async () => received.length >= 7, 10_000, 'the live events');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(received).toEqual([1, 2, 3, 4, 5, 6, 7]);
+    // Live events in order never send the stream back to storage.
+    expect(replays).toBe(1);
+    await stream.return?.();
+  });
+});
