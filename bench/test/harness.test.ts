@@ -1,9 +1,18 @@
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_DIR } from '@finder/testing/stack';
-import { expect, it } from 'vitest';
+import { afterAll, expect, it } from 'vitest';
+
+const tempDirs: string[] = [];
+afterAll(() => tempDirs.forEach((dir) => rmSync(dir, { recursive: true, force: true })));
+/** A throwaway folder for one run's results file, removed after the tests. */
+function tempDir(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'finder-bench-test-'));
+  tempDirs.push(dir);
+  return dir;
+}
 
 /** Runs the harness as `npm run bench` does, writing to a throwaway results file. */
 function runBench(args: string[], resultsFile: string): Promise<{ code: number | null; output: string }> {
@@ -28,7 +37,7 @@ function tableRows(markdown: string, caption: string): string[][] {
 }
 
 it('runs the subscriptions suite in quick mode and records (a) and (b) with deliveries', async () => {
-  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['subscriptions', '--quick'], resultsFile);
   expect(code, output).toBe(0);
 
@@ -43,7 +52,7 @@ it('runs the subscriptions suite in quick mode and records (a) and (b) with deli
 }, 120_000);
 
 it('runs the files suite in quick mode and records uploads beside cp, and thumbnails', async () => {
-  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['files', '--quick'], resultsFile);
   expect(code, output).toBe(0);
 
@@ -61,7 +70,7 @@ it('runs the files suite in quick mode and records uploads beside cp, and thumbn
 // The suites below run against the `./dev up` stack (the test run has it up) in quick mode.
 
 it('runs the gateway suite in quick mode: all three gateways answer every shape without errors', async () => {
-  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['gateway', '--quick'], resultsFile);
   expect(code, output).toBe(0);
 
@@ -82,7 +91,7 @@ it('runs the gateway suite in quick mode: all three gateways answer every shape 
 }, 300_000);
 
 it('runs the write-path suite in quick mode: both consumers store messages and every subscriber gets each one', async () => {
-  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['write-path', '--quick'], resultsFile);
   expect(code, output).toBe(0);
 
@@ -97,7 +106,7 @@ it('runs the write-path suite in quick mode: both consumers store messages and e
 }, 300_000);
 
 it('runs the soak suite in quick mode: every stack process sampled, no delivery missing', async () => {
-  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['soak', '--quick'], resultsFile);
   expect(code, output).toBe(0);
 
@@ -111,7 +120,7 @@ it('runs the soak suite in quick mode: every stack process sampled, no delivery 
 }, 300_000);
 
 it('runs the search suite in quick mode and records latency through the subgraph, the gateway and nginx', async () => {
-  const resultsFile = join(mkdtempSync(join(tmpdir(), 'finder-bench-test-')), 'RESULTS.md');
+  const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['search', '--quick'], resultsFile);
   expect(code, output).toBe(0);
 

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_DIR } from './stack.ts';
@@ -39,6 +39,10 @@ export async function startNginx(
   await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 10_000, 'nginx to answer /healthz');
   return {
     url,
-    stop: () => stopChild(child, 'SIGQUIT'),
+    async stop() {
+      await stopChild(child, 'SIGQUIT');
+      // Its configuration, logs and buffers are of no use once it is gone.
+      rmSync(prefix, { recursive: true, force: true });
+    },
   };
 }
