@@ -101,17 +101,18 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
      from jsonb_to_recordset($1::jsonb) as m(id uuid, "conversationId" uuid, seq int, "senderId" uuid, body text, "attachmentIds" jsonb, "createdAt" timestamptz)`,
     [JSON.stringify(rows)],
   );
-  const newest = new Map<string, MessagePayload>();
+  // Each conversation's messages of the batch, in seq order: the last one sets last_seq, and
+  // they go out as one publication.
+  const byConversation = Map.groupBy(rows, (row) => row.conversationId);
   const readBySender = new Map<string, { conversation_id: string; user_id: string; seq: number }>();
   for (const row of rows) {
-    newest.set(row.conversationId, row);
     readBySender.set(`${row.conversationId}/${row.senderId}`, { conversation_id: row.conversationId, user_id: row.senderId, seq: row.seq });
   }
   await query(
     em,
     `update chat.conversations c set last_seq = v.seq, last_activity_at = v.at
      from jsonb_to_recordset($1::jsonb) as v(id uuid, seq int, at timestamptz) where c.id = v.id`,
-    [JSON.stringify([...newest.values()].map((m) => ({ id: m.conversationId, seq: m.seq, at: m.createdAt })))],
+    [JSON.stringify([...byConversation.values()].map((messages) => messages.at(-1)!).map((m) => ({ id: m.conversationId, seq: m.seq, at: m.createdAt })))],
   );
   // A sender has read everything up to their own message.
   await query(
@@ -122,8 +123,7 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     [JSON.stringify([...readBySender.values()])],
   );
 
-  // One publication per conversation and batch, its messages in seq order (gapless.ts takes arrays).
-  const byConversation = Map.groupBy(rows, (row) => row.conversationId);
+  // gapless.ts takes a publication of several messages.
   for (const [conversationId, messages] of byConversation) publish(triggers.messageAdded(conversationId), messages);
   const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
   // Files decides what an attachment grants; it learns of them only from messages chat stored.
@@ -137,7 +137,7 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     );
   }
   if (watching) await announceMissed(ctx, watching, rows, members, sourceOf);
-  for (const conversationId of newest.keys()) {
+  for (const conversationId of byConversation.keys()) {
     for (const userId of members.get(conversationId) ?? []) publish(triggers.conversationUpdated(userId), { conversationId });
   }
   return results;
