@@ -5,7 +5,7 @@ import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
 import type { EngagementStatus, Specialty } from './entities/index.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
 import { finderFacts } from './events/finder-facts.ts';
-import { selectPostingsSql } from './services/search-postings.ts';
+import { postingsColumns, selectPostingsSql } from './services/search-postings.ts';
 import { specialtyTerms } from './services/specialties.ts';
 import { notificationAdded } from './triggers.ts';
 
@@ -231,10 +231,10 @@ export async function upsertProfessionalProfiles(em: Em, rows: ProfessionalProfi
       pgArray(rows.map((r) => r.at)),
     ],
   );
-  // The one-word scores follow the text they were computed from, in the same transaction.
+  // The one-word scores and filter copies follow the profile they came from, in the same transaction.
   const userIds = pgArray(rows.map((r) => r.userId));
   await em.execute('delete from finder.search_postings where user_id = any(?::uuid[])', [userIds]);
-  await em.execute(`insert into finder.search_postings (lexeme, user_id, rank_key) ${selectPostingsSql} where p.user_id = any(?::uuid[])`, [userIds]);
+  await em.execute(`insert into finder.search_postings (${postingsColumns}) ${selectPostingsSql} where p.user_id = any(?::uuid[])`, [userIds]);
 
   const text = rows.map((r) => `${r.headline} ${r.bio} ${specialtyTerms(r.specialties)} ${r.location ?? ''}`).join(' ');
   const missing = await em.execute<{ term: string }[]>(

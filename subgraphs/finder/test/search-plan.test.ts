@@ -12,6 +12,9 @@ const PROFESSIONALS = 20_000;
 interface PlanNode {
   'Node Type': string;
   'Relation Name'?: string;
+  'Actual Rows'?: number;
+  'Actual Loops'?: number;
+  'Rows Removed by Filter'?: number;
   Plans?: PlanNode[];
 }
 const nodes = (plan: PlanNode): PlanNode[] => [plan, ...(plan.Plans ?? []).flatMap(nodes)];
@@ -31,7 +34,7 @@ describe('search query plans on seeded data', () => {
   afterAll(() => db?.drop());
 
   /** Runs a search and EXPLAINs every statement it sent, as it sent it. */
-  async function plansOf(args: Record<string, unknown>): Promise<PlanNode[]> {
+  async function plansOf(args: Record<string, unknown>, options = 'format json'): Promise<PlanNode[]> {
     const em = db.orm.em.fork() as EntityManager;
     const statements: [string, unknown[]][] = [];
     const recording = new Proxy(em, {
@@ -50,7 +53,7 @@ describe('search query plans on seeded data', () => {
     if (first.pageInfo.endCursor) await searchProfessionals(recording, { ...args, after: first.pageInfo.endCursor });
     const plans: PlanNode[] = [];
     for (const [sql, params] of statements) {
-      const [row] = await em.execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`explain (format json) ${sql}`, params);
+      const [row] = await em.execute<{ 'QUERY PLAN': [{ Plan: PlanNode }] }[]>(`explain (${options}) ${sql}`, params);
       plans.push(row!['QUERY PLAN'][0].Plan);
     }
     return plans;
@@ -85,6 +88,23 @@ describe('search query plans on seeded data', () => {
         expect(all.some((n) => n['Node Type'].startsWith('Index') && n['Relation Name'] === 'search_postings')).toBe(true);
         expect(all.map((n) => n['Node Type'])).not.toContain('Sort');
       }
+    }
+  });
+
+  // The postings carry the filter columns: a filtered broad search tests them inside the index and
+  // reads a profile only for each row it returns, where it used to read one for every posting it
+  // passed over on the way (thousands for "accounting", AUDIT, on site).
+  it.each([
+    ['accounting, AUDIT, on site', { query: 'accounting', specialties: ['AUDIT'], remote: false }],
+    ['finance, remote, at most 90/h', { query: 'finance', maxHourlyRate: 90, remote: true }],
+  ])('%s: reads only the profiles of the page', async (_label, args) => {
+    const [firstPage, nextPage] = await plansOf({ ...args, first: 10 }, 'analyze, format json').then((plans) => plans.slice(-2));
+    for (const plan of [firstPage!, nextPage!]) {
+      const profileRows = nodes(plan)
+        .filter((n) => n['Relation Name'] === 'professional_profiles')
+        .reduce((sum, n) => sum + ((n['Actual Rows'] ?? 0) + (n['Rows Removed by Filter'] ?? 0)) * (n['Actual Loops'] ?? 1), 0);
+      expect(profileRows).toBeGreaterThan(0);
+      expect(profileRows).toBeLessThanOrEqual(11);
     }
   });
 

@@ -130,6 +130,36 @@ describe('searchProfessionals on a small fixed data set', () => {
     expect(await finds('zeppelin')).toBe(false);
   });
 
+  it('filters one-word searches on the postings exactly as on the profiles, and follows profile edits', async () => {
+    const ranked = async (tsquery: string, where: string, params: unknown[]) =>
+      (
+        await em().execute<{ user_id: string }[]>(
+          `select user_id, round(ts_rank(search_vector, to_tsquery('english', ?), 1) * 1000000)::bigint as score
+             from finder.professional_profiles where search_vector @@ to_tsquery('english', ?) and ${where}
+            order by score desc, user_id limit 100`,
+          [tsquery, tsquery, ...params],
+        )
+      ).map((r) => r.user_id);
+    const searched = async (args: Record<string, unknown>) => (await searchProfessionals(em(), { ...args, first: 100 })).edges.map((e) => e.node.userId);
+    expect(await searched({ query: 'accounting', specialties: ['AUDIT'], remote: false })).toEqual(
+      await ranked('accounting', `specialties && '{AUDIT}' and not remote`, []),
+    );
+    expect(await searched({ query: 'finance', maxHourlyRate: 100, remote: true })).toEqual(await ranked('finance', 'hourly_rate <= ? and remote', [100]));
+
+    const [row] = Array.from({ length: 1 }, () => ({ ...professional(78, 1), at: new Date().toISOString() }));
+    const upsert = (change: Partial<ProfessionalProfileRow>) =>
+      db.orm.em.fork().transactional((tx) => upsertProfessionalProfiles(tx, [{ ...row!, headline: 'Yodeling ledger reconciler', ...change }]));
+    const finds = async (args: Record<string, unknown>) => (await searched({ query: 'yodeling', ...args })).includes(row!.userId);
+    await upsert({ hourlyRate: 150, remote: false, specialties: ['TAX'] });
+    expect(await finds({ maxHourlyRate: 100 })).toBe(false);
+    expect(await finds({ remote: false, specialties: ['TAX'] })).toBe(true);
+    await upsert({ hourlyRate: 90, remote: true, specialties: ['AUDIT'] });
+    expect(await finds({ maxHourlyRate: 100 })).toBe(true);
+    expect(await finds({ remote: false })).toBe(false);
+    expect(await finds({ specialties: ['TAX'] })).toBe(false);
+    expect(await finds({ specialties: ['AUDIT'], remote: true })).toBe(true);
+  });
+
   it('never repeats or skips a row while profiles are inserted between pages', async () => {
     const extra = Array.from({ length: 60 }, (_, i) => ({ ...professional(4242, i), at: new Date().toISOString() }));
     await db.orm.em.fork().transactional((tx) => upsertProfessionalProfiles(tx, extra.slice(0, 30)));

@@ -25,8 +25,9 @@ import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts
  * Speed. When the search comes down to one lexeme (one word, typo corrected or not, stemming to
  * one lexeme), the rows come from the search postings (search-postings.ts), which hold that
  * very score precomputed, in index order: a page costs the rows it returns, however many profiles
- * match. Searches of several lexemes match fewer profiles and are ranked as they are found, through
- * the GIN index. Both give the same score for the same tsquery, and the cursor says which was used.
+ * match (with filters, also the postings it passes over, tested inside the index). Searches of
+ * several lexemes match fewer profiles and are ranked as they are found, through the GIN index.
+ * Both give the same score for the same tsquery, and the cursor says which was used.
  */
 
 const MAX_WORDS = 8;
@@ -144,28 +145,39 @@ interface ProfileRow {
   score: number | string;
 }
 
-function filters(args: SearchArgs, query: string | null): { where: string[]; params: unknown[] } {
+/** The search's conditions on the columns of `table` (a profile, or a posting's copy of one). */
+function filters(args: SearchArgs, query: string | null, table: 'p' | 's' = 'p'): { where: string[]; params: unknown[] } {
   const where: string[] = [];
   const params: unknown[] = [];
   if (query !== null) {
-    where.push(`p.search_vector @@ to_tsquery('english', ?)`);
+    where.push(`${table}.search_vector @@ to_tsquery('english', ?)`);
     params.push(query);
   }
   if (args.specialties) {
-    where.push('p.specialties && ?::text[]');
+    where.push(`${table}.specialties && ?::text[]`);
     params.push(`{${args.specialties.join(',')}}`);
   }
   if (args.maxHourlyRate !== null) {
-    where.push('p.hourly_rate <= ?');
+    where.push(`${table}.hourly_rate <= ?`);
     params.push(args.maxHourlyRate);
   }
-  if (args.remote !== null) where.push(args.remote ? 'p.remote' : 'not p.remote');
+  if (args.remote !== null) where.push(args.remote ? `${table}.remote` : `not ${table}.remote`);
   return { where, params };
 }
 
-/** A page of a one-lexeme search, read from the postings in rank order (see the top of the file). */
+/**
+ * A page of a one-lexeme search, read from the postings in rank order (see the top of the file).
+ * The filters are stated twice, on the posting's copy of the filter columns and on the profile:
+ * the planner then has both ways in — walk the postings in rank order, testing the filters inside
+ * the index, when they let many profiles through; start from the profiles' own indexes and sort
+ * the few they select when they are narrow (PAYROLL at ≤ 40/h). The copies are written with the
+ * profile in one transaction, so both statements of a filter always agree.
+ */
 async function postingsPage(em: EntityManager, args: SearchArgs, lexeme: string, cursor: Cursor | null): Promise<ScoredProfile[]> {
-  const { where, params } = filters(args, null);
+  const onPostings = filters(args, null, 's');
+  const onProfiles = filters(args, null, 'p');
+  const where = [...onPostings.where, ...onProfiles.where];
+  const params = [...onPostings.params, ...onProfiles.params];
   if (cursor) {
     where.unshift('(s.rank_key, s.user_id) > (?, ?::uuid)');
     params.unshift(-cursor.s, cursor.id);
