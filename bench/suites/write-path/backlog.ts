@@ -4,11 +4,18 @@ import { createLogger } from '@finder/platform/logger';
 import { replyChannel } from '@finder/platform/outcomes';
 import { chatEvents, type ChatEvent } from '../../../subgraphs/chat/src/events/chat-events.ts';
 
+export const BACKLOG_PARTITIONS = 4;
+
 /**
- * Produces the chat.events backlog both consumers read: `conversations` conversation.started
+ * Produces the chat.events backlog the consumers read: `conversations` conversation.started
  * events, then `messages` message.sent events spread over them, each from one of its two people.
+ *
+ * `perRecordBatch`: events per partition per produce request, hence per record batch. The local
+ * broker answers a fetch with one record batch per partition, where Kafka answers with as many as
+ * fit in the consumer's `maxBytesPerPartition` (1 MiB in kafkajs): this layout decides how many
+ * events a consumer gets per fetch here. Returns the mean size of an event as produced.
  */
-export async function produceBacklog(brokers: string, conversations: number, messages: number): Promise<void> {
+export async function produceBacklog(brokers: string, conversations: number, messages: number, perRecordBatch: number): Promise<{ meanEventBytes: number }> {
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'bench-backlog', logger: createLogger('bench-backlog', 'warn') });
   const producer = createEventProducer(kafka, { idempotent: false });
   await producer.connect();
@@ -31,16 +38,19 @@ export async function produceBacklog(brokers: string, conversations: number, mes
     // As if sent through the two chat replicas: the persister answers on their reply channels
     // (nobody listens here, but the publications cost it the same).
     const replicas = [replyChannel(`bench-${randomUUID()}`), replyChannel(`bench-${randomUUID()}`)];
-    for (let i = 0; i < events.length; i += 1_000) {
-      await producer.sendRaw(
-        chatEvents.topic,
-        events.slice(i, i + 1_000).map((e, j) => ({
-          key: e.aggregateId,
-          value: JSON.stringify({ ...e, replyTo: replicas[(i + j) % replicas.length] }),
-          headers: { 'event-type': e.type, 'event-id': e.id },
-        })),
-      );
+    // Conversation ids are random, so a send's events spread evenly over the partitions.
+    const perSend = perRecordBatch * BACKLOG_PARTITIONS;
+    let bytes = 0;
+    for (let i = 0; i < events.length; i += perSend) {
+      const batch = events.slice(i, i + perSend).map((e, j) => ({
+        key: e.aggregateId,
+        value: JSON.stringify({ ...e, replyTo: replicas[(i + j) % replicas.length] }),
+        headers: { 'event-type': e.type, 'event-id': e.id },
+      }));
+      bytes += batch.reduce((sum, m) => sum + Buffer.byteLength(m.value), 0);
+      await producer.sendRaw(chatEvents.topic, batch);
     }
+    return { meanEventBytes: bytes / events.length };
   } finally {
     await producer.disconnect();
   }

@@ -11,6 +11,15 @@ export interface DrainResult {
   complete: boolean;
 }
 
+/** The backlog race's results (suite.ts). */
+export interface BacklogRace {
+  meanEventBytes: number;
+  /** The persister on the Kafka-like backlog, then on the same backlog in small record batches. */
+  persister: DrainResult;
+  persisterSmallBatches: DrainResult | null;
+  naive: DrainResult;
+}
+
 /**
  * Watches a consumer store the backlog: counts chat.messages every 100 ms and measures from the
  * first stored message (so the consumer group join, 3–13 s on the local broker, is not counted)

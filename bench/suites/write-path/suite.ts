@@ -9,8 +9,8 @@ import { createBenchTokens, useDevStack, type StackEnv } from '../../lib/dev-sta
 import type { Progress } from '../../lib/progress.ts';
 import type { SuiteReport } from '../../lib/report.ts';
 import { forkWorker } from '../../lib/worker.ts';
-import { produceBacklog } from './backlog.ts';
-import { measureDrain, type DrainResult } from './drain.ts';
+import { BACKLOG_PARTITIONS, produceBacklog } from './backlog.ts';
+import { measureDrain, type BacklogRace, type DrainResult } from './drain.ts';
 import { renderWritePathTables } from './tables.ts';
 
 const here = import.meta.dirname;
@@ -23,6 +23,11 @@ function settings(quick: boolean) {
     // lost the oldest conversation.started events, so their messages were refused): stay below.
     messages: quick ? 2_000 : 20_000,
     naiveCapMs: quick ? 10_000 : 60_000,
+    // Events per partition per record batch: about what one Kafka fetch of this backlog returns
+    // (~0.55 MB of these events, within kafkajs' 1 MiB per partition), then the local broker's
+    // fetches of the same backlog produced in sends of 1,000 (one record batch per fetch).
+    kafkaLikeRecordBatch: quick ? 250 : 1_000,
+    smallRecordBatch: 250,
     senders: quick ? 4 : 20,
     sendMs: quick ? 3_000 : 30_000,
   };
@@ -31,9 +36,9 @@ function settings(quick: boolean) {
 export async function runWritePathSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
   const config = settings(quick);
   const env = await useDevStack(progress);
-  let persister: DrainResult, naive: DrainResult, endToEnd: SendResult | { failure: string };
+  let race: BacklogRace, endToEnd: SendResult | { failure: string };
   try {
-    ({ persister, naive } = await backlogRace(env, config, progress));
+    race = await backlogRace(env, config, progress);
     try {
       endToEnd = await sendMessageEndToEnd(env, config, progress);
     } catch (err) {
@@ -45,37 +50,59 @@ export async function runWritePathSuite({ quick, progress }: { quick: boolean; p
     progress('stopping everything this suite started (the ./dev stack keeps running)');
     await cleanUp();
   }
-  return renderWritePathTables({ quick, config, persister, naive, endToEnd });
+  return renderWritePathTables({ quick, config, race, endToEnd });
 }
 
-/** The chat persister and the naive consumer each drain the same backlog into their own database. */
-async function backlogRace(env: StackEnv, config: ReturnType<typeof settings>, progress: Progress) {
-  progress('a private broker and two private databases migrated like chat');
-  const broker = await startKafkaMock(env.KAFKA_MOCK_BIN!, ['chat.events:4', 'chat.events.dlq:1']);
-  onCleanup(broker.stop);
-  const [persisterDb, naiveDb] = await Promise.all([createTestDatabase(env.DATABASE_URL!, 'bench_persister'), createTestDatabase(env.DATABASE_URL!, 'bench_naive')]);
-  onCleanup(persisterDb.drop);
-  onCleanup(naiveDb.drop);
-  await Promise.all([migrateChat(env, persisterDb.url), migrateChat(env, naiveDb.url)]);
 
-  progress(`backlog: ${config.conversations} conversation.started + ${config.messages} message.sent events on chat.events`);
-  await produceBacklog(broker.brokers, config.conversations, config.messages);
+/**
+ * The chat persister drains the backlog into its own database, and again from a second broker
+ * holding the same backlog in smaller record batches; the naive consumer drains the first.
+ */
+async function backlogRace(env: StackEnv, config: ReturnType<typeof settings>, progress: Progress): Promise<BacklogRace> {
+  const quickLayout = config.kafkaLikeRecordBatch === config.smallRecordBatch;
+  progress(`private brokers and ${quickLayout ? 2 : 3} private databases migrated like chat`);
+  const topics = [`chat.events:${BACKLOG_PARTITIONS}`, 'chat.events.dlq:1'];
+  const brokers = await Promise.all((quickLayout ? [0] : [0, 1]).map(() => startKafkaMock(env.KAFKA_MOCK_BIN!, topics)));
+  for (const broker of brokers) onCleanup(broker.stop);
+  const names = ['bench_persister', 'bench_naive', ...(quickLayout ? [] : ['bench_persister_small'])];
+  const dbs = await Promise.all(names.map((name) => createTestDatabase(env.DATABASE_URL!, name)));
+  for (const db of dbs) onCleanup(db.drop);
+  await Promise.all(dbs.map((db) => migrateChat(env, db.url)));
+  const [persisterDb, naiveDb, smallDb] = dbs;
+
+  const backlogOf = `${config.conversations} conversation.started + ${config.messages} message.sent events on chat.events`;
+  progress(`backlog: ${backlogOf}, record batches of ${config.kafkaLikeRecordBatch} per partition`);
+  const { meanEventBytes } = await produceBacklog(brokers[0]!.brokers, config.conversations, config.messages, config.kafkaLikeRecordBatch);
+  if (brokers[1]) {
+    progress(`the same backlog on a second broker, record batches of ${config.smallRecordBatch} per partition`);
+    await produceBacklog(brokers[1].brokers, config.conversations, config.messages, config.smallRecordBatch);
+  }
 
   progress('the chat persister drains the backlog');
-  const port = await freePort();
-  const service = startNode('subgraphs/chat/src/main.ts', ['persister'], { ...env, DATABASE_URL: persisterDb.url, KAFKA_BROKERS: broker.brokers, PORT: String(port), LOG_LEVEL: 'warn' });
-  onCleanup(() => service.kill('SIGKILL'));
-  await waitForReady(`http://127.0.0.1:${port}/healthz`, 60_000, service);
-  const persister = await measureDrain(persisterDb.url, config.messages, 10 * 60_000);
-  await service.kill('SIGTERM');
+  const persister = await drainWithPersister(env, persisterDb!.url, brokers[0]!.brokers, config.messages);
+  let persisterSmallBatches: DrainResult | null = null;
+  if (brokers[1]) {
+    progress(`the chat persister drains the backlog of ${config.smallRecordBatch}-event record batches`);
+    persisterSmallBatches = await drainWithPersister(env, smallDb!.url, brokers[1].brokers, config.messages);
+  }
 
-  progress(`the naive consumer (one transaction per message) drains the same backlog, for at most ${config.naiveCapMs / 1000} s`);
-  const naiveWorker = forkWorker(join(here, 'naive-consumer.ts'), { DATABASE_URL: naiveDb.url, KAFKA_BROKERS: broker.brokers });
+  progress(`the naive consumer (one transaction per message) drains the backlog, for at most ${config.naiveCapMs / 1000} s`);
+  const naiveWorker = forkWorker(join(here, 'naive-consumer.ts'), { DATABASE_URL: naiveDb!.url, KAFKA_BROKERS: brokers[0]!.brokers });
   onCleanup(naiveWorker.stop);
   await naiveWorker.request('start');
-  const naive = await measureDrain(naiveDb.url, config.messages, config.naiveCapMs);
+  const naive = await measureDrain(naiveDb!.url, config.messages, config.naiveCapMs);
   await naiveWorker.stop();
-  return { persister, naive };
+  return { meanEventBytes, persister, persisterSmallBatches, naive };
+}
+
+async function drainWithPersister(env: StackEnv, databaseUrl: string, brokers: string, messages: number): Promise<DrainResult> {
+  const port = await freePort();
+  const service = startNode('subgraphs/chat/src/main.ts', ['persister'], { ...env, DATABASE_URL: databaseUrl, KAFKA_BROKERS: brokers, PORT: String(port), LOG_LEVEL: 'warn' });
+  onCleanup(() => service.kill('SIGKILL'));
+  await waitForReady(`http://127.0.0.1:${port}/healthz`, 60_000, service);
+  const result = await measureDrain(databaseUrl, messages, 10 * 60_000);
+  await service.kill('SIGTERM');
+  return result;
 }
 
 async function migrateChat(env: StackEnv, databaseUrl: string): Promise<void> {
