@@ -23,6 +23,23 @@ export async function useDevStack(progress: Progress): Promise<StackEnv> {
   return stackEnv();
 }
 
+/**
+ * For measurements that need only the infrastructure (Postgres, Redis, the broker): uses the
+ * stack as it is when it is up, services included; otherwise starts the infrastructure alone
+ * (`SKIP_SERVICES=1 ./dev up`), so the idle services (about 0.4 of the 2 cores here, their
+ * consumers polling the local broker) do not share the machine with the measurement.
+ * `servicesBeside` says which it was; `useDevStack` later starts the rest.
+ */
+export async function useDevInfrastructure(progress: Progress): Promise<{ env: StackEnv; servicesBeside: boolean }> {
+  if (await stackIsReady()) {
+    progress('the ./dev stack is up and ready (its idle services stay beside the measurement)');
+    return { env: stackEnv(), servicesBeside: true };
+  }
+  progress('SKIP_SERVICES=1 ./dev up (the infrastructure only, for now)');
+  await devUp({ SKIP_SERVICES: '1' });
+  return { env: stackEnv(), servicesBeside: false };
+}
+
 async function stackIsReady(): Promise<boolean> {
   let env: StackEnv;
   try {

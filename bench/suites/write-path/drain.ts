@@ -18,6 +18,8 @@ export interface BacklogRace {
   persister: DrainResult;
   persisterSmallBatches: DrainResult | null;
   naive: DrainResult;
+  /** Whether the ./dev stack's idle services ran beside the race (see useDevInfrastructure). */
+  servicesBeside: boolean;
 }
 
 /**

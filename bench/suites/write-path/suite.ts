@@ -5,7 +5,7 @@ import { startKafkaMock, startNode, waitForReady } from '@finder/testing/process
 import { chatPairs } from '../../lib/chat-setup.ts';
 import type { OpenPlan, SendPlan, SendResult } from '../../lib/chat-traffic.ts';
 import { cleanUp, onCleanup } from '../../lib/cleanup.ts';
-import { createBenchTokens, useDevStack, type StackEnv } from '../../lib/dev-stack.ts';
+import { createBenchTokens, useDevInfrastructure, useDevStack, type StackEnv } from '../../lib/dev-stack.ts';
 import type { Progress } from '../../lib/progress.ts';
 import type { SuiteReport } from '../../lib/report.ts';
 import { forkWorker } from '../../lib/worker.ts';
@@ -35,12 +35,12 @@ function settings(quick: boolean) {
 
 export async function runWritePathSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
   const config = settings(quick);
-  const env = await useDevStack(progress);
   let race: BacklogRace, endToEnd: SendResult | { failure: string };
   try {
-    race = await backlogRace(env, config, progress);
+    const infrastructure = await useDevInfrastructure(progress);
+    race = { ...(await backlogRace(infrastructure.env, config, progress)), servicesBeside: infrastructure.servicesBeside };
     try {
-      endToEnd = await sendMessageEndToEnd(env, config, progress);
+      endToEnd = await sendMessageEndToEnd(await useDevStack(progress), config, progress);
     } catch (err) {
       // The backlog's numbers stand on their own: report the failure next to them.
       endToEnd = { failure: (err as Error).message.split('\n')[0]!.slice(0, 300) };
@@ -58,7 +58,7 @@ export async function runWritePathSuite({ quick, progress }: { quick: boolean; p
  * The chat persister drains the backlog into its own database, and again from a second broker
  * holding the same backlog in smaller record batches; the naive consumer drains the first.
  */
-async function backlogRace(env: StackEnv, config: ReturnType<typeof settings>, progress: Progress): Promise<BacklogRace> {
+async function backlogRace(env: StackEnv, config: ReturnType<typeof settings>, progress: Progress): Promise<Omit<BacklogRace, 'servicesBeside'>> {
   const quickLayout = config.kafkaLikeRecordBatch === config.smallRecordBatch;
   progress(`private brokers and ${quickLayout ? 2 : 3} private databases migrated like chat`);
   const topics = [`chat.events:${BACKLOG_PARTITIONS}`, 'chat.events.dlq:1'];

@@ -44,6 +44,9 @@ export function renderWritePathTables(options: {
   const notes = [
     `Persister vs naive: ${fixed(speedup, 1)}× (target ≥ 10×: ${speedup >= 10 ? 'met' : 'NOT met'}), with fetches of up to ${config.kafkaLikeRecordBatch} events per partition${small ? `; ${ratio(small)} with fetches of up to ${config.smallRecordBatch}` : ''}.`,
     'Each consumer drains a pre-produced backlog from a private broker into its own database migrated like chat; rates count from the first stored message, so the consumer-group join is excluded.',
+    race.servicesBeside
+      ? 'The ./dev stack was up when the suite started: its idle services (about 0.4 of the 2 cores, their consumers polling the local broker) ran beside the backlog race.'
+      : 'The ./dev stack was not up: the suite started its infrastructure alone for the backlog race (Postgres, Redis, brokers; no idle services beside it), then the services for the end-to-end part.',
     `Events per fetch: the local broker answers a fetch with one record batch per partition, where Kafka fills up to the consumer's maxBytesPerPartition (1 MiB in kafkajs) with as many as fit. The backlog is produced in record batches of ${config.kafkaLikeRecordBatch} events per partition (${Math.round((config.kafkaLikeRecordBatch * race.meanEventBytes) / 1024)} KiB of event values), within what one Kafka fetch returns per partition${small ? `; the second persister row drains the same backlog produced in record batches of ${config.smallRecordBatch}, as earlier runs of this suite did` : ''}. The naive consumer handles one event at a time either way.`,
     'The naive consumer (bench/suites/write-path/naive-consumer.ts) does less per message than the persister: no idempotence record, no read-state update, no Redis publish.',
     'End to end: the latency of a message runs from the start of its mutation to its arrival at the last subscriber of its conversation (the business and the professional, over graphql-ws through nginx).',

@@ -76,9 +76,9 @@ export async function until<T>(probe: () => Promise<T | undefined | null | false
 }
 
 /** Runs `./dev up`, which (re)starts whatever of the stack is not running, and waits for it. */
-export function devUp(): Promise<void> {
+export function devUp(env: Record<string, string> = {}): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn('bash', ['dev', 'up'], { cwd: ROOT_DIR, env: { ...process.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('bash', ['dev', 'up'], { cwd: ROOT_DIR, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));
