@@ -80,9 +80,7 @@ export function createOutboxRelay(deps: {
   let running: Promise<unknown> = Promise.resolve();
 
   async function produce(followUps: FollowUp[]): Promise<void> {
-    const byTopic = new Map<string, FollowUp[]>();
-    for (const f of followUps) byTopic.set(f.topic, [...(byTopic.get(f.topic) ?? []), f]);
-    for (const [topic, items] of byTopic) {
+    for (const [topic, items] of Map.groupBy(followUps, (f) => f.topic)) {
       await producer.sendRaw(
         topic,
         items.map(({ event }) => ({

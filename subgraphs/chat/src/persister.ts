@@ -59,13 +59,16 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     'select conversation_id, user_id from chat.participants where conversation_id = any($1::uuid[])',
     [conversationIds],
   )) {
-    members.set(row.conversation_id, [...(members.get(row.conversation_id) ?? []), row.user_id]);
+    const list = members.get(row.conversation_id);
+    if (list) list.push(row.user_id);
+    else members.set(row.conversation_id, [row.user_id]);
   }
 
   // Attachments are re-checked by the single writer: the file may have been deleted since the resolver looked.
   const badAttachment = new Map<string, Rejection>();
   for (const event of events) {
     const ids = event.data.attachmentIds;
+    if (ids.length === 0) continue;
     const [bad] = await unshareableAttachments(em, event.data.senderId, ids);
     if (bad) {
       const { message, field } = attachmentProblem(bad, ids.indexOf(bad));
