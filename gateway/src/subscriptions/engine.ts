@@ -149,8 +149,9 @@ export function createSubscriptionEngine(options: {
   async function complete(group: Group, event: ClientEvent): Promise<ClientEvent> {
     if (!event.data) return event;
     const source: GraphQLDataSource = {
-      // Merging writes into the response, so each execution gets its own copy of the event.
-      process: async () => ({ data: structuredClone(event.data) as Record<string, unknown>, errors: event.errors as never }),
+      // The executor merges entity fetches into this object: it may, as each upstream message is
+      // parsed for its own group and completed once (no copy needed).
+      process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }),
     };
     const { representative } = group;
     const result = await executeQueryPlan(
