@@ -3,6 +3,7 @@ import { GraphQLError, createSourceEventStream, parse, subscribe, validate, type
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { verifyIdentity, type Viewer } from './auth.ts';
+import { coalesceSends } from './coalesced-sends.ts';
 import { ErrorCode } from './errors.ts';
 import { requestIdFrom, type Logger } from './logger.ts';
 
@@ -48,7 +49,10 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       socket.end('HTTP/1.1 404 Not Found\r\n\r\n');
       return;
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      coalesceSends(ws, socket);
+      wss.emit('connection', ws, req);
+    });
   });
 
   const authorizeOnly = new WeakSet<object>();
