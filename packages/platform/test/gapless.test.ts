@@ -17,6 +17,9 @@ describe('a gapless stream', () => {
   });
 
   it('replays what is stored after the cursor, then takes live publications of one event or of a batch, in order, once each', async () => {
+    // Both connections ready first: a subscriber that turns ready after the stream started emits
+    // 'ready', which (rightly, after a reconnect) sends the stream back to storage once more.
+    await Promise.all([pubsub.redis.ping(), pubsub.engine.getSubscriber().ping()]);
     const trigger = `gapless-test.${crypto.randomUUID()}`;
     // Storage: what a persister committed before it published.
     const stored = [1, 2].map((seq) => ({ seq }));
