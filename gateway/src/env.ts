@@ -17,6 +17,11 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
   UPSTREAM_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().min(1).max(64).default(2),
   /** How long entity fetches of simultaneous subscription events wait to share one request (0: one event-loop turn). */
   SUBSCRIPTION_ENTITY_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(0),
+  /**
+   * How long a completed event stays available to other per-viewer streams receiving the same
+   * event (0: shared only while it is being completed).
+   */
+  SUBSCRIPTION_COMPLETION_SHARE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 
 export type GatewayEnv = z.infer<typeof schema> & {

@@ -82,6 +82,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     services: Object.fromEntries(loaded.subgraphs.map(({ name, url }) => [name, source(name, url)])),
     scope,
     entityBatchWindowMs: env.SUBSCRIPTION_ENTITY_BATCH_MS,
+    completionShareMs: env.SUBSCRIPTION_COMPLETION_SHARE_MS,
     identitySecret: env.IDENTITY_SECRET,
     logger,
     metrics,

@@ -31,13 +31,17 @@ describe('subscriptions shared between viewers', () => {
   const upstream = () => metric(gateway().port, 'subscriptions_upstream', { subgraph: 'posts' });
   const authorizations = (outcome: string) => metric(gateway().port, 'subscriptions_authorizations_total', { subgraph: 'posts', outcome });
   const clientSubscriptions = () => metric(gateway().port, 'subscriptions_client');
+  const completions = async () => ({
+    executed: await metric(gateway().port, 'subscriptions_completions_total', { outcome: 'executed' }),
+    shared: await metric(gateway().port, 'subscriptions_completions_total', { outcome: 'shared' }),
+  });
   const publish = async (topic: string, body: string, authorId = 'u42') =>
     ok(await gql(fed.httpUrl(fed.gateways[1]!), ADD_POST, { topic, body, authorId }, { token: await fed.token('publisher') }));
   const peopleRequests = async () => ((await (await fetch(`http://127.0.0.1:${fed.people.port}/stats`)).json()) as { requests: number }).requests;
 
   beforeAll(async () => {
-    // A wide batching window on gateway A, so the batching assertions do not depend on timing.
-    fed = await startFederation(stackEnv(), [{ SUBSCRIPTION_ENTITY_BATCH_MS: '200' }, {}]);
+    // Wide batching and sharing windows on gateway A, so their assertions do not depend on timing.
+    fed = await startFederation(stackEnv(), [{ SUBSCRIPTION_ENTITY_BATCH_MS: '200', SUBSCRIPTION_COMPLETION_SHARE_MS: '30000' }, {}]);
   }, 120_000);
 
   afterAll(async () => {
@@ -70,9 +74,12 @@ describe('subscriptions shared between viewers', () => {
     await until(async () => (await upstream()) === upstreamBefore + 2, 10_000, 'one upstream subscription per viewer');
 
     await new Promise((r) => setTimeout(r, 300));
+    const before = await completions();
     await publish(topic, 'personal');
     expect((await one!.waitFor(1))[0]).toEqual({ data: { postAdded: { seq: 1, author: { name: 'Person u42', seenBy: 'v1' } } } });
     expect((await two!.waitFor(1))[0]).toEqual({ data: { postAdded: { seq: 1, author: { name: 'Person u42', seenBy: 'v2' } } } });
+    // The same event, but `seenBy` depends on the viewer: each completes it on its own.
+    expect(await completions()).toEqual({ executed: before.executed + 2, shared: before.shared });
     one!.stop();
     two!.stop();
   });
@@ -104,7 +111,7 @@ describe('subscriptions shared between viewers', () => {
     second.stop();
   });
 
-  it('answers one event for many per-viewer groups with one batched entity fetch', async () => {
+  it('completes one event once for many per-viewer groups when nothing fetched depends on the viewer', async () => {
     const topic = unique('batched');
     const viewers = ['b1', 'b2', 'b3', 'b4', 'b5'];
     const upstreamBefore = await upstream();
@@ -113,11 +120,18 @@ describe('subscriptions shared between viewers', () => {
 
     await new Promise((r) => setTimeout(r, 300));
     const requestsBefore = await peopleRequests();
+    const before = await completions();
     await publish(topic, 'batched');
     for (const sub of subs) expect(await sub.waitFor(1)).toEqual([{ data: { guardedPostAdded: { body: 'batched', author: { name: 'Person u42' } } } }]);
-    // Five groups completed the same event; the two subgraph replicas may deliver it to the
-    // gateway in two bursts, but never as five separate entity fetches.
-    expect((await peopleRequests()) - requestsBefore).toBeLessThanOrEqual(2);
+    // Five groups received the same event (each authorized on its own upstream subscription);
+    // one of them completed it, with one entity fetch, and the other four took its result.
+    expect(await completions()).toEqual({ executed: before.executed + 1, shared: before.shared + 4 });
+    expect((await peopleRequests()) - requestsBefore).toBe(1);
+
+    // A different event is completed again, and still once.
+    await publish(topic, 'again');
+    for (const sub of subs) expect((await sub.waitFor(2))[1]).toEqual({ data: { guardedPostAdded: { body: 'again', author: { name: 'Person u42' } } } });
+    expect(await completions()).toEqual({ executed: before.executed + 2, shared: before.shared + 8 });
     for (const sub of subs) sub.stop();
   });
 });

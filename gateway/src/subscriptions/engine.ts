@@ -9,6 +9,7 @@ import { createEntityBatcher } from './entity-batcher.ts';
 import { documentText, stableJson, viewerKey } from './keys.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { EVENT_SOURCE, type SubscriptionPlan } from './plan.ts';
+import { createSharedCompletions } from './shared-completions.ts';
 import type { LoadedSupergraph } from './supergraph.ts';
 import type { UpstreamPool } from './upstream.ts';
 import type { ViewerScope } from './viewer-scope.ts';
@@ -29,6 +30,8 @@ const ANY_VIEWER = '*';
 
 interface Group {
   key: string;
+  /** What, besides the event itself, a completion depends on when it does not depend on the viewer. */
+  operationKey: string;
   plan: SubscriptionPlan;
   /** Shared between viewers (each authorized on its own before joining). */
   shared: boolean;
@@ -70,12 +73,15 @@ export function createSubscriptionEngine(options: {
   formatError: (error: GraphQLError) => GraphQLFormattedError;
   /** How long entity fetches of different groups wait to be batched (0: the current event-loop turn). */
   entityBatchWindowMs: number;
+  /** How long a completed event stays available to other groups receiving the same event. */
+  completionShareMs: number;
 }) {
   const { loaded, pool, logger, metrics } = options;
   const groups = new Map<string, Group>();
   const memberships = new Map<Member, Group>();
   const batched = createEntityBatcher({ independent: options.scope.entityFetch, windowMs: options.entityBatchWindowMs });
   const services = Object.fromEntries(Object.entries(options.services).map(([name, source]) => [name, batched(source)]));
+  const completions = createSharedCompletions<ClientEvent>({ retentionMs: options.completionShareMs, maxEntries: 10_000 });
 
   function upstreamVariables(plan: SubscriptionPlan, request: SubscribeRequest, cursor: number | null): Record<string, unknown> {
     const variables: Record<string, unknown> = {};
@@ -146,8 +152,22 @@ export function createSubscriptionEngine(options: {
     });
   }
 
-  async function complete(group: Group, event: ClientEvent): Promise<ClientEvent> {
-    if (!event.data) return event;
+  /**
+   * Completes an event once for every group whose result cannot differ: same operation and
+   * variables, the same event data, and nothing in the rest of the plan that depends on the viewer.
+   */
+  function complete(group: Group, event: ClientEvent): Promise<ClientEvent> {
+    if (!event.data) return Promise.resolve(event);
+    if (!group.plan.restViewerIndependent || event.errors?.length) {
+      metrics.completions.inc({ outcome: 'executed' });
+      return execute(group, event);
+    }
+    const { result, shared } = completions.share(`${group.operationKey}\u0000${JSON.stringify(event.data)}`, () => execute(group, event));
+    metrics.completions.inc({ outcome: shared ? 'shared' : 'executed' });
+    return result;
+  }
+
+  async function execute(group: Group, event: ClientEvent): Promise<ClientEvent> {
     const source: GraphQLDataSource = {
       // The executor merges entity fetches into this object: it may, as each upstream message is
       // parsed for its own group and completed once (no copy needed).
@@ -209,7 +229,8 @@ export function createSubscriptionEngine(options: {
   /** Adds a member to the group of its key, opening one if none can take it from its cursor. */
   function join(member: Member, request: SubscribeRequest, plan: SubscriptionPlan, scope: string, resumeAfter: number | null) {
     if (member.closed) return;
-    let key = `${scope}\u0000${request.operationName ?? ''}\u0000${documentText(request.document)}\u0000${stableJson(request.variables)}`;
+    const operationKey = `${request.operationName ?? ''}\u0000${documentText(request.document)}\u0000${stableJson(request.variables)}`;
+    let key = `${scope}\u0000${operationKey}`;
     const after = resumeAfter ?? plan.cursor?.initial(request.variables) ?? null;
     let group = groups.get(key);
     if (group && !canJoin(group, after)) {
@@ -220,6 +241,7 @@ export function createSubscriptionEngine(options: {
     if (!group) {
       group = {
         key,
+        operationKey,
         plan,
         shared: scope === ANY_VIEWER,
         members: new Map(),

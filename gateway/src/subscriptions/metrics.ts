@@ -31,6 +31,12 @@ export function createSubscriptionMetrics(registry: Registry) {
       registers,
     }),
     events: new Counter({ name: 'subscriptions_events_total', help: 'Upstream events received', labelNames: ['subgraph'], registers }),
+    completions: new Counter({
+      name: 'subscriptions_completions_total',
+      help: 'Subscription events completed through the query plan (executed), or answered by the completion of the same event for another group (shared)',
+      labelNames: ['outcome'],
+      registers,
+    }),
     deliveries: new Counter({ name: 'subscriptions_deliveries_total', help: 'Events delivered to client subscriptions', registers }),
   };
 }

@@ -41,6 +41,11 @@ export interface SubscriptionPlan {
    * identities may share one upstream subscription and one execution per event.
    */
   viewerIndependent: boolean;
+  /**
+   * Every fetch of `rest` selects only viewer-independent fields: the completion of an event
+   * depends on the event, the operation and its variables, not on the viewer (shared-completions.ts).
+   */
+  restViewerIndependent: boolean;
 }
 
 /** The name under which each event enters `executable`: a data source that answers with the event. */
@@ -84,6 +89,7 @@ export function createSubscriptionPlanner(loaded: LoadedSupergraph, scope: Viewe
       cursor,
       executable: { kind: 'QueryPlan', node: node.rest ? { kind: 'Sequence', nodes: [eventFetch, node.rest] } : eventFetch },
       viewerIndependent: scope.operation(document),
+      restViewerIndependent: fetchesOf(node.rest).every((fetch) => scope.entityFetch(fetch.operation)),
     };
     cache.set(key, plan);
     if (cache.size > cacheSize) cache.delete(cache.keys().next().value!);
@@ -162,6 +168,23 @@ function withCursorVariable(
     },
     cursor: { variable: CURSOR_VARIABLE, initial },
   };
+}
+
+function fetchesOf(node: PlanNode | undefined): FetchNode[] {
+  if (!node) return [];
+  switch (node.kind) {
+    case 'Fetch':
+      return [node];
+    case 'Flatten':
+      return fetchesOf(node.node);
+    case 'Sequence':
+    case 'Parallel':
+      return node.nodes.flatMap(fetchesOf);
+    case 'Condition':
+      return [...fetchesOf(node.ifClause), ...fetchesOf(node.elseClause)];
+    case 'Defer':
+      return [...fetchesOf(node.primary.node), ...node.deferred.flatMap((d) => fetchesOf(d.node))];
+  }
 }
 
 function valueOf(node: ValueNode, variables: Record<string, unknown>): unknown {
