@@ -504,6 +504,10 @@ export type ResolversParentTypes = {
   WithdrawEngagementInput: WithdrawEngagementInput;
 };
 
+export type ViewerIndependentDirectiveArgs = { };
+
+export type ViewerIndependentDirectiveResolver<Result, Parent, ContextType = Context, Args = ViewerIndependentDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type BusinessProfileResolvers<ContextType = Context, ParentType extends ResolversParentTypes['BusinessProfile'] = ResolversParentTypes['BusinessProfile']> = {
   companyName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -657,3 +661,6 @@ export type Resolvers<ContextType = Context> = {
   User?: UserResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  viewerIndependent?: ViewerIndependentDirectiveResolver<any, any, ContextType>;
+};

@@ -273,6 +273,10 @@ export type ResolversParentTypes = {
   User: UserEntityModel;
 };
 
+export type ViewerIndependentDirectiveArgs = { };
+
+export type ViewerIndependentDirectiveResolver<Result, Parent, ContextType = Context, Args = ViewerIndependentDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
+
 export type AuthPayloadResolvers<ContextType = Context, ParentType extends ResolversParentTypes['AuthPayload'] = ResolversParentTypes['AuthPayload']> = {
   accessToken?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   expiresAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
@@ -324,3 +328,6 @@ export type Resolvers<ContextType = Context> = {
   User?: UserResolvers<ContextType>;
 };
 
+export type DirectiveResolvers<ContextType = Context> = {
+  viewerIndependent?: ViewerIndependentDirectiveResolver<any, any, ContextType>;
+};
