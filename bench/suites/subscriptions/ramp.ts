@@ -21,6 +21,11 @@ export interface RampSettings {
   p99LimitMs: number;
   /** Full runs stop once a step gets less than this share of its offered rate through (saturation). */
   saturatedBelow: number;
+  /**
+   * Extra steps that bisect (geometrically) between the best step within the bounds and the first
+   * step above it that was not: the ×1.5 ladder alone under-states a sustained rate by up to a third.
+   */
+  refineSteps: number;
 }
 
 export interface StepResult {
@@ -118,20 +123,42 @@ export async function runRamp(options: {
   progress(`${name}: all subscriptions live; warming up at ${settings.steps[0]} deliveries/s`);
   await measure(settings.steps[0]!, settings.warmupMs);
   const steps: StepResult[] = [];
-  for (const offered of settings.steps) {
-    const step = await measure(offered, settings.stepMs);
-    steps.push(step);
+  const step = async (offered: number, label = '') => {
+    const result = await measure(offered, settings.stepMs);
+    steps.push(result);
     progress(
-      `${name}: offered ${offered}/s → ${step.achieved}/s, ${(step.deliveredShare * 100).toFixed(1)}% delivered, ` +
-        `p50 ${step.p50.toFixed(1)} ms, p99 ${step.p99.toFixed(1)} ms${step.errored ? `, ${step.errored} error events` : ''}${step.passed ? '' : ' (outside the bounds)'}`,
+      `${name}: ${label}offered ${offered}/s → ${result.achieved}/s, ${(result.deliveredShare * 100).toFixed(1)}% delivered, ` +
+        `p50 ${result.p50.toFixed(1)} ms, p99 ${result.p99.toFixed(1)} ms${result.errored ? `, ${result.errored} error events` : ''}${result.passed ? '' : ' (outside the bounds)'}`,
     );
-    if (step.achieved < step.offered * settings.saturatedBelow) break;
+    return result;
+  };
+  for (const offered of settings.steps) {
+    const result = await step(offered);
+    if (result.achieved < result.offered * settings.saturatedBelow) break;
+  }
+  for (let i = 0, bounds = refinementBounds(steps); i < settings.refineSteps && bounds; i++) {
+    const offered = Math.round(Math.sqrt(bounds.lower * bounds.upper));
+    if (offered <= bounds.lower || offered >= bounds.upper) break;
+    const result = await step(offered, 'refining: ');
+    bounds = result.passed ? { ...bounds, lower: offered } : { ...bounds, upper: offered };
   }
   await loadGenerator.request('close');
-  const passed = steps.filter((s) => s.passed);
+  steps.sort((a, b) => a.offered - b.offered);
   return {
     steps,
-    sustained: passed.reduce<StepResult | null>((best, s) => (!best || s.achieved > best.achieved ? s : best), null),
+    sustained: bestWithinBounds(steps),
     peak: Math.max(...steps.map((s) => s.achieved)),
   };
+}
+
+function bestWithinBounds(steps: StepResult[]): StepResult | null {
+  return steps.filter((s) => s.passed).reduce<StepResult | null>((best, s) => (!best || s.achieved > best.achieved ? s : best), null);
+}
+
+/** Between the best step within the bounds and the first step above it that was not. */
+function refinementBounds(steps: StepResult[]): { lower: number; upper: number } | null {
+  const best = bestWithinBounds(steps);
+  if (!best) return null;
+  const above = steps.filter((s) => s.offered > best.offered && !s.passed).map((s) => s.offered);
+  return above.length ? { lower: best.offered, upper: Math.min(...above) } : null;
 }

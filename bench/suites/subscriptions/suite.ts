@@ -59,6 +59,7 @@ function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; 
       minDeliveredShare: 0.99,
       p99LimitMs: 100,
       saturatedBelow: quick ? 0 : 0.8,
+      refineSteps: quick ? 0 : 3,
     },
     idleConnections: quick ? 200 : 10_000,
     settleMs: quick ? 500 : 3_000,
