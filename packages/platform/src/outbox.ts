@@ -10,8 +10,8 @@ import { query } from './sql.ts';
  * change it applied does not produce to Kafka itself (a crash between commit and produce would
  * lose the event; producing before commit would announce a change that may roll back). It queues a
  * follow-up event, which the persister writes to `<schema>.outbox` in the batch's transaction.
- * After the commit the persister produces the rows (acks -1) and deletes them; a relay re-produces
- * whatever a crash left behind, on start and periodically. Follow-up ids are derived from their
+ * After the commit the persister claims the rows, produces them (acks -1) and commits their
+ * deletion; a relay re-produces whatever a crash left behind, on start and periodically. Follow-up ids are derived from their
  * source event's id, so a row produced twice is the same event twice, which idempotent consumers
  * skip. Order is per relay pass, not global: consumers must not depend on the order of follow-ups.
  */
@@ -121,9 +121,19 @@ export function createOutboxRelay(deps: {
     async flush(followUps) {
       if (followUps.length === 0) return;
       try {
-        await produce(followUps);
-        produced.inc({ path: 'flush' }, followUps.length);
-        await query(orm.em.fork(), `delete from ${table} where event_id = any($1::uuid[])`, [followUps.map((f) => f.event.id)]);
+        // The rows are claimed (deleted, uncommitted) before producing, so a relay pass that finds
+        // them old enough skips them, and rows a relay pass holds come back already deleted: each
+        // follow-up is produced by one of the two. A failed produce rolls the claim back.
+        const count = await orm.em.fork().transactional(async (em) => {
+          const claimed = await query<{ event_id: string }>(em, `delete from ${table} where event_id = any($1::uuid[]) returning event_id`, [
+            followUps.map((f) => f.event.id),
+          ]);
+          const ids = new Set(claimed.map((r) => r.event_id.toLowerCase()));
+          const mine = followUps.filter((f) => ids.has(f.event.id.toLowerCase()));
+          if (mine.length > 0) await produce(mine);
+          return mine.length;
+        });
+        produced.inc({ path: 'flush' }, count);
       } catch (err) {
         log.warn({ err, events: followUps.length }, 'follow-up events not produced yet; the relay will');
       }

@@ -3,6 +3,7 @@ import { startKafkaMock, until } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import { MikroORM } from '@mikro-orm/postgresql';
 import type { Consumer, Kafka } from 'kafkajs';
+import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import { defineEvents, type Envelope, type EventOf } from '../src/events.ts';
@@ -152,6 +153,28 @@ describe('persister outbox: follow-up events of applied events only, surviving a
     const relayed = watch.seen.filter((e) => e.aggregateId === orphan.data.orderId);
     expect(relayed).toHaveLength(1);
     expect(relayed[0]!.id).toBe(facts.derive('order.placed', orphan, { aggregateId: orphan.data.orderId, data: orphan.data }).id);
+  });
+
+  it('produces a follow-up once when the relay finds it while the persister is flushing it', async () => {
+    // A batch whose transaction ran long leaves rows the relay already counts as old at commit
+    // (created_at is the transaction's start): the relay and the flush go for the same rows.
+    const apply = createBatchApplier<typeof commands.schemas>({ orm, schema, logger, outbox: true, apply: applyOrder });
+    const { followUps } = await apply([{ event: place(5) }, { event: place(6) }]);
+    await query(db.url, `update ${schema}.outbox set created_at = now() - interval '1 hour'`);
+    const registry = new Registry();
+    const outbox = createOutboxRelay({ orm, schema, producer, logger, registry, intervalMs: 60_000 });
+    const producedBy = async () =>
+      Object.fromEntries((await registry.getSingleMetric('outbox_events_total')!.get()).values.map((v) => [v.labels.path, v.value]));
+
+    for (let round = 0; round < 10; round++) {
+      const again = round === 0 ? followUps : (await apply([{ event: place(round) }])).followUps;
+      if (round > 0) await query(db.url, `update ${schema}.outbox set created_at = now() - interval '1 hour'`);
+      await Promise.all([outbox.flush(again), outbox.relay(), outbox.relay()]);
+    }
+    const counts = await producedBy();
+    // Two follow-ups in the first round, one in each of the nine others: eleven, by whichever path.
+    expect((counts.flush ?? 0) + (counts.relay ?? 0)).toBe(11);
+    expect(await outboxRows()).toBe(0);
   });
 
   it('refuses a follow-up from a persister without an outbox, rejecting the event instead of losing it silently', async () => {
