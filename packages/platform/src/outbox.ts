@@ -11,9 +11,9 @@ import { query } from './sql.ts';
  * lose the event; producing before commit would announce a change that may roll back). It queues a
  * follow-up event, which the persister writes to `<schema>.outbox` in the batch's transaction.
  * After the commit the persister claims the rows, produces them (acks -1) and commits their
- * deletion; a relay re-produces whatever a crash left behind, on start and periodically. Follow-up ids are derived from their
- * source event's id, so a row produced twice is the same event twice, which idempotent consumers
- * skip. Order is per relay pass, not global: consumers must not depend on the order of follow-ups.
+ * deletion; a relay re-produces whatever a crash left behind, on start and periodically. Follow-up
+ * ids are derived from their source event's id, so a row produced twice is the same event twice,
+ * which idempotent consumers skip. Order is per relay pass, not global: consumers must not depend on the order of follow-ups.
  */
 export interface FollowUp {
   topic: string;
@@ -128,8 +128,9 @@ export function createOutboxRelay(deps: {
           const claimed = await query<{ event_id: string }>(em, `delete from ${table} where event_id = any($1::uuid[]) returning event_id`, [
             followUps.map((f) => f.event.id),
           ]);
-          const ids = new Set(claimed.map((r) => r.event_id.toLowerCase()));
-          const mine = followUps.filter((f) => ids.has(f.event.id.toLowerCase()));
+          // Ids are canonical lowercase UUIDs (ids.ts), as Postgres returns them.
+          const ids = new Set(claimed.map((r) => r.event_id));
+          const mine = followUps.filter((f) => ids.has(f.event.id));
           if (mine.length > 0) await produce(mine);
           return mine.length;
         });
