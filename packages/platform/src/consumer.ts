@@ -3,7 +3,7 @@ import { Counter, type Registry } from 'prom-client';
 import { isRetryable } from './errors.ts';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
-import { createGroupConsumer } from './group-consumer.ts';
+import { createGroupConsumer, DEFAULT_FETCH_WAIT, type FetchWait } from './group-consumer.ts';
 import { keepingMembership, membershipLost } from './group-membership.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
@@ -25,6 +25,8 @@ export interface ConsumerOptions<C extends DataSchemas> {
   producer: EventProducer;
   logger: Logger;
   registry?: Registry;
+  /** How long fetches wait at the broker (`consumerMs` is this consumer's; 100 ms by default). */
+  fetchWait?: FetchWait;
   /** Pure per-event side effect; must be idempotent (delivery is at least once). */
   handle(event: EventOf<C>): Promise<void>;
   /** Attempts before an event whose handler keeps failing (not transiently) is dead-lettered. */
@@ -53,7 +55,7 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
     groupId: options.groupId,
     topic: catalog.topic,
     logger: log,
-    maxWaitTimeInMs: 100,
+    maxWaitTimeInMs: (options.fetchWait ?? DEFAULT_FETCH_WAIT).consumerMs,
     partitionsConsumedConcurrently: 4,
     eachBatch,
   });

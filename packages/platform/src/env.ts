@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
+import { DEFAULT_FETCH_WAIT } from './group-consumer.ts';
 
 /** Raised by {@link parseEnv}; lists every invalid variable at once. */
 export class ConfigError extends Error {
@@ -52,6 +53,8 @@ export const csv = z
 
 export const url = z.url();
 
+const fetchWaitMs = z.coerce.number().int().min(1).max(30_000);
+
 /** A PEM given inline (`\n` escapes allowed) or read from a file by a sibling `*_FILE` variable. */
 export function pemFrom(source: NodeJS.ProcessEnv, name: string): string | undefined {
   const inline = source[name];
@@ -86,6 +89,13 @@ export const kafkaEnv = z.object({
   KAFKA_CLIENT_ID: z.string().optional(),
   /** On against real Kafka; the local Kafka-protocol mock cannot do idempotent producers. */
   KAFKA_IDEMPOTENT: boolFromString.default(false),
+  /**
+   * How long a fetch waits at the broker for new events. Kafka answers as soon as an event arrives,
+   * so there a long wait costs no latency and saves idle polling; the local broker answers only at
+   * the deadline, so the wait is the delivery latency (persisters: writers wait for the outcome).
+   */
+  KAFKA_PERSISTER_FETCH_WAIT_MS: fetchWaitMs.default(DEFAULT_FETCH_WAIT.persisterMs),
+  KAFKA_CONSUMER_FETCH_WAIT_MS: fetchWaitMs.default(DEFAULT_FETCH_WAIT.consumerMs),
 });
 
 export const identityEnv = z.object({

@@ -3,6 +3,17 @@ import { GROUP_TIMING } from './group-membership.ts';
 import type { Logger } from './logger.ts';
 import type { Worker } from './persister.ts';
 
+/**
+ * How long a fetch waits at the broker for new events, for persisters and for the other consumers.
+ * Kafka answers a fetch as soon as an event arrives; the local broker only at the deadline.
+ */
+export interface FetchWait {
+  persisterMs: number;
+  consumerMs: number;
+}
+
+export const DEFAULT_FETCH_WAIT: FetchWait = { persisterMs: 50, consumerMs: 100 };
+
 export interface GroupConsumerOptions {
   kafka: Kafka;
   groupId: string;

@@ -2,7 +2,7 @@ import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { ErrorCode } from './errors.ts';
-import { createGroupConsumer } from './group-consumer.ts';
+import { createGroupConsumer, DEFAULT_FETCH_WAIT, type FetchWait } from './group-consumer.ts';
 import { keepingMembership, membershipLost } from './group-membership.ts';
 import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, type EventOf } from './events.ts';
 import type { EventProducer } from './kafka.ts';
@@ -53,6 +53,8 @@ interface PersisterConfig<C extends DataSchemas> {
   logger: Logger;
   registry?: Registry;
   partitionsConsumedConcurrently?: number;
+  /** How long fetches wait at the broker (`persisterMs` is this persister's; 50 ms by default). */
+  fetchWait?: FetchWait;
   /** How long a batch waits for its Redis publications before committing without them (2 s). */
   publishWaitMs?: number;
   /**
@@ -115,7 +117,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     groupId: options.groupId,
     topic: catalog.topic,
     logger: log,
-    maxWaitTimeInMs: 50,
+    maxWaitTimeInMs: (options.fetchWait ?? DEFAULT_FETCH_WAIT).persisterMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
     eachBatch,
   });

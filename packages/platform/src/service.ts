@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
+import type { FetchWait } from './group-consumer.ts';
 import { createHttpServer, registerShutdown, type ShutdownStep } from './http.ts';
 import { createEventProducer, createKafka, type EventProducer } from './kafka.ts';
 import { createLogger, type Logger } from './logger.ts';
@@ -25,6 +26,8 @@ export interface ServiceEnv {
   KAFKA_BROKERS: string[];
   KAFKA_CLIENT_ID?: string | undefined;
   KAFKA_IDEMPOTENT: boolean;
+  KAFKA_PERSISTER_FETCH_WAIT_MS: number;
+  KAFKA_CONSUMER_FETCH_WAIT_MS: number;
 }
 
 export interface Infra {
@@ -34,6 +37,8 @@ export interface Infra {
   pubsub: PubSub;
   kafka: Kafka;
   producer: EventProducer;
+  /** How long persisters' and other consumers' fetches wait at the broker (KAFKA_*_FETCH_WAIT_MS). */
+  fetchWait: FetchWait;
   /** Closes producer, Redis and Postgres, in that order. */
   closeSteps: ShutdownStep[];
 }
@@ -71,6 +76,7 @@ export async function startInfra(
     pubsub,
     kafka,
     producer,
+    fetchWait: { persisterMs: env.KAFKA_PERSISTER_FETCH_WAIT_MS, consumerMs: env.KAFKA_CONSUMER_FETCH_WAIT_MS },
     closeSteps: [
       { name: 'kafka producer', run: () => producer.disconnect() },
       { name: 'redis', run: () => pubsub.close() },

@@ -23,5 +23,12 @@ describe('environment validation', () => {
     expect(env.KAFKA_IDEMPOTENT).toBe(true);
     expect(env.NODE_ENV).toBe('development');
     expect(env.DATABASE_REPLICA_URLS).toEqual([]);
+    expect([env.KAFKA_PERSISTER_FETCH_WAIT_MS, env.KAFKA_CONSUMER_FETCH_WAIT_MS]).toEqual([50, 100]);
+  });
+
+  it('takes fetch waits in whole milliseconds, and names a bad one', () => {
+    const base = { PORT: '4000', DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'a:1' };
+    expect(parseEnv(schema, { ...base, KAFKA_CONSUMER_FETCH_WAIT_MS: '2000' }).KAFKA_CONSUMER_FETCH_WAIT_MS).toBe(2000);
+    expect(() => parseEnv(schema, { ...base, KAFKA_PERSISTER_FETCH_WAIT_MS: '0' })).toThrow(/KAFKA_PERSISTER_FETCH_WAIT_MS: .*\(got "0"\)/);
   });
 });

@@ -24,8 +24,8 @@ runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   const infra = await startInfra(env, { subgraph: 'chat', role, orm: { schema: 'chat', entities, migrations } });
   if (!infra) return;
   if (role === 'server') return serveSubgraph(env, infra, await buildChatServer(env, infra));
-  const { kafka, orm, pubsub, producer, logger, registry } = infra;
-  const common = { kafka, producer, logger, registry };
+  const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;
+  const common = { kafka, producer, logger, registry, fetchWait };
   return serveWorker(
     env,
     infra,

@@ -27,7 +27,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
   const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', entities, migrations } });
   if (!infra) return;
   if (role === 'server') return serveSubgraph(env, infra, await buildFilesServer(env, infra));
-  const { kafka, orm, pubsub, producer, logger, registry } = infra;
+  const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;
   if (role === 'persister') {
     return serveWorker(
       env,
@@ -43,6 +43,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
         producer,
         logger,
         registry,
+        fetchWait,
         apply: applyFilesEvent,
         // Facts for the other subgraphs (files-facts.ts) leave through the outbox.
         outbox: {},
@@ -51,7 +52,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
   }
   const storage = createStorage(env);
   const writer = createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry });
-  const common = { kafka, producer, logger, registry };
+  const common = { kafka, producer, logger, registry, fetchWait };
   return serveWorker(
     env,
     infra,

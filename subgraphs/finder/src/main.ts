@@ -70,7 +70,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
   if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer({ env, orm, pubsub, producer, logger, registry }));
   // Profiles, engagements, reviews and the notifications they cause: one writer, one transaction.
   // Beside it, the consumer turning chat's missed messages into notification requests.
-  const common = { kafka, producer, logger, registry };
+  const common = { kafka, producer, logger, registry, fetchWait: infra.fetchWait };
   return serveWorker(
     env,
     infra,

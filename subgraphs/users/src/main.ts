@@ -14,14 +14,14 @@ runRole('users', ['server', 'persister', 'mailer', 'migrate'] as const, async (r
   const env = loadUsersEnv();
   const infra = await startInfra(env, { subgraph: 'users', role, orm: { schema: 'users', entities, migrations } });
   if (!infra) return;
-  const { logger, registry, orm, pubsub, kafka, producer } = infra;
+  const { logger, registry, orm, pubsub, kafka, producer, fetchWait } = infra;
 
   if (role === 'server') return serveSubgraph(env, infra, await buildUsersServer({ env, orm, pubsub, producer, logger, registry }));
   if (role === 'persister') {
     return serveWorker(
       env,
       infra,
-      createPersister({ name: 'users-persister', kafka, groupId: 'users-persister', catalog: usersEvents, orm, schema: 'users', pubsub, producer, logger, registry, apply: applyUsersEvent }),
+      createPersister({ name: 'users-persister', kafka, groupId: 'users-persister', catalog: usersEvents, orm, schema: 'users', pubsub, producer, logger, registry, fetchWait, apply: applyUsersEvent }),
     );
   }
   return serveWorker(
@@ -35,6 +35,7 @@ runRole('users', ['server', 'persister', 'mailer', 'migrate'] as const, async (r
       producer,
       logger,
       registry,
+      fetchWait,
       handle: createMailHandler({
         em: orm.em,
         sender: createMailSender({ smtpUrl: env.SMTP_URL, mailDir: env.MAIL_DIR, from: env.MAIL_FROM, logger }),
