@@ -30,8 +30,11 @@ const ANY_VIEWER = '*';
 
 interface Group {
   key: string;
-  /** What, besides the event itself, a completion depends on when it does not depend on the viewer. */
-  operationKey: string;
+  /**
+   * What, besides the event itself, a completion depends on when it does not depend on the viewer:
+   * the plan (document and operation name) and the variables. Short, as it is hashed per event.
+   */
+  completionKey: string;
   plan: SubscriptionPlan;
   /** Shared between viewers (each authorized on its own before joining). */
   shared: boolean;
@@ -82,6 +85,14 @@ export function createSubscriptionEngine(options: {
   const batched = createEntityBatcher({ independent: options.scope.entityFetch, windowMs: options.entityBatchWindowMs });
   const services = Object.fromEntries(Object.entries(options.services).map(([name, source]) => [name, batched(source)]));
   const completions = createSharedCompletions<ClientEvent>({ retentionMs: options.completionShareMs, maxEntries: 10_000 });
+  const planIds = new WeakMap<SubscriptionPlan, number>();
+  let nextPlanId = 0;
+  /** Plans are cached per document and operation name, so a plan's identity stands for both. */
+  const planId = (plan: SubscriptionPlan) => {
+    let id = planIds.get(plan);
+    if (id === undefined) planIds.set(plan, (id = nextPlanId++));
+    return id;
+  };
 
   function upstreamVariables(plan: SubscriptionPlan, request: SubscribeRequest, cursor: number | null): Record<string, unknown> {
     const variables: Record<string, unknown> = {};
@@ -162,7 +173,7 @@ export function createSubscriptionEngine(options: {
       metrics.completions.inc({ outcome: 'executed' });
       return execute(group, event);
     }
-    const { result, shared } = completions.share(`${group.operationKey}\u0000${JSON.stringify(event.data)}`, () => execute(group, event));
+    const { result, shared } = completions.share(`${group.completionKey}\u0000${JSON.stringify(event.data)}`, () => execute(group, event));
     metrics.completions.inc({ outcome: shared ? 'shared' : 'executed' });
     return result;
   }
@@ -241,7 +252,7 @@ export function createSubscriptionEngine(options: {
     if (!group) {
       group = {
         key,
-        operationKey,
+        completionKey: `${planId(plan)}\u0000${stableJson(request.variables)}`,
         plan,
         shared: scope === ANY_VIEWER,
         members: new Map(),
