@@ -1,9 +1,10 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
+import { createDocumentCache } from '@finder/platform/document-cache';
 import { ErrorCode } from '@finder/platform/errors';
 import { requestIdFrom, type Logger } from '@finder/platform/logger';
-import { GraphQLError, getOperationAST, parse, validate, type DocumentNode, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
@@ -53,7 +54,7 @@ export function attachClientSubscriptions(options: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const state = new WeakMap<object, ConnectionState>();
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const documents = createDocumentCache(options.apiSchema);
+  const documents = createDocumentCache(options.apiSchema, { maxTokens: 5_000 });
 
   const refuse = (socket: Duplex, status: string, reason: string) => {
     metrics.refusedConnections.inc({ reason });
@@ -178,43 +179,6 @@ export function attachClientSubscriptions(options: {
     },
     connections: () => wss.clients.size,
   };
-}
-
-type ParsedDocument = { document: DocumentNode } | { errors: GraphQLError[] };
-
-/**
- * Parses and validates each distinct query text once: clients of one app send the same few
- * documents, and every subscription holding the same parsed document keeps its memory (and the
- * engine's per-document keys) shared.
- */
-function createDocumentCache(schema: GraphQLSchema, size = 1_000) {
-  const cache = new Map<string, ParsedDocument>();
-  return (query: string): ParsedDocument => {
-    const cached = cache.get(query);
-    if (cached) {
-      cache.delete(query);
-      cache.set(query, cached);
-      return cached;
-    }
-    let document: DocumentNode;
-    try {
-      document = parse(query, { maxTokens: 5_000 });
-    } catch (err) {
-      return { errors: [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
-    }
-    const errors = validate(schema, document);
-    const result: ParsedDocument = errors.length > 0 ? { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
-    // Only valid documents are kept: invalid ones must not evict what real clients use.
-    if ('document' in result) {
-      cache.set(query, result);
-      if (cache.size > size) cache.delete(cache.keys().next().value!);
-    }
-    return result;
-  };
-}
-
-function withCode(error: GraphQLError, code: string): GraphQLError {
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
 }
 
 const PROXY_ADDRESS = /^(::ffff:)?(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|^::1$/;

@@ -1,9 +1,10 @@
 import type { Server } from 'node:http';
-import { GraphQLError, createSourceEventStream, parse, subscribe, validate, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, createSourceEventStream, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer } from 'ws';
 import { verifyIdentity, type Viewer } from './auth.ts';
 import { coalesceSends } from './coalesced-sends.ts';
+import { createDocumentCache } from './document-cache.ts';
 import { ErrorCode } from './errors.ts';
 import { requestIdFrom, type Logger } from './logger.ts';
 
@@ -56,6 +57,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
   });
 
   const authorizeOnly = new WeakSet<object>();
+  const documents = createDocumentCache(options.schema);
   const disposable = useServer(
     {
       schema: options.schema,
@@ -76,14 +78,9 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         if (!identity.ok) {
           return [new GraphQLError(`Subgraphs only answer the gateway: ${identity.reason}`, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
         }
-        let document;
-        try {
-          document = parse(payload.query);
-        } catch (err) {
-          return [err as GraphQLError];
-        }
-        const errors = validate(options.schema, document);
-        if (errors.length > 0) return [...errors];
+        const parsed = documents(payload.query);
+        if ('errors' in parsed) return parsed.errors;
+        const { document } = parsed;
         const requestId = typeof payload.extensions?.requestId === 'string' ? payload.extensions.requestId : requestIdFrom(ctx.extra.request.headers);
         const contextValue = await options.context(identity.viewer, requestId);
         if (payload.extensions?.authorizeOnly === true) authorizeOnly.add(contextValue);
