@@ -240,7 +240,8 @@ export function createSubscriptionEngine(options: {
   /** Adds a member to the group of its key, opening one if none can take it from its cursor. */
   function join(member: Member, request: SubscribeRequest, plan: SubscriptionPlan, scope: string, resumeAfter: number | null) {
     if (member.closed) return;
-    const operationKey = `${request.operationName ?? ''}\u0000${documentText(request.document)}\u0000${stableJson(request.variables)}`;
+    const variablesKey = stableJson(request.variables);
+    const operationKey = `${request.operationName ?? ''}\u0000${documentText(request.document)}\u0000${variablesKey}`;
     let key = `${scope}\u0000${operationKey}`;
     const after = resumeAfter ?? plan.cursor?.initial(request.variables) ?? null;
     let group = groups.get(key);
@@ -252,7 +253,7 @@ export function createSubscriptionEngine(options: {
     if (!group) {
       group = {
         key,
-        completionKey: `${planId(plan)}\u0000${stableJson(request.variables)}`,
+        completionKey: `${planId(plan)}\u0000${variablesKey}`,
         plan,
         shared: scope === ANY_VIEWER,
         members: new Map(),
