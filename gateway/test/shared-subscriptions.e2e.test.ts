@@ -31,6 +31,8 @@ describe('subscriptions shared between viewers', () => {
   const upstream = () => metric(gateway().port, 'subscriptions_upstream', { subgraph: 'posts' });
   const authorizations = (outcome: string) => metric(gateway().port, 'subscriptions_authorizations_total', { subgraph: 'posts', outcome });
   const clientSubscriptions = () => metric(gateway().port, 'subscriptions_client');
+  const frames = () => metric(gateway().port, 'subscriptions_upstream_frames_total', { subgraph: 'posts' });
+  const events = () => metric(gateway().port, 'subscriptions_events_total', { subgraph: 'posts' });
   const completions = async () => ({
     executed: await metric(gateway().port, 'subscriptions_completions_total', { outcome: 'executed' }),
     shared: await metric(gateway().port, 'subscriptions_completions_total', { outcome: 'shared' }),
@@ -121,12 +123,17 @@ describe('subscriptions shared between viewers', () => {
     await new Promise((r) => setTimeout(r, 300));
     const requestsBefore = await peopleRequests();
     const before = await completions();
+    const [framesBefore, eventsBefore] = [await frames(), await events()];
     await publish(topic, 'batched');
     for (const sub of subs) expect(await sub.waitFor(1)).toEqual([{ data: { guardedPostAdded: { body: 'batched', author: { name: 'Person u42' } } } }]);
     // Five groups received the same event (each authorized on its own upstream subscription);
     // one of them completed it, with one entity fetch, and the other four took its result.
     expect(await completions()).toEqual({ executed: before.executed + 1, shared: before.shared + 4 });
     expect((await peopleRequests()) - requestsBefore).toBe(1);
+    // The subgraph executed the five subscriptions, each for its viewer, and sent their equal
+    // results as one merged frame on the socket they share.
+    expect(await events()).toBe(eventsBefore + 5);
+    expect(await frames()).toBe(framesBefore + 1);
 
     // A different event is completed again, and still once.
     await publish(topic, 'again');

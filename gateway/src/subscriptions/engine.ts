@@ -160,7 +160,7 @@ export function createSubscriptionEngine(options: {
         }, delay).unref();
       },
       complete: () => void group.chain.then(() => close(group)),
-    });
+    }, group.completionKey);
   }
 
   /**
@@ -173,16 +173,25 @@ export function createSubscriptionEngine(options: {
       metrics.completions.inc({ outcome: 'executed' });
       return execute(group, event);
     }
-    const { result, shared } = completions.share(`${group.completionKey}\u0000${JSON.stringify(event.data)}`, () => execute(group, event));
+    const { result, shared } = completions.share(`${group.completionKey}\u0000${dataKey(event.data)}`, () => execute(group, event));
     metrics.completions.inc({ outcome: shared ? 'shared' : 'executed' });
     return result;
   }
 
+  /** A merged upstream frame is parsed once for all its subscriptions: its data, keyed once. */
+  const dataKeys = new WeakMap<object, string>();
+  function dataKey(data: Record<string, unknown>): string {
+    let key = dataKeys.get(data);
+    if (key === undefined) dataKeys.set(data, (key = JSON.stringify(data)));
+    return key;
+  }
+
   async function execute(group: Group, event: ClientEvent): Promise<ClientEvent> {
+    // The executor merges entity fetches into the event's data, which a merged upstream frame
+    // shares between subscriptions: each execution works on its own copy.
+    const data = structuredClone(event.data) as Record<string, unknown>;
     const source: GraphQLDataSource = {
-      // The executor merges entity fetches into this object: it may, as each upstream message is
-      // parsed for its own group and completed once (no copy needed).
-      process: async () => ({ data: event.data as Record<string, unknown>, errors: event.errors as never }),
+      process: async () => ({ data, errors: event.errors as never }),
     };
     const { representative } = group;
     const result = await executeQueryPlan(
@@ -291,6 +300,7 @@ export function createSubscriptionEngine(options: {
       member.push({ errors: errors as GraphQLFormattedError[] });
       member.end();
     };
+    const affinity = `${planId(plan)}\u0000${stableJson(request.variables)}`;
     const stop = pool.subscribe(subgraph, upstreamPayload(plan, request, resumeAfter, true), {
       next: (result) => {
         if (settled) return;
@@ -319,7 +329,7 @@ export function createSubscriptionEngine(options: {
       complete: () => {
         if (!settled) refuse([{ message: 'The subgraph ended the subscription without authorizing it', extensions: { code: 'INTERNAL_SERVER_ERROR' } }]);
       },
-    });
+    }, affinity);
   }
 
   return {

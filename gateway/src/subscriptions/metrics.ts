@@ -30,7 +30,13 @@ export function createSubscriptionMetrics(registry: Registry) {
       labelNames: ['subgraph', 'outcome'],
       registers,
     }),
-    events: new Counter({ name: 'subscriptions_events_total', help: 'Upstream events received', labelNames: ['subgraph'], registers }),
+    events: new Counter({ name: 'subscriptions_events_total', help: 'Upstream events received, one per upstream subscription', labelNames: ['subgraph'], registers }),
+    frames: new Counter({
+      name: 'subscriptions_upstream_frames_total',
+      help: 'Upstream `next` frames received; one merged frame carries the equal events of several upstream subscriptions',
+      labelNames: ['subgraph'],
+      registers,
+    }),
     completions: new Counter({
       name: 'subscriptions_completions_total',
       help: 'Subscription events completed through the query plan (executed), or answered by the completion of the same event for another group (shared)',

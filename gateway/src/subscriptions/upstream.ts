@@ -1,6 +1,7 @@
 import { signIdentity } from '@finder/platform/auth';
 import type { Logger } from '@finder/platform/logger';
-import { createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
+import { ALSO_IDS, MERGED_NEXT_PARAM } from '@finder/platform/merged-nexts';
+import { MessageType, createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
 
@@ -13,17 +14,24 @@ export interface UpstreamSink {
   complete(): void;
 }
 
+type UpstreamResult = Parameters<UpstreamSink['next']>[0];
+
 interface Connection {
   url: string;
   client: Client;
   connected: boolean;
   downUntil: number;
+  /** Live subscriptions by id, for the further ids of merged `next` frames (merged-nexts.ts). */
+  routes: Map<string, (result: UpstreamResult) => void>;
 }
 
 /**
  * A few long-lived graphql-ws sockets per subgraph, shared by every subscription. A socket that
  * closes fails its subscriptions over to the caller (which re-subscribes with its cursor), and is
  * passed over for a moment so re-subscriptions land on another replica.
+ *
+ * Subscriptions with the same affinity (the same operation and variables, for different viewers)
+ * go to the same socket, so the subgraph can send their equal results as one merged frame.
  */
 export function createUpstreamPool(options: {
   endpoints: Record<string, string[]>;
@@ -34,7 +42,7 @@ export function createUpstreamPool(options: {
 }) {
   const { logger, metrics } = options;
   const pools = new Map<string, Connection[]>();
-  const cursors = new Map<string, number>();
+  const ids = new WeakMap<SubscribePayload, string>();
 
   function connectionsFor(subgraph: string): Connection[] {
     let pool = pools.get(subgraph);
@@ -44,17 +52,26 @@ export function createUpstreamPool(options: {
     pool = [];
     for (let slot = 0; slot < options.socketsPerEndpoint; slot++) {
       for (const url of urls) {
-        const connection: Connection = { url, connected: false, downUntil: 0, client: null as unknown as Client };
+        const connection: Connection = { url, connected: false, downUntil: 0, client: null as unknown as Client, routes: new Map() };
         connection.client = createClient({
           url,
           webSocketImpl: WebSocket,
+          generateID: (payload) => ids.get(payload) ?? crypto.randomUUID(),
           lazy: true,
           lazyCloseTimeout: 5_000,
           // Re-subscribing is the caller's job: it knows the cursor to resume from.
           retryAttempts: 0,
           keepAlive: 10_000,
-          connectionParams: () => ({ gateway: signIdentity(null, options.identitySecret) }),
+          connectionParams: () => ({ gateway: signIdentity(null, options.identitySecret), [MERGED_NEXT_PARAM]: true }),
           on: {
+            // graphql-ws hands a `next` to the subscription of its `id`; its further ids are ours.
+            message: (message) => {
+              if (message.type !== MessageType.Next) return;
+              metrics.frames.inc({ subgraph });
+              const also = (message as { [ALSO_IDS]?: unknown })[ALSO_IDS];
+              if (!Array.isArray(also)) return;
+              for (const id of also) connection.routes.get(id)?.(message.payload as UpstreamResult);
+            },
             connected: () => {
               connection.connected = true;
               metrics.upstreamSockets.inc({ subgraph });
@@ -78,10 +95,9 @@ export function createUpstreamPool(options: {
     return pool;
   }
 
-  function pick(subgraph: string): Connection {
+  function pick(subgraph: string, affinity: string): Connection {
     const pool = connectionsFor(subgraph);
-    const start = (cursors.get(subgraph) ?? 0) + 1;
-    cursors.set(subgraph, start);
+    const start = hash(affinity) % pool.length;
     const now = Date.now();
     for (let i = 0; i < pool.length; i++) {
       const candidate = pool[(start + i) % pool.length]!;
@@ -91,24 +107,35 @@ export function createUpstreamPool(options: {
   }
 
   return {
-    subscribe(subgraph: string, payload: SubscribePayload, sink: UpstreamSink): () => void {
-      const connection = pick(subgraph);
+    /** `affinity`: subscriptions whose results may be equal (same operation and variables) share it. */
+    subscribe(subgraph: string, payload: SubscribePayload, sink: UpstreamSink, affinity: string): () => void {
+      const connection = pick(subgraph, affinity);
+      const id = crypto.randomUUID();
+      ids.set(payload, id);
       let finished = false;
+      const next = (result: UpstreamResult) => {
+        if (!finished) sink.next(result);
+      };
+      const finish = () => {
+        finished = true;
+        connection.routes.delete(id);
+      };
+      connection.routes.set(id, next);
       const unsubscribe = connection.client.subscribe<Record<string, unknown>, { cursor?: number; authorized?: boolean }>(payload, {
-        next: (result) => sink.next(result),
+        next,
         error: (error) => {
-          finished = true;
+          finish();
           if (Array.isArray(error)) return sink.refused(error);
           const { code, reason } = error as { code?: number; reason?: string };
           sink.lost(code ? `socket closed (${code}${reason ? `: ${reason}` : ''})` : String((error as Error)?.message ?? error));
         },
         complete: () => {
           if (!finished) sink.complete();
-          finished = true;
+          finish();
         },
       });
       return () => {
-        finished = true;
+        finish();
         unsubscribe();
       };
     },
@@ -117,6 +144,13 @@ export function createUpstreamPool(options: {
       pools.clear();
     },
   };
+}
+
+/** FNV-1a: spreads affinities over a subgraph's sockets, the same one for equal keys. */
+function hash(text: string): number {
+  let h = 0x811c9dc5;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 0x01000193);
+  return h >>> 0;
 }
 
 export type UpstreamPool = ReturnType<typeof createUpstreamPool>;

@@ -7,6 +7,7 @@ import { coalesceSends } from './coalesced-sends.ts';
 import { createDocumentCache } from './document-cache.ts';
 import { ErrorCode } from './errors.ts';
 import { requestIdFrom, type Logger } from './logger.ts';
+import { MERGED_NEXT_PARAM, mergeEqualNexts } from './merged-nexts.ts';
 
 /** What a subgraph resolver may set on its context so the gateway can resume after a reconnect. */
 export interface CursorContext {
@@ -41,6 +42,8 @@ export const SERVICE_RESTART = 1012;
  * graphql-ws on the subgraph's own port and path. Only the gateway may connect (its signature in
  * connection_init); each subscribe message carries its caller's signed identity in `extensions`,
  * because one upstream socket serves many callers. Authorization happens at subscribe time.
+ * Equal results of one turn for several subscriptions leave as one frame if the gateway reads
+ * merged frames (merged-nexts.ts).
  */
 export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions): { close(): Promise<void> } {
   const { logger } = options;
@@ -70,8 +73,12 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       },
       onConnect: (ctx) => {
         const identity = verifyIdentity(String(ctx.connectionParams?.gateway ?? ''), options.identitySecret);
-        if (!identity.ok) logger.warn({ reason: identity.reason }, 'subscription connection refused: not the gateway');
-        return identity.ok;
+        if (!identity.ok) {
+          logger.warn({ reason: identity.reason }, 'subscription connection refused: not the gateway');
+          return false;
+        }
+        if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergeEqualNexts(ctx.extra.socket);
+        return true;
       },
       onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const identity = verifyIdentity(String(payload.extensions?.identity ?? ''), options.identitySecret);
