@@ -14,6 +14,7 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
   WS_KEEPALIVE_MS: z.coerce.number().int().positive().default(12_000),
   WS_MAX_CONNECTIONS: z.coerce.number().int().positive().default(20_000),
   WS_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().default(200),
+  WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
   UPSTREAM_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().min(1).max(64).default(2),
   /** How long entity fetches of simultaneous subscription events wait to share one request (0: one event-loop turn). */
   SUBSCRIPTION_ENTITY_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(0),

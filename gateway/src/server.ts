@@ -99,10 +99,11 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       keepAliveMs: env.WS_KEEPALIVE_MS,
       maxConnections: env.WS_MAX_CONNECTIONS,
       connectRatePerAddress: env.WS_CONNECT_RATE_PER_ADDRESS,
+      maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     },
     logger,
     metrics,
-    subscribe: (request) => engine.subscribe(request),
+    subscribe: (request, deliver) => engine.subscribe(request, deliver),
     formatError: (error) => formatError(toFormattedError(error), error),
   });
 

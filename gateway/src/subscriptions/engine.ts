@@ -23,7 +23,18 @@ export interface SubscribeRequest {
 }
 
 export type ClientEvent = FormattedExecutionResult<Record<string, unknown>>;
-type Member = AsyncQueue<ClientEvent>;
+
+/**
+ * Writes one event to the client, given as the JSON text of its payload: the text is made once per
+ * event and shared by every member receiving it (and by every group sharing its completion).
+ */
+export type Deliver = (payloadJson: string) => void;
+
+/** A client subscription: events go straight to its socket; `done` ends when the subscription does. */
+interface Member {
+  deliver: Deliver;
+  done: AsyncQueue<never>;
+}
 
 /** Groups that every authorized viewer may share carry this instead of a viewer in their key. */
 const ANY_VIEWER = '*';
@@ -214,8 +225,11 @@ export function createSubscriptionEngine(options: {
     };
   }
 
+  const payloadTexts = new WeakMap<ClientEvent, string>();
   function broadcast(group: Group, event: ClientEvent) {
-    for (const member of group.members.keys()) member.push(event);
+    let json = payloadTexts.get(event);
+    if (json === undefined) payloadTexts.set(event, (json = JSON.stringify(event)));
+    for (const member of group.members.keys()) member.deliver(json);
     metrics.deliveries.inc(group.members.size);
   }
 
@@ -230,7 +244,7 @@ export function createSubscriptionEngine(options: {
     group.members.clear();
     for (const member of members) {
       memberships.delete(member);
-      if (endMembers) member.end();
+      if (endMembers) member.done.end();
     }
   }
 
@@ -248,7 +262,7 @@ export function createSubscriptionEngine(options: {
 
   /** Adds a member to the group of its key, opening one if none can take it from its cursor. */
   function join(member: Member, request: SubscribeRequest, plan: SubscriptionPlan, scope: string, resumeAfter: number | null) {
-    if (member.closed) return;
+    if (member.done.closed) return;
     const variablesKey = stableJson(request.variables);
     const operationKey = `${request.operationName ?? ''}\u0000${documentText(request.document)}\u0000${variablesKey}`;
     let key = `${scope}\u0000${operationKey}`;
@@ -288,7 +302,7 @@ export function createSubscriptionEngine(options: {
    * identity); only then does the member join the group shared between viewers.
    */
   function authorizeThenJoin(member: Member, request: SubscribeRequest, plan: SubscriptionPlan, resumeAfter: number | null, attempts = 0) {
-    if (member.closed) return;
+    if (member.done.closed) return;
     const subgraph = plan.primary.serviceName;
     let settled = false;
     const verdict = (outcome: string) => {
@@ -297,8 +311,8 @@ export function createSubscriptionEngine(options: {
     };
     const refuse = (errors: readonly GraphQLFormattedError[]) => {
       verdict('refused');
-      member.push({ errors: errors as GraphQLFormattedError[] });
-      member.end();
+      member.deliver(JSON.stringify({ errors }));
+      member.done.end();
     };
     const affinity = `${planId(plan)}\u0000${stableJson(request.variables)}`;
     const stop = pool.subscribe(subgraph, upstreamPayload(plan, request, resumeAfter, true), {
@@ -321,7 +335,7 @@ export function createSubscriptionEngine(options: {
         if (!settled) refuse(errors as GraphQLFormattedError[]);
       },
       lost: (reason) => {
-        if (settled || member.closed) return;
+        if (settled || member.done.closed) return;
         const delay = retryDelay(attempts);
         logger.warn({ subgraph, reason, delay }, 'authorizing a shared subscription lost its socket; asking again');
         setTimeout(() => authorizeThenJoin(member, request, plan, resumeAfter, attempts + 1), delay).unref();
@@ -333,13 +347,18 @@ export function createSubscriptionEngine(options: {
   }
 
   return {
-    subscribe(request: SubscribeRequest): AsyncQueue<ClientEvent> {
+    /**
+     * Starts a client subscription whose events `deliver` writes; the returned iterator yields
+     * nothing and ends when the subscription does (graphql-ws then sends `complete`), and its
+     * `return()` (the client's `complete`, or its socket closing) leaves the group.
+     */
+    subscribe(request: SubscribeRequest, deliver: Deliver): AsyncIterableIterator<never> {
       const plan = options.plan(request.document, request.operationName);
-      const member: Member = createAsyncQueue<ClientEvent>(() => leave(member));
+      const member: Member = { deliver, done: createAsyncQueue<never>(() => leave(member)) };
       metrics.clientSubscriptions.inc();
       if (plan.viewerIndependent) authorizeThenJoin(member, request, plan, null);
       else join(member, request, plan, viewerKey(request.viewer), null);
-      return member;
+      return member.done;
     },
     stats: () => ({ groups: groups.size, members: memberships.size }),
     closeAll() {

@@ -43,6 +43,11 @@ export function createSubscriptionMetrics(registry: Registry) {
       labelNames: ['outcome'],
       registers,
     }),
+    slowClients: new Counter({
+      name: 'ws_connections_too_slow_total',
+      help: 'Client connections closed (1008) for leaving more event bytes unread than WS_MAX_BUFFERED_BYTES',
+      registers,
+    }),
     deliveries: new Counter({ name: 'subscriptions_deliveries_total', help: 'Events delivered to client subscriptions', registers }),
   };
 }

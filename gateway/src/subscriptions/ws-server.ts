@@ -10,7 +10,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { NotASubscriptionError } from './plan.ts';
-import type { ClientEvent, SubscribeRequest } from './engine.ts';
+import type { Deliver, SubscribeRequest } from './engine.ts';
 
 export interface WsLimits {
   connectionInitTimeoutMs: number;
@@ -20,6 +20,8 @@ export interface WsLimits {
   maxConnections: number;
   /** New connections per second allowed from one client address (burst: twice as many). */
   connectRatePerAddress: number;
+  /** Unsent event bytes held for one client connection before it is closed as too slow. */
+  maxBufferedBytes: number;
 }
 
 /** Close codes clients can act on; 4401/4403 follow graphql-ws's own conventions. */
@@ -27,12 +29,21 @@ export const WsClose = {
   UNAUTHORIZED: 4401,
   FORBIDDEN: 4403,
   SERVICE_RESTART: 1012,
+  /** Policy violation: the client leaves more events unread than the gateway will hold for it. */
+  TOO_SLOW: 1008,
 } as const;
 
 interface ConnectionState {
   viewer: Viewer;
   requestId: string;
   expiryTimer?: NodeJS.Timeout;
+}
+
+/** What `onSubscribe` hands to `subscribe` (as the context value) for one client subscription. */
+interface SubscriptionTarget {
+  connection: ConnectionState;
+  id: string;
+  socket: WebSocket;
 }
 
 /**
@@ -47,7 +58,8 @@ export function attachClientSubscriptions(options: {
   limits: WsLimits;
   logger: Logger;
   metrics: SubscriptionMetrics;
-  subscribe(request: SubscribeRequest): AsyncIterableIterator<ClientEvent>;
+  /** Starts a subscription whose events `deliver` writes (engine.ts); the iterator only ends. */
+  subscribe(request: SubscribeRequest, deliver: Deliver): AsyncIterableIterator<never>;
   formatError(error: GraphQLError): GraphQLFormattedError;
 }) {
   const { limits, logger, metrics } = options;
@@ -115,7 +127,7 @@ export function attachClientSubscriptions(options: {
         state.set(ctx, connection);
         return true;
       },
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: (ctx, id, payload) => {
         const connection = state.get(ctx);
         if (!connection) return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
         // graphql-ws's own registry, which includes this one and drops completed ones at once.
@@ -139,19 +151,22 @@ export function attachClientSubscriptions(options: {
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? {},
-          contextValue: connection,
+          contextValue: { connection, id, socket: ctx.extra.socket } satisfies SubscriptionTarget,
         };
       },
       subscribe: (args) => {
-        const connection = args.contextValue as ConnectionState;
+        const { connection, id, socket } = args.contextValue as SubscriptionTarget;
         try {
-          return options.subscribe({
-            document: args.document,
-            operationName: args.operationName,
-            variables: (args.variableValues ?? {}) as Record<string, unknown>,
-            viewer: connection.viewer,
-            requestId: connection.requestId,
-          }) as never;
+          return options.subscribe(
+            {
+              document: args.document,
+              operationName: args.operationName,
+              variables: (args.variableValues ?? {}) as Record<string, unknown>,
+              viewer: connection.viewer,
+              requestId: connection.requestId,
+            },
+            directDelivery(socket, id, limits.maxBufferedBytes, metrics),
+          ) as never;
         } catch (err) {
           if (err instanceof NotASubscriptionError) return { errors: [new GraphQLError(err.message, { extensions: { code: 'BAD_REQUEST' } })] };
           if (err instanceof GraphQLError) return { errors: [err] };
@@ -159,8 +174,6 @@ export function attachClientSubscriptions(options: {
           return { errors: [new GraphQLError('Internal server error', { extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR } })] };
         }
       },
-      // The engine hands out events whose errors are already formatted and masked.
-      onNext: (_ctx, _id, _payload, _args, result) => result as unknown as ClientEvent,
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
       onClose: (ctx) => {
         clearTimeout(state.get(ctx)?.expiryTimer);
@@ -178,6 +191,28 @@ export function attachClientSubscriptions(options: {
       await disposable.dispose();
     },
     connections: () => wss.clients.size,
+  };
+}
+
+/**
+ * Events are written to the client's socket as they are delivered, as graphql-ws would write a
+ * `next` message, instead of through graphql-ws's per-subscription async iteration: no promise
+ * chain per event and subscription, and the payload's text is made once per event (engine.ts).
+ * graphql-ws still owns the subscription's life: its `complete` follows the last event, as the
+ * engine ends a subscription only after writing what it delivered. A client that stops reading
+ * does not make the gateway buffer without end: past `maxBufferedBytes` unsent, its connection
+ * closes (1008) and it can reconnect and resume.
+ */
+export function directDelivery(socket: WebSocket, id: string, maxBufferedBytes: number, metrics: Pick<SubscriptionMetrics, 'slowClients'>): Deliver {
+  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  return (payloadJson) => {
+    if (socket.readyState !== socket.OPEN) return;
+    if (socket.bufferedAmount > maxBufferedBytes) {
+      metrics.slowClients.inc();
+      socket.close(WsClose.TOO_SLOW, `Client too slow: over ${maxBufferedBytes} bytes of events unread`);
+      return;
+    }
+    socket.send(`${prefix}${payloadJson}}`);
   };
 }
 
