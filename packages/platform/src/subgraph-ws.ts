@@ -1,7 +1,16 @@
 import type { Server } from 'node:http';
-import { GraphQLError, createSourceEventStream, subscribe, type ExecutionArgs, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import {
+  GraphQLError,
+  createSourceEventStream,
+  execute,
+  type ExecutionArgs,
+  type ExecutionResult,
+  type GraphQLFormattedError,
+  type GraphQLSchema,
+} from 'graphql';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer } from 'ws';
+import { WebSocketServer, type WebSocket } from 'ws';
+import { createAsyncQueue } from './async-queue.ts';
 import { verifyIdentity, type Viewer } from './auth.ts';
 import { coalesceSends } from './coalesced-sends.ts';
 import { createDocumentCache } from './document-cache.ts';
@@ -60,16 +69,30 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
   });
 
   const authorizeOnly = new WeakSet<object>();
+  /** Where each subscription's events go, by its context value (one per subscribe message). */
+  const targets = new WeakMap<object, { id: string; socket: WebSocket }>();
   const documents = createDocumentCache(options.schema);
+  const format = (result: ExecutionResult, contextValue: unknown) => {
+    const cursor = (contextValue as CursorContext | undefined)?.cursor;
+    const formatted = { ...result, ...(result.errors ? { errors: result.errors.map((e) => options.formatError(e)) } : {}) };
+    return cursor === undefined ? formatted : { ...formatted, extensions: { ...result.extensions, cursor } };
+  };
   const disposable = useServer(
     {
       schema: options.schema,
       subscribe: async (args) => {
-        if (!authorizeOnly.has(args.contextValue as object)) return subscribe(args);
         const stream = await createSourceEventStream(args);
         if (!(Symbol.asyncIterator in stream)) return stream;
-        await (stream as AsyncIterableIterator<unknown>).return?.();
-        return { extensions: { [AUTHORIZED_EXTENSION]: true } };
+        const source = stream as AsyncIterableIterator<unknown>;
+        if (authorizeOnly.has(args.contextValue as object)) {
+          await source.return?.();
+          return { extensions: { [AUTHORIZED_EXTENSION]: true } };
+        }
+        const { id, socket } = targets.get(args.contextValue as object)!;
+        const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        return streamEvents(source, args, (result) => {
+          if (socket.readyState === socket.OPEN) socket.send(`${prefix}${JSON.stringify(format(result, args.contextValue))}}`);
+        });
       },
       onConnect: (ctx) => {
         const identity = verifyIdentity(String(ctx.connectionParams?.gateway ?? ''), options.identitySecret);
@@ -80,7 +103,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         if (ctx.connectionParams?.[MERGED_NEXT_PARAM] === true) mergeEqualNexts(ctx.extra.socket);
         return true;
       },
-      onSubscribe: async (ctx, _id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
+      onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const identity = verifyIdentity(String(payload.extensions?.identity ?? ''), options.identitySecret);
         if (!identity.ok) {
           return [new GraphQLError(`Subgraphs only answer the gateway: ${identity.reason}`, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
@@ -91,6 +114,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         const requestId = typeof payload.extensions?.requestId === 'string' ? payload.extensions.requestId : requestIdFrom(ctx.extra.request.headers);
         const contextValue = await options.context(identity.viewer, requestId);
         if (payload.extensions?.authorizeOnly === true) authorizeOnly.add(contextValue);
+        targets.set(contextValue, { id, socket: ctx.extra.socket });
         return {
           schema: options.schema,
           document,
@@ -99,11 +123,8 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
           contextValue,
         };
       },
-      onNext: (_ctx, _id, _payload, args, result) => {
-        const cursor = (args.contextValue as CursorContext | undefined)?.cursor;
-        const formatted = { ...result, ...(result.errors ? { errors: result.errors.map((e) => options.formatError(e)) } : {}) };
-        return cursor === undefined ? formatted : { ...formatted, extensions: { ...result.extensions, cursor } };
-      },
+      // Single results only (an authorization's answer); stream events are written by streamEvents.
+      onNext: (_ctx, _id, _payload, args, result) => format(result, args.contextValue),
       onError: (_ctx, _id, _payload, errors) => errors.map((e) => options.formatError(e)),
     },
     wss,
@@ -116,4 +137,32 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       await disposable.dispose();
     },
   };
+}
+
+/**
+ * Executes each event of a subscription's source stream and hands the result to `send`, which
+ * writes it to the gateway's socket as graphql-ws would write the `next` message. graphql-js's
+ * `subscribe` and graphql-ws's iteration would add a chain of promises per event and subscription
+ * (mapped iterator, for-await, hooks, a promise per write), rebuilt for every event and kept alive
+ * until the next one: with thousands of per-viewer subscriptions that is most of what the
+ * collector copies. graphql-ws keeps the subscription's life: the returned iterator yields nothing,
+ * ends (then graphql-ws sends `complete`) when the source does, and its `return()` (the gateway's
+ * `complete`, or the socket closing) ends the source.
+ */
+function streamEvents(source: AsyncIterableIterator<unknown>, args: ExecutionArgs, send: (result: ExecutionResult) => void): AsyncIterableIterator<never> {
+  const done = createAsyncQueue<never>(() => void source.return?.());
+  void (async () => {
+    try {
+      for (;;) {
+        const event = await source.next();
+        if (event.done || done.closed) break;
+        const result = execute({ ...args, rootValue: event.value });
+        send('then' in result ? await result : result);
+      }
+      done.end();
+    } catch (err) {
+      done.fail(err);
+    }
+  })();
+  return done;
 }
