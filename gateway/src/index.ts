@@ -1,9 +1,11 @@
+import { tuneGarbageCollection } from '@finder/platform/gc-tuning';
 import { registerShutdown } from '@finder/platform/http';
 import { createLogger } from '@finder/platform/logger';
 import { createRegistry } from '@finder/platform/metrics';
 import { loadGatewayEnv } from './env.ts';
 import { buildGateway } from './server.ts';
 
+tuneGarbageCollection();
 const env = loadGatewayEnv();
 const logger = createLogger('gateway', env.LOG_LEVEL);
 const gateway = await buildGateway({ env, logger, registry: createRegistry('gateway') });

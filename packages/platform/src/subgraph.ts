@@ -11,6 +11,7 @@ import { graphqlRoute } from './graphql-http.ts';
 import { attachSubgraphSubscriptions } from './subgraph-ws.ts';
 import { createHttpServer, sendJson, type HttpServer, type ReadinessProbe, type RouteHandler } from './http.ts';
 import { requestIdFrom, type Logger } from './logger.ts';
+import { tuneGarbageCollection } from './gc-tuning.ts';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   typeDefs: DocumentNode;
@@ -40,6 +41,7 @@ export interface SubgraphServer {
 export async function createSubgraphServer<TContext extends BaseContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<SubgraphServer> {
+  tuneGarbageCollection();
   const { logger } = options;
   const schema = buildSubgraphSchema([{ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }]);
   const formatError = createErrorFormatter(logger, { maskInternal: options.production });
