@@ -4,6 +4,7 @@ import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/a
 import { createDocumentCache } from '@finder/platform/document-cache';
 import { ErrorCode } from '@finder/platform/errors';
 import { requestIdFrom, type Logger } from '@finder/platform/logger';
+import { nextMessagePrefix } from '@finder/platform/merged-nexts';
 import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
@@ -204,7 +205,7 @@ export function attachClientSubscriptions(options: {
  * closes (1008) and it can reconnect and resume.
  */
 export function directDelivery(socket: WebSocket, id: string, maxBufferedBytes: number, metrics: Pick<SubscriptionMetrics, 'slowClients'>): Deliver {
-  const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+  const prefix = nextMessagePrefix(id);
   return (payloadJson) => {
     if (socket.readyState !== socket.OPEN) return;
     if (socket.bufferedAmount > maxBufferedBytes) {

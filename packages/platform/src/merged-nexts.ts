@@ -16,7 +16,13 @@ export const MERGED_NEXT_PARAM = 'mergedNext';
 /** The further subscription ids of a merged `next` message (the first is its `id`). */
 export const ALSO_IDS = 'alsoIds';
 
-/** graphql-ws writes `{ id, type, payload }` in this order (`stringifyMessage`, no replacer). */
+/**
+ * The start of a `next` message for subscription `id`, as graphql-ws writes it (`stringifyMessage`,
+ * no replacer: `{ id, type, payload }` in this order); the payload's JSON and `}` complete it. For
+ * endpoints that write events themselves, so merging (below) recognises their messages.
+ */
+export const nextMessagePrefix = (id: string): string => `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+
 const NEXT_PREFIX = /^\{"id":("(?:[^"\\]|\\.)*"),"type":"next","payload":/;
 
 type SendCallback = (err?: Error) => void;

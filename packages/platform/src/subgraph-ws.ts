@@ -16,7 +16,7 @@ import { coalesceSends } from './coalesced-sends.ts';
 import { createDocumentCache } from './document-cache.ts';
 import { ErrorCode } from './errors.ts';
 import { requestIdFrom, type Logger } from './logger.ts';
-import { MERGED_NEXT_PARAM, mergeEqualNexts } from './merged-nexts.ts';
+import { MERGED_NEXT_PARAM, mergeEqualNexts, nextMessagePrefix } from './merged-nexts.ts';
 
 /** What a subgraph resolver may set on its context so the gateway can resume after a reconnect. */
 export interface CursorContext {
@@ -89,7 +89,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
           return { extensions: { [AUTHORIZED_EXTENSION]: true } };
         }
         const { id, socket } = targets.get(args.contextValue as object)!;
-        const prefix = `{"id":${JSON.stringify(id)},"type":"next","payload":`;
+        const prefix = nextMessagePrefix(id);
         return streamEvents(source, args, (result) => {
           if (socket.readyState === socket.OPEN) socket.send(`${prefix}${JSON.stringify(format(result, args.contextValue))}}`);
         });
