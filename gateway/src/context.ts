@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
-import { requestIdFrom } from '@finder/platform/logger';
+import { requestIdFrom } from '@finder/platform/config';
 import { GraphQLError } from 'graphql';
 
 export interface GatewayContext {

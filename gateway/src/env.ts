@@ -1,4 +1,4 @@
-import { baseEnv, boolFromString, identityEnv, loadEnv, pemFrom } from '@finder/platform/env';
+import { baseEnv, boolFromString, identityEnv, loadEnv, pemFrom } from '@finder/platform/config';
 import { z } from 'zod';
 
 const schema = baseEnv.extend(identityEnv.shape).extend({

@@ -1,7 +1,5 @@
-import { tuneGarbageCollection } from '@finder/platform/gc-tuning';
-import { registerShutdown } from '@finder/platform/http';
-import { createLogger } from '@finder/platform/logger';
-import { createRegistry } from '@finder/platform/metrics';
+import { registerShutdown, tuneGarbageCollection } from '@finder/platform/server';
+import { createLogger, createRegistry } from '@finder/platform/config';
 import { loadGatewayEnv } from './env.ts';
 import { buildGateway } from './server.ts';
 

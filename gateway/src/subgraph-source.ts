@@ -1,6 +1,6 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { IDENTITY_HEADER, signIdentity } from '@finder/platform/auth';
-import { REQUEST_ID_HEADER } from '@finder/platform/logger';
+import { REQUEST_ID_HEADER } from '@finder/platform/config';
 import type { GatewayContext } from './context.ts';
 import { createSubgraphFetcher } from './subgraph-fetcher.ts';
 

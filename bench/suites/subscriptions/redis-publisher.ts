@@ -1,6 +1,6 @@
 /** (b) The publisher: its own process, publishing ticks to Redis the way the platform's persisters do. */
-import { createLogger } from '@finder/platform/logger';
-import { createPubSub } from '@finder/platform/pubsub';
+import { createLogger } from '@finder/platform/config';
+import { createPubSub } from '@finder/platform/realtime';
 import { serveRequests } from '../../lib/worker.ts';
 import { publishAtRate, tickTrigger, type PublishPlan } from './ticks.ts';
 

@@ -5,11 +5,9 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Viewer } from '@finder/platform/auth';
-import { unauthenticated } from '@finder/platform/errors';
-import { createLogger } from '@finder/platform/logger';
-import { createRegistry } from '@finder/platform/metrics';
-import { createPubSub } from '@finder/platform/pubsub';
-import { createSubgraphServer } from '@finder/platform/subgraph';
+import { createLogger, createRegistry, unauthenticated } from '@finder/platform/config';
+import { createPubSub } from '@finder/platform/realtime';
+import { createSubgraphServer } from '@finder/platform/server';
 import { gql } from 'graphql-tag';
 import { tickTrigger, type Tick } from './ticks.ts';
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createEventProducer, createKafka } from '@finder/platform/kafka';
-import { createLogger } from '@finder/platform/logger';
-import { replyChannel } from '@finder/platform/outcomes';
+import { createLogger } from '@finder/platform/config';
+import { replyChannel } from '@finder/platform/write';
 import { chatEvents, type ChatEvent } from '../../../subgraphs/chat/src/events/chat-events.ts';
 
 export const BACKLOG_PARTITIONS = 4;

@@ -1,8 +1,7 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import { AUTHORIZED_EXTENSION } from '@finder/platform/subgraph-ws';
+import { type AsyncQueue, AUTHORIZED_EXTENSION, createAsyncQueue } from '@finder/platform/realtime';
 import { signIdentity, type Viewer } from '@finder/platform/auth';
-import { createAsyncQueue, type AsyncQueue } from '@finder/platform/async-queue';
-import type { Logger } from '@finder/platform/logger';
+import type { Logger } from '@finder/platform/config';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError } from 'graphql';
 import type { FormattedExecutionResult } from 'graphql-ws';
 import { createEntityBatcher } from './entity-batcher.ts';

@@ -1,6 +1,6 @@
 import { signIdentity } from '@finder/platform/auth';
-import type { Logger } from '@finder/platform/logger';
-import { ALSO_IDS, MERGED_NEXT_PARAM } from '@finder/platform/merged-nexts';
+import type { Logger } from '@finder/platform/config';
+import { ALSO_IDS, MERGED_NEXT_PARAM } from '@finder/platform/realtime';
 import { MessageType, createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';

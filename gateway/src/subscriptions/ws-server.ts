@@ -1,10 +1,8 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
-import { createDocumentCache } from '@finder/platform/document-cache';
-import { ErrorCode } from '@finder/platform/errors';
-import { requestIdFrom, type Logger } from '@finder/platform/logger';
-import { nextMessagePrefix } from '@finder/platform/merged-nexts';
+import { createDocumentCache, nextMessagePrefix } from '@finder/platform/realtime';
+import { ErrorCode, type Logger, requestIdFrom } from '@finder/platform/config';
 import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';

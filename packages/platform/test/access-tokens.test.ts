@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { bearerToken, createTokenIssuer, createTokenVerifier } from '../src/auth.ts';
+import { bearerToken, createTokenIssuer, createTokenVerifier } from '../src/auth/identity.ts';
 
 function keyPair() {
   const { privateKey, publicKey } = generateKeyPairSync('ed25519');

@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { coalesceSends } from '../src/coalesced-sends.ts';
+import { coalesceSends } from '../src/realtime/coalesced-sends.ts';
 
 const MESSAGES = 200;
 let server: Server | null = null;

@@ -1,6 +1,6 @@
 import { buildSchema } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createDocumentCache } from '../src/document-cache.ts';
+import { createDocumentCache } from '../src/realtime/document-cache.ts';
 
 const schema = buildSchema(`
   type Query { ok: Boolean }

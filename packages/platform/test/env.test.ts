@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, baseEnv, databaseEnv, kafkaEnv, parseEnv } from '../src/env.ts';
+import { ConfigError, baseEnv, databaseEnv, kafkaEnv, parseEnv } from '../src/config/env.ts';
 
 const schema = baseEnv.extend(databaseEnv.shape).extend(kafkaEnv.shape);
 

@@ -1,8 +1,8 @@
 import { GraphQLError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { AppError, createErrorFormatter, fromZod, writePending } from '../src/errors.ts';
-import { createLogger } from '../src/logger.ts';
+import { AppError, createErrorFormatter, fromZod, writePending } from '../src/config/errors.ts';
+import { createLogger } from '../src/config/logger.ts';
 
 const logger = createLogger('test', 'silent');
 const internal = new GraphQLError('connection to 10.0.0.7:5432 refused', { originalError: new Error('ECONNREFUSED'), path: ['me'] });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { PoisonEventError, defineEvents } from '../src/events.ts';
-import { isUuid } from '../src/ids.ts';
+import { PoisonEventError, defineEvents } from '../src/kafka/events.ts';
+import { isUuid } from '../src/data/ids.ts';
 
 const catalog = defineEvents('things.events', {
   'thing.made': z.object({ name: z.string().min(1) }),

@@ -1,9 +1,9 @@
 import { stackEnv } from '@finder/testing/stack';
 import { until } from '@finder/testing/processes';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gaplessStream } from '../src/gapless.ts';
-import { createLogger } from '../src/logger.ts';
-import { createPubSub } from '../src/pubsub.ts';
+import { gaplessStream } from '../src/realtime/gapless.ts';
+import { createLogger } from '../src/config/logger.ts';
+import { createPubSub } from '../src/realtime/pubsub.ts';
 
 const env = stackEnv();
 const logger = createLogger('gapless-test', 'silent');

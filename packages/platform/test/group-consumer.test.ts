@@ -2,9 +2,9 @@ import { startKafkaMock, until } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import type { Kafka, Producer } from 'kafkajs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createGroupConsumer, type GroupConsumer } from '../src/group-consumer.ts';
-import { createKafka } from '../src/kafka.ts';
-import { createLogger } from '../src/logger.ts';
+import { createGroupConsumer, type GroupConsumer } from '../src/kafka/group-consumer.ts';
+import { createKafka } from '../src/kafka/producer.ts';
+import { createLogger } from '../src/config/logger.ts';
 
 const env = stackEnv();
 const logger = createLogger('group-consumer-test', 'silent');

@@ -1,6 +1,6 @@
 import { KafkaJSNonRetriableError, KafkaJSProtocolError } from 'kafkajs';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { keepingMembership, membershipLost } from '../src/group-membership.ts';
+import { keepingMembership, membershipLost } from '../src/kafka/group-membership.ts';
 
 const protocolError = (type: string) => new KafkaJSProtocolError({ message: type, type, code: 0, retriable: false } as never);
 

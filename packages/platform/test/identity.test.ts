@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { signIdentity, verifyIdentity, type Viewer } from '../src/auth.ts';
+import { signIdentity, verifyIdentity, type Viewer } from '../src/auth/identity.ts';
 
 const secret = 'a'.repeat(48);
 const viewer: Viewer = { id: '0190f0c2-0000-7000-8000-000000000001', role: 'BUSINESS', sessionId: 's1' };

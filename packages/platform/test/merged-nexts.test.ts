@@ -2,7 +2,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ALSO_IDS, mergeEqualNexts } from '../src/merged-nexts.ts';
+import { ALSO_IDS, mergeEqualNexts } from '../src/realtime/merged-nexts.ts';
 
 let server: Server | null = null;
 afterEach(() => {

@@ -8,11 +8,11 @@ import type { Kafka } from 'kafkajs';
 import { Registry } from 'prom-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { defineEvents, type EventOf } from '../src/events.ts';
-import { createEventProducer, createKafka, type EventProducer } from '../src/kafka.ts';
-import { createLogger } from '../src/logger.ts';
-import { createPersister, processedEventsSql, type ApplyContext, type ApplyResult, type Worker } from '../src/persister.ts';
-import { createPubSub, type PubSub } from '../src/pubsub.ts';
+import { defineEvents, type EventOf } from '../src/kafka/events.ts';
+import { createEventProducer, createKafka, type EventProducer } from '../src/kafka/producer.ts';
+import { createLogger } from '../src/config/logger.ts';
+import { createPersister, processedEventsSql, type ApplyContext, type ApplyResult, type Worker } from '../src/write/persister.ts';
+import { createPubSub, type PubSub } from '../src/realtime/pubsub.ts';
 
 const env = stackEnv();
 const logger = createLogger('persister-redis-outage-test', 'silent');

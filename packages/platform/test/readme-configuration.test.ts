@@ -7,8 +7,8 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 
 /** Every file that declares environment settings in a zod schema. */
 const envFiles = [
-  'packages/platform/src/env.ts',
-  'packages/platform/src/auth.ts',
+  'packages/platform/src/config/env.ts',
+  'packages/platform/src/auth/identity.ts',
   'gateway/src/env.ts',
   ...readdirSync(join(root, 'subgraphs')).map((name) => `subgraphs/${name}/src/env.ts`),
 ];

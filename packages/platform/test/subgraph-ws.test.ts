@@ -4,10 +4,10 @@ import { GraphQLError, buildSchema, type GraphQLObjectType, type GraphQLSchema }
 import { createClient, type Client } from 'graphql-ws';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
-import { createAsyncQueue, type AsyncQueue } from '../src/async-queue.ts';
-import { signIdentity, type Viewer } from '../src/auth.ts';
-import { createLogger } from '../src/logger.ts';
-import { attachSubgraphSubscriptions, type CursorContext } from '../src/subgraph-ws.ts';
+import { createAsyncQueue, type AsyncQueue } from '../src/realtime/async-queue.ts';
+import { signIdentity, type Viewer } from '../src/auth/identity.ts';
+import { createLogger } from '../src/config/logger.ts';
+import { attachSubgraphSubscriptions, type CursorContext } from '../src/realtime/subgraph-ws.ts';
 
 const SECRET = 'test-identity-secret';
 const viewer: Viewer = { id: 'u1', role: 'BUSINESS', sessionId: 's1' } as Viewer;

@@ -1,8 +1,8 @@
 import { finderFacts } from '@finder/finder/facts';
-import { createConsumer } from '@finder/platform/consumer';
-import { filesFacts } from '@finder/platform/contracts/files-facts';
-import { createPersister } from '@finder/platform/persister';
-import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { createConsumer } from '@finder/platform/kafka';
+import { filesFacts } from '@finder/platform/contracts';
+import { createPersister } from '@finder/platform/write';
+import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
 import { entities } from './entities/index.ts';
 import { loadChatEnv } from './env.ts';
 import { chatEvents } from './events/chat-events.ts';

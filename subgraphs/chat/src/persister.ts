@@ -1,9 +1,8 @@
-import { ErrorCode } from '@finder/platform/errors';
-import { reject, type Rejection } from '@finder/platform/outcomes';
-import { chatFacts } from '@finder/platform/contracts/chat-facts';
-import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
-import type { Presence } from '@finder/platform/presence';
-import { query } from '@finder/platform/sql';
+import { ErrorCode } from '@finder/platform/config';
+import { type ApplyContext, type ApplyResult, reject, type Rejection } from '@finder/platform/write';
+import { chatFacts } from '@finder/platform/contracts';
+import type { Presence } from '@finder/platform/realtime';
+import { query } from '@finder/platform/data';
 import type { ChatEvent } from './events/chat-events.ts';
 import { attachmentProblem, unshareableAttachments } from './services/attachments.ts';
 import { watchingKey } from './services/watching.ts';

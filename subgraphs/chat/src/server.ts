@@ -1,7 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { subgraphServer, type Infra } from '@finder/platform/service';
-import { createRateLimiter } from '@finder/platform/rate-limit';
-import { createWriter } from '@finder/platform/write-path';
+import { createRateLimiter, type Infra, subgraphServer } from '@finder/platform/server';
+import { createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
 import type { ChatEnv } from './env.ts';

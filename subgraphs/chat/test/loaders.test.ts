@@ -1,7 +1,7 @@
 import { buildSubgraphSchema } from '@apollo/subgraph';
-import { createLogger } from '@finder/platform/logger';
-import { createOrm } from '@finder/platform/orm';
-import { createBatchApplier } from '@finder/platform/persister';
+import { createLogger } from '@finder/platform/config';
+import { createOrm } from '@finder/platform/data';
+import { createBatchApplier } from '@finder/platform/write';
 import { stackEnv } from '@finder/testing/stack';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { execute, parse } from 'graphql';

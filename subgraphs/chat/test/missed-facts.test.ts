@@ -1,6 +1,6 @@
-import { createLogger } from '@finder/platform/logger';
-import { createOrm } from '@finder/platform/orm';
-import { createBatchApplier } from '@finder/platform/persister';
+import { createLogger } from '@finder/platform/config';
+import { createOrm } from '@finder/platform/data';
+import { createBatchApplier } from '@finder/platform/write';
 import { stackEnv } from '@finder/testing/stack';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';

@@ -1,7 +1,6 @@
 import type { Viewer } from '@finder/platform/auth';
-import type { Logger } from '@finder/platform/logger';
-import type { PubSub } from '@finder/platform/pubsub';
-import type { CursorContext } from '@finder/platform/subgraph-ws';
+import type { Logger } from '@finder/platform/config';
+import type { CursorContext, PubSub } from '@finder/platform/realtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLoaders, type Loaders } from './loaders.ts';
 import type { FilesCommands } from './services/commands.ts';

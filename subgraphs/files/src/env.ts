@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { loadEnv, subgraphEnv } from '@finder/platform/env';
+import { loadEnv, subgraphEnv } from '@finder/platform/config';
 import { z } from 'zod';
 
 const MB = 1024 * 1024;

@@ -1,8 +1,7 @@
-import { createConsumer } from '@finder/platform/consumer';
-import { chatFacts } from '@finder/platform/contracts/chat-facts';
-import { createPersister } from '@finder/platform/persister';
-import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
-import { createWriter } from '@finder/platform/write-path';
+import { createConsumer } from '@finder/platform/kafka';
+import { chatFacts } from '@finder/platform/contracts';
+import { createPersister, createWriter } from '@finder/platform/write';
+import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
 import { usersEvents } from '@finder/users/events';
 import { entities } from './entities/index.ts';
 import { loadFilesEnv } from './env.ts';

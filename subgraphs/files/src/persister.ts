@@ -1,7 +1,6 @@
-import { filesFacts } from '@finder/platform/contracts/files-facts';
-import { ErrorCode } from '@finder/platform/errors';
-import { reject } from '@finder/platform/outcomes';
-import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
+import { filesFacts } from '@finder/platform/contracts';
+import { ErrorCode } from '@finder/platform/config';
+import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilesEvent } from './events/files-events.ts';
 

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { subgraphServer, type Infra } from '@finder/platform/service';
-import { createWriter } from '@finder/platform/write-path';
+import { subgraphServer, type Infra } from '@finder/platform/server';
+import { createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
 import type { FilesEnv } from './env.ts';

@@ -1,10 +1,10 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RetryLater } from '@finder/platform/consumer';
-import { uuidv7 } from '@finder/platform/ids';
-import { createLogger } from '@finder/platform/logger';
-import type { Writer } from '@finder/platform/write-path';
+import { RetryLater } from '@finder/platform/kafka';
+import { uuidv7 } from '@finder/platform/data';
+import { createLogger } from '@finder/platform/config';
+import type { Writer } from '@finder/platform/write';
 import { query } from '@finder/testing/database';
 import { stackEnv } from '@finder/testing/stack';
 import { MikroORM } from '@mikro-orm/postgresql';

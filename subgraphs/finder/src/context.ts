@@ -1,6 +1,6 @@
 import type { Viewer } from '@finder/platform/auth';
-import type { Logger } from '@finder/platform/logger';
-import type { CursorContext } from '@finder/platform/subgraph-ws';
+import type { Logger } from '@finder/platform/config';
+import type { CursorContext } from '@finder/platform/realtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLoaders, type Loaders } from './loaders.ts';
 import type { Engagements } from './services/engagements.ts';

@@ -1,4 +1,4 @@
-import { loadEnv, subgraphEnv } from '@finder/platform/env';
+import { loadEnv, subgraphEnv } from '@finder/platform/config';
 import type { z } from 'zod';
 
 const schema = subgraphEnv;

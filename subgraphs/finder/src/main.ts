@@ -1,8 +1,8 @@
 import { parseArgs } from 'node:util';
-import { createConsumer } from '@finder/platform/consumer';
-import { chatFacts } from '@finder/platform/contracts/chat-facts';
-import { createPersister } from '@finder/platform/persister';
-import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { createConsumer } from '@finder/platform/kafka';
+import { chatFacts } from '@finder/platform/contracts';
+import { createPersister } from '@finder/platform/write';
+import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
 import { entities } from './entities/index.ts';
 import { loadFinderEnv } from './env.ts';
 import { finderEvents } from './events/finder-events.ts';

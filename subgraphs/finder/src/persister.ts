@@ -1,7 +1,6 @@
-import { ErrorCode } from '@finder/platform/errors';
-import { uuidv7 } from '@finder/platform/ids';
-import { reject } from '@finder/platform/outcomes';
-import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
+import { ErrorCode } from '@finder/platform/config';
+import { uuidv7 } from '@finder/platform/data';
+import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
 import type { EngagementStatus, Specialty } from './entities/index.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
 import { finderFacts } from './events/finder-facts.ts';

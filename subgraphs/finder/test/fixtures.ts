@@ -1,5 +1,5 @@
-import { createLogger } from '@finder/platform/logger';
-import { createOrm } from '@finder/platform/orm';
+import { createLogger } from '@finder/platform/config';
+import { createOrm } from '@finder/platform/data';
 import { createTestDatabase } from '@finder/testing/database';
 import { startNode } from '@finder/testing/processes';
 import type { MikroORM } from '@mikro-orm/postgresql';

@@ -1,5 +1,5 @@
 import type { Viewer } from '@finder/platform/auth';
-import type { Logger } from '@finder/platform/logger';
+import type { Logger } from '@finder/platform/config';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createLoaders, type Loaders } from './loaders.ts';
 import type { Accounts } from './services/accounts.ts';

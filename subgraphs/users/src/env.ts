@@ -1,5 +1,5 @@
 import { createHmac } from 'node:crypto';
-import { loadEnv, pemFrom, subgraphEnv } from '@finder/platform/env';
+import { loadEnv, pemFrom, subgraphEnv } from '@finder/platform/config';
 import { z } from 'zod';
 
 const schema = subgraphEnv.extend({

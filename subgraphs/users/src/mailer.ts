@@ -1,8 +1,8 @@
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { RetryLater } from '@finder/platform/consumer';
-import type { Logger } from '@finder/platform/logger';
-import type { Outcome } from '@finder/platform/outcomes';
+import { RetryLater } from '@finder/platform/kafka';
+import type { Logger } from '@finder/platform/config';
+import type { Outcome } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { UsersEvent } from './events/users-events.ts';

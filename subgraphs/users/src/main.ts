@@ -1,6 +1,6 @@
-import { createConsumer } from '@finder/platform/consumer';
-import { createPersister } from '@finder/platform/persister';
-import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/service';
+import { createConsumer } from '@finder/platform/kafka';
+import { createPersister } from '@finder/platform/write';
+import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
 import { entities } from './entities/index.ts';
 import { loadUsersEnv } from './env.ts';
 import { usersEvents } from './events/users-events.ts';

@@ -1,6 +1,5 @@
-import { ErrorCode } from '@finder/platform/errors';
-import { reject } from '@finder/platform/outcomes';
-import type { ApplyContext, ApplyResult } from '@finder/platform/persister';
+import { ErrorCode } from '@finder/platform/config';
+import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
 import type { UsersEvent } from './events/users-events.ts';
 
 type Session = { id: string; familyId: string; tokenHash: string; expiresAt: string };

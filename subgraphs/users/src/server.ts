@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createTokenIssuer } from '@finder/platform/auth';
 import type { EventProducer } from '@finder/platform/kafka';
-import type { Logger } from '@finder/platform/logger';
-import { subgraphServer } from '@finder/platform/service';
-import type { PubSub } from '@finder/platform/pubsub';
-import { createWriter } from '@finder/platform/write-path';
+import type { Logger } from '@finder/platform/config';
+import { subgraphServer } from '@finder/platform/server';
+import type { PubSub } from '@finder/platform/realtime';
+import { createWriter } from '@finder/platform/write';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { gql } from 'graphql-tag';
 import type { Registry } from 'prom-client';

@@ -1,6 +1,5 @@
-import { createConsumer } from '@finder/platform/consumer';
-import { createEventProducer, createKafka } from '@finder/platform/kafka';
-import { createLogger } from '@finder/platform/logger';
+import { createConsumer, createEventProducer, createKafka } from '@finder/platform/kafka';
+import { createLogger } from '@finder/platform/config';
 import { startKafkaMock, until } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import { describe, expect, it } from 'vitest';

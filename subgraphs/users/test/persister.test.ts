@@ -1,7 +1,7 @@
 import { createEventProducer, createKafka } from '@finder/platform/kafka';
-import { createLogger } from '@finder/platform/logger';
-import { createOrm } from '@finder/platform/orm';
-import { createBatchApplier } from '@finder/platform/persister';
+import { createLogger } from '@finder/platform/config';
+import { createOrm } from '@finder/platform/data';
+import { createBatchApplier } from '@finder/platform/write';
 import { createTestDatabase, query } from '@finder/testing/database';
 import { freePort } from '@finder/testing/ports';
 import { startKafkaMock, startNode, until, waitForReady, type Service } from '@finder/testing/processes';

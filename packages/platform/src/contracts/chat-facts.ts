@@ -1,4 +1,4 @@
-import { defineEvents, type EventOf } from '../events.ts';
+import { defineEvents, type EventOf } from '../kafka/events.ts';
 import { z } from 'zod';
 
 /**

@@ -1,4 +1,4 @@
-import { defineEvents, type EventOf } from '@finder/platform/events';
+import { defineEvents, type EventOf } from '@finder/platform/kafka';
 import { z } from 'zod';
 
 /** The chat subgraph's event contract. Every event is keyed by conversation, so each stays in order. */

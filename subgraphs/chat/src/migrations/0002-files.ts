@@ -1,4 +1,4 @@
-import { Migration } from '@finder/platform/orm';
+import { Migration } from '@finder/platform/data';
 
 /** Chat's projection of files.facts, for checking message attachments (services/attachments.ts). */
 export class Migration0002Files extends Migration {

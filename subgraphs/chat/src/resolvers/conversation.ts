@@ -1,7 +1,7 @@
-import { badInput } from '@finder/platform/errors';
+import { badInput } from '@finder/platform/config';
 import type { ConversationResolvers } from '../__generated__/resolvers-types.ts';
 import { reads } from '../services/reads.ts';
-import { decodeCursor, encodeCursor, pageSize } from '@finder/platform/connections';
+import { decodeCursor, encodeCursor, pageSize } from '@finder/platform/server';
 
 const isSeqCursor = (v: unknown): v is { seq: number } => typeof (v as { seq?: unknown })?.seq === 'number';
 

@@ -1,4 +1,4 @@
-import { DateTime } from '@finder/platform/scalars';
+import { DateTime } from '@finder/platform/server';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { Conversation } from './conversation.ts';
 import { Message } from './message.ts';

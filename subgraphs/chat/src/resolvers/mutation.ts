@@ -1,4 +1,4 @@
-import { unauthenticated } from '@finder/platform/errors';
+import { unauthenticated } from '@finder/platform/config';
 import type { Viewer } from '@finder/platform/auth';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 

@@ -1,6 +1,5 @@
-import { filterIterator, onFinished } from '@finder/platform/async-queue';
-import { notFound, unauthenticated, validate } from '@finder/platform/errors';
-import { gaplessStream } from '@finder/platform/gapless';
+import { filterIterator, gaplessStream, onFinished } from '@finder/platform/realtime';
+import { notFound, unauthenticated, validate } from '@finder/platform/config';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { MessageModel, TypingModel } from '../models.ts';

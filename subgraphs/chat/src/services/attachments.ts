@@ -1,5 +1,5 @@
-import { badInput } from '@finder/platform/errors';
-import { sleep } from '@finder/platform/transient';
+import { badInput } from '@finder/platform/config';
+import { sleep } from '@finder/platform/kafka';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /** How long sendMessage waits for files it has not heard of yet (a file completed a moment ago). */

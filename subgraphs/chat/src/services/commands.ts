@@ -1,9 +1,9 @@
 import type { Viewer } from '@finder/platform/auth';
-import { badInput, notFound, validate } from '@finder/platform/errors';
-import { uuidv7 } from '@finder/platform/ids';
-import type { PubSub } from '@finder/platform/pubsub';
-import type { createRateLimiter } from '@finder/platform/rate-limit';
-import type { Writer } from '@finder/platform/write-path';
+import { badInput, notFound, validate } from '@finder/platform/config';
+import { uuidv7 } from '@finder/platform/data';
+import type { PubSub } from '@finder/platform/realtime';
+import type { createRateLimiter } from '@finder/platform/server';
+import type { Writer } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { chatEvents } from '../events/chat-events.ts';
 import type { ConversationModel, MessageModel } from '../models.ts';

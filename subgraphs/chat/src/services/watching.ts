@@ -1,5 +1,5 @@
-import type { Logger } from '@finder/platform/logger';
-import { createPresence, type Presence } from '@finder/platform/presence';
+import type { Logger } from '@finder/platform/config';
+import { createPresence, type Presence } from '@finder/platform/realtime';
 import type { Redis } from 'ioredis';
 
 /**

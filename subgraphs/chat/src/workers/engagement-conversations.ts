@@ -1,5 +1,5 @@
 import type { FinderFact } from '@finder/finder/facts';
-import { derivedUuid } from '@finder/platform/ids';
+import { derivedUuid } from '@finder/platform/data';
 import type { EventProducer } from '@finder/platform/kafka';
 import { chatEvents } from '../events/chat-events.ts';
 

@@ -1,4 +1,4 @@
-import type { FilesFact } from '@finder/platform/contracts/files-facts';
+import type { FilesFact } from '@finder/platform/contracts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**

@@ -1,4 +1,4 @@
-import { defineEvents, type EventOf } from '@finder/platform/events';
+import { defineEvents, type EventOf } from '@finder/platform/kafka';
 import { z } from 'zod';
 
 const fileId = z.uuid();

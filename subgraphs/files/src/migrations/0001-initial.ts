@@ -1,5 +1,5 @@
-import { Migration } from '@finder/platform/orm';
-import { processedEventsSql } from '@finder/platform/persister';
+import { Migration } from '@finder/platform/data';
+import { processedEventsSql } from '@finder/platform/write';
 
 export class Migration0001Initial extends Migration {
   override name = '0001-initial';

@@ -1,4 +1,4 @@
-import { Migration } from '@finder/platform/orm';
+import { Migration } from '@finder/platform/data';
 
 export class Migration0003Avatars extends Migration {
   override name = '0003-avatars';

@@ -1,4 +1,4 @@
-import { DateTime } from '@finder/platform/scalars';
+import { DateTime } from '@finder/platform/server';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { Conversion } from './conversion.ts';
 import { File } from './file.ts';

@@ -1,5 +1,5 @@
 import type { Viewer } from '@finder/platform/auth';
-import { unauthenticated } from '@finder/platform/errors';
+import { unauthenticated } from '@finder/platform/config';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { FileModel } from '../models.ts';

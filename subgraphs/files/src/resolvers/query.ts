@@ -1,4 +1,4 @@
-import { notFound, unauthenticated, validate } from '@finder/platform/errors';
+import { notFound, unauthenticated, validate } from '@finder/platform/config';
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { canSeeFile } from '../services/access.ts';
 import { fileIdSchema } from '../services/validation.ts';

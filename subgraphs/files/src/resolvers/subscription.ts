@@ -1,5 +1,5 @@
-import { notFound, unauthenticated, validate } from '@finder/platform/errors';
-import { gaplessStream } from '@finder/platform/gapless';
+import { notFound, unauthenticated, validate } from '@finder/platform/config';
+import { gaplessStream } from '@finder/platform/realtime';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { ConversionModel } from '../models.ts';

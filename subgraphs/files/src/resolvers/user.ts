@@ -1,5 +1,5 @@
-import { decodeCursor, encodeCursor, forwardPage, isTimeIdCursor, pageSize } from '@finder/platform/connections';
-import { forbidden } from '@finder/platform/errors';
+import { decodeCursor, encodeCursor, forwardPage, isTimeIdCursor, pageSize } from '@finder/platform/server';
+import { forbidden } from '@finder/platform/config';
 import type { UserResolvers } from '../__generated__/resolvers-types.ts';
 import { reads } from '../services/reads.ts';
 

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Viewer } from '@finder/platform/auth';
-import { badInput, conflict, forbidden, notFound, validate } from '@finder/platform/errors';
-import { uuidv7 } from '@finder/platform/ids';
-import type { Logger } from '@finder/platform/logger';
-import type { Writer } from '@finder/platform/write-path';
+import { badInput, conflict, forbidden, type Logger, notFound, validate } from '@finder/platform/config';
+import { uuidv7 } from '@finder/platform/data';
+import type { Writer } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilesEnv } from '../env.ts';
 import { filesEvents } from '../events/files-events.ts';

@@ -1,12 +1,11 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Transform, type TransformCallback } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { ErrorCode } from '@finder/platform/errors';
-import { sendJson, type RouteHandler } from '@finder/platform/http';
-import { isUuid } from '@finder/platform/ids';
-import type { Logger } from '@finder/platform/logger';
+import { ErrorCode, type Logger } from '@finder/platform/config';
+import { sendJson, type RouteHandler } from '@finder/platform/server';
+import { isUuid } from '@finder/platform/data';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { PubSub } from '@finder/platform/pubsub';
+import type { PubSub } from '@finder/platform/realtime';
 import type { FilesEnv } from '../env.ts';
 import type { FileModel } from '../models.ts';
 import type { FilesCommands } from './commands.ts';

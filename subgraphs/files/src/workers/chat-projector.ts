@@ -1,4 +1,4 @@
-import type { ChatFact } from '@finder/platform/contracts/chat-facts';
+import type { ChatFact } from '@finder/platform/contracts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**

@@ -1,9 +1,8 @@
 import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
-import { RetryLater } from '@finder/platform/consumer';
-import type { Logger } from '@finder/platform/logger';
-import { sleep } from '@finder/platform/transient';
-import type { Writer } from '@finder/platform/write-path';
+import { RetryLater, sleep } from '@finder/platform/kafka';
+import type { Logger } from '@finder/platform/config';
+import type { Writer } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import sharp from 'sharp';
 import { filesEvents, type ConversionTargetName, type FilesEvent } from '../events/files-events.ts';

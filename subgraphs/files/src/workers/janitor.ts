@@ -1,4 +1,4 @@
-import type { Logger } from '@finder/platform/logger';
+import type { Logger } from '@finder/platform/config';
 import type { FilesEvent } from '../events/files-events.ts';
 import type { Storage } from '../services/storage.ts';
 

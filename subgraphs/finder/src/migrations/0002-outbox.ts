@@ -1,7 +1,7 @@
-import { Migration } from '@finder/platform/orm';
-import { outboxSql } from '@finder/platform/outbox';
+import { Migration } from '@finder/platform/data';
+import { outboxSql } from '@finder/platform/write';
 
-/** The outbox the persister writes finder's facts to (packages/platform/src/outbox.ts). */
+/** The outbox the persister writes finder's facts to (packages/platform/src/write/outbox.ts). */
 export class Migration0002Outbox extends Migration {
   override name = '0002-outbox';
 

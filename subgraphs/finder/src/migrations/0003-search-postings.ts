@@ -1,4 +1,4 @@
-import { Migration } from '@finder/platform/orm';
+import { Migration } from '@finder/platform/data';
 
 /**
  * Precomputed one-word scores, so broad searches stop ranking every matching profile.

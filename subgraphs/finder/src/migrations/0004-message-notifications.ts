@@ -1,4 +1,4 @@
-import { Migration } from '@finder/platform/orm';
+import { Migration } from '@finder/platform/data';
 
 /** Notifications of missed chat messages point at their conversation (owned by chat). */
 export class Migration0004MessageNotifications extends Migration {

@@ -1,4 +1,4 @@
-import { Migration } from '@finder/platform/orm';
+import { Migration } from '@finder/platform/data';
 
 /**
  * The search filters (specialties, hourly rate, remote) copied into the postings and carried in

@@ -1,5 +1,5 @@
 import type { Viewer } from '@finder/platform/auth';
-import { unauthenticated } from '@finder/platform/errors';
+import { unauthenticated } from '@finder/platform/config';
 
 /** Everything in finder needs a signed-in caller. */
 export function signedIn(viewer: Viewer | null): Viewer {

@@ -1,4 +1,4 @@
-import { DateTime } from '@finder/platform/scalars';
+import { DateTime } from '@finder/platform/server';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { BusinessProfile } from './business-profile.ts';
 import { EngagementRequest } from './engagement-request.ts';

@@ -1,8 +1,7 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import type { Envelope } from '@finder/platform/events';
-import type { EventProducer } from '@finder/platform/kafka';
-import type { Logger } from '@finder/platform/logger';
-import { replyChannel, type Outcome } from '@finder/platform/outcomes';
+import type { Envelope, EventProducer } from '@finder/platform/kafka';
+import type { Logger } from '@finder/platform/config';
+import { replyChannel, type Outcome } from '@finder/platform/write';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 // Event catalogs are contracts: the seed registers accounts by producing the users subgraph's own event.

@@ -1,5 +1,5 @@
-import { forwardPage, type Connection } from '@finder/platform/connections';
-import { badInput } from '@finder/platform/errors';
+import { forwardPage, type Connection } from '@finder/platform/server';
+import { badInput } from '@finder/platform/config';
 import type { z } from 'zod';
 
 /** Cursors are opaque to clients: base64url JSON, validated on the way back in. */

@@ -1,6 +1,6 @@
 import type { Viewer } from '@finder/platform/auth';
-import { forbidden, notFound, validate, conflict } from '@finder/platform/errors';
-import { uuidv7 } from '@finder/platform/ids';
+import { forbidden, notFound, validate, conflict } from '@finder/platform/config';
+import { uuidv7 } from '@finder/platform/data';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import {

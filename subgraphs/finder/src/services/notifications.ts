@@ -1,8 +1,6 @@
 import type { Viewer } from '@finder/platform/auth';
-import { badInput, validate } from '@finder/platform/errors';
-import { gaplessStream } from '@finder/platform/gapless';
-import type { Logger } from '@finder/platform/logger';
-import type { PubSub } from '@finder/platform/pubsub';
+import { badInput, type Logger, validate } from '@finder/platform/config';
+import { gaplessStream, type PubSub } from '@finder/platform/realtime';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { NotificationSchema, type NotificationEntity } from '../entities/index.ts';

@@ -1,5 +1,5 @@
 import type { Viewer } from '@finder/platform/auth';
-import { forbidden, validate } from '@finder/platform/errors';
+import { forbidden, validate } from '@finder/platform/config';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BusinessProfileSchema, ProfessionalProfileSchema, type BusinessProfileEntity, type ProfessionalProfileEntity } from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';

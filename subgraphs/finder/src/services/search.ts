@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { badInput } from '@finder/platform/errors';
+import { badInput } from '@finder/platform/config';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { ProfessionalProfileEntity, Specialty } from '../entities/index.ts';

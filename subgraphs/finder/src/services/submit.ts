@@ -1,5 +1,4 @@
-import type { AppliedOutcome } from '@finder/platform/outcomes';
-import type { Writer } from '@finder/platform/write-path';
+import type { AppliedOutcome, Writer } from '@finder/platform/write';
 import { finderEvents, type FinderEvent } from '../events/finder-events.ts';
 
 /** Produces a finder event and waits for the persister's outcome (read-your-writes). */

@@ -1,4 +1,4 @@
-import { AppError, ErrorCode } from '@finder/platform/errors';
+import { AppError, ErrorCode } from '@finder/platform/config';
 import { z, type ZodType } from 'zod';
 import { SPECIALTIES } from '../entities/index.ts';
 

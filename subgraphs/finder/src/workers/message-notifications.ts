@@ -1,4 +1,4 @@
-import type { ChatFact } from '@finder/platform/contracts/chat-facts';
+import type { ChatFact } from '@finder/platform/contracts';
 import type { EventProducer } from '@finder/platform/kafka';
 import { finderEvents } from '../events/finder-events.ts';
 

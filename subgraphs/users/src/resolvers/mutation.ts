@@ -1,4 +1,4 @@
-import { unauthenticated } from '@finder/platform/errors';
+import { unauthenticated } from '@finder/platform/config';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { AuthResult } from '../services/accounts.ts';

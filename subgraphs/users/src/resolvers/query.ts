@@ -1,4 +1,4 @@
-import { unauthenticated } from '@finder/platform/errors';
+import { unauthenticated } from '@finder/platform/config';
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 
 export const Query: QueryResolvers = {

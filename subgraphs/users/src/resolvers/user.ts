@@ -1,4 +1,4 @@
-import { forbidden } from '@finder/platform/errors';
+import { forbidden } from '@finder/platform/config';
 import type { UserResolvers } from '../__generated__/resolvers-types.ts';
 
 export const User: UserResolvers = {

@@ -1,7 +1,7 @@
 import type { TokenIssuer, Viewer } from '@finder/platform/auth';
-import { badInput, conflict, unauthenticated, validate } from '@finder/platform/errors';
-import { uuidv7 } from '@finder/platform/ids';
-import type { Writer } from '@finder/platform/write-path';
+import { badInput, conflict, unauthenticated, validate } from '@finder/platform/config';
+import { uuidv7 } from '@finder/platform/data';
+import type { Writer } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SessionSchema, UserSchema, type UserEntity } from '../entities/index.ts';
 import { usersEvents } from '../events/users-events.ts';

@@ -1,5 +1,5 @@
 import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
-import { randomToken, uuidv7 } from '@finder/platform/ids';
+import { randomToken, uuidv7 } from '@finder/platform/data';
 
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('hex');
 

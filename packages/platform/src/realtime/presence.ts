@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Redis } from 'ioredis';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../config/logger.ts';
 
 export interface Presence {
   /** Marks `key` as present until the returned function is called (or this process dies). */

@@ -1,7 +1,7 @@
 import { GraphQLError, type GraphQLFormattedError } from 'graphql';
 import type { ZodError } from 'zod';
 import type { Logger } from './logger.ts';
-import { isTransient } from './transient.ts';
+import { isTransient } from '../kafka/transient.ts';
 
 /** The error codes of the public contract (API.md). */
 export const ErrorCode = {

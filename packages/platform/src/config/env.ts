@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { z } from 'zod';
-import { DEFAULT_FETCH_WAIT } from './group-consumer.ts';
+import { DEFAULT_FETCH_WAIT } from '../kafka/group-consumer.ts';
 
 /** Raised by {@link parseEnv}; lists every invalid variable at once. */
 export class ConfigError extends Error {

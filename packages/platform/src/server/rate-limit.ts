@@ -1,5 +1,5 @@
 import type { Redis } from 'ioredis';
-import { rateLimited } from './errors.ts';
+import { rateLimited } from '../config/errors.ts';
 
 /**
  * A per-key limit shared by every replica: at most `limit` calls per `windowMs` (a fixed window

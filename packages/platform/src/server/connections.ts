@@ -1,4 +1,4 @@
-import { badInput } from '@finder/platform/errors';
+import { badInput } from '@finder/platform/config';
 
 /** Opaque cursors: base64url JSON, so clients cannot depend on what is inside. */
 export const encodeCursor = (value: unknown): string => Buffer.from(JSON.stringify(value)).toString('base64url');

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { AppError, type ErrorCode } from './errors.ts';
+import { AppError, type ErrorCode } from '../config/errors.ts';
 
 /** What the persister decided about one event; published to its writer's reply channel after the transaction commits. */
 export const outcomeSchema = z.discriminatedUnion('status', [

@@ -1,11 +1,11 @@
 import { randomUUID } from 'node:crypto';
 import { Counter, Histogram, type Registry } from 'prom-client';
-import { unavailable, writePending } from './errors.ts';
-import type { Envelope } from './events.ts';
-import type { EventProducer } from './kafka.ts';
-import type { Logger } from './logger.ts';
+import { unavailable, writePending } from '../config/errors.ts';
+import type { Envelope } from '../kafka/events.ts';
+import type { EventProducer } from '../kafka/producer.ts';
+import type { Logger } from '../config/logger.ts';
 import { outcomeToError, replyChannel, type AppliedOutcome, type Outcome } from './outcomes.ts';
-import type { PubSub } from './pubsub.ts';
+import type { PubSub } from '../realtime/pubsub.ts';
 
 export interface Writer {
   /**

@@ -11,11 +11,11 @@ import {
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { createAsyncQueue } from './async-queue.ts';
-import { verifyIdentity, type Viewer } from './auth.ts';
+import { verifyIdentity, type Viewer } from '../auth/identity.ts';
 import { coalesceSends } from './coalesced-sends.ts';
 import { createDocumentCache } from './document-cache.ts';
-import { ErrorCode } from './errors.ts';
-import { requestIdFrom, type Logger } from './logger.ts';
+import { ErrorCode } from '../config/errors.ts';
+import { requestIdFrom, type Logger } from '../config/logger.ts';
 import { MERGED_NEXT_PARAM, mergeEqualNexts, nextMessagePrefix } from './merged-nexts.ts';
 
 /** What a subgraph resolver may set on its context so the gateway can resume after a reconnect. */

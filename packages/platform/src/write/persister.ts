@@ -1,17 +1,17 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { ErrorCode } from './errors.ts';
-import { createGroupConsumer, DEFAULT_FETCH_WAIT, type FetchWait } from './group-consumer.ts';
-import { keepingMembership, membershipLost } from './group-membership.ts';
-import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, type EventOf } from './events.ts';
-import type { EventProducer } from './kafka.ts';
-import type { Logger } from './logger.ts';
+import { ErrorCode } from '../config/errors.ts';
+import { createGroupConsumer, DEFAULT_FETCH_WAIT, type FetchWait } from '../kafka/group-consumer.ts';
+import { keepingMembership, membershipLost } from '../kafka/group-membership.ts';
+import { PoisonEventError, type DataSchemas, type Envelope, type EventCatalog, type EventOf } from '../kafka/events.ts';
+import type { EventProducer } from '../kafka/producer.ts';
+import type { Logger } from '../config/logger.ts';
 import { createOutboxRelay, writeOutbox, type FollowUp } from './outbox.ts';
 import { Rejection, type Outcome } from './outcomes.ts';
-import type { PubSub } from './pubsub.ts';
-import { query } from './sql.ts';
-import { isTransient, sleep } from './transient.ts';
+import type { PubSub } from '../realtime/pubsub.ts';
+import { query } from '../data/sql.ts';
+import { isTransient, sleep } from '../kafka/transient.ts';
 
 /** What an apply handler can touch: the batch's transaction, and publications sent after commit. */
 export interface ApplyContext {

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { derivedUuid, uuidv7 } from './ids.ts';
+import { derivedUuid, uuidv7 } from '../data/ids.ts';
 
 /** The envelope every event on every topic carries (ARCHITECTURE §3). */
 export const envelopeSchema = z.object({

@@ -1,14 +1,14 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Kafka } from 'kafkajs';
 import type { Registry } from 'prom-client';
-import type { FetchWait } from './group-consumer.ts';
+import type { FetchWait } from '../kafka/group-consumer.ts';
 import { createHttpServer, registerShutdown, type ShutdownStep } from './http.ts';
-import { createEventProducer, createKafka, type EventProducer } from './kafka.ts';
-import { createLogger, type Logger } from './logger.ts';
-import { createRegistry } from './metrics.ts';
-import { createOrm, databaseReady, runMigrations, type OrmConfig } from './orm.ts';
-import type { Worker } from './persister.ts';
-import { createPubSub, type PubSub } from './pubsub.ts';
+import { createEventProducer, createKafka, type EventProducer } from '../kafka/producer.ts';
+import { createLogger, type Logger } from '../config/logger.ts';
+import { createRegistry } from '../config/metrics.ts';
+import { createOrm, databaseReady, runMigrations, type OrmConfig } from '../data/orm.ts';
+import type { Worker } from '../write/persister.ts';
+import { createPubSub, type PubSub } from '../realtime/pubsub.ts';
 import type { BaseContext } from '@apollo/server';
 import { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions } from './subgraph.ts';
 

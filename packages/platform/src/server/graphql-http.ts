@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
-import { ErrorCode } from './errors.ts';
+import { ErrorCode } from '../config/errors.ts';
 import { sendJson, type RouteHandler } from './http.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;

@@ -1,5 +1,5 @@
 import { createAsyncQueue, type AsyncQueue } from './async-queue.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../config/logger.ts';
 import type { PubSub } from './pubsub.ts';
 
 export interface GaplessOptions<T> {

@@ -1,6 +1,6 @@
 import { MikroORM, type Options } from '@mikro-orm/postgresql';
 import { Migration, Migrator } from '@mikro-orm/migrations';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../config/logger.ts';
 
 export { Migration };
 

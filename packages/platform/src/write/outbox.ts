@@ -1,9 +1,9 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { Counter, type Registry } from 'prom-client';
-import type { Envelope } from './events.ts';
-import type { EventProducer } from './kafka.ts';
-import type { Logger } from './logger.ts';
-import { query } from './sql.ts';
+import type { Envelope } from '../kafka/events.ts';
+import type { EventProducer } from '../kafka/producer.ts';
+import type { Logger } from '../config/logger.ts';
+import { query } from '../data/sql.ts';
 
 /**
  * The transactional outbox. A persister handler that wants the rest of the platform to react to a

@@ -5,12 +5,12 @@ import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
 import type { Registry } from 'prom-client';
-import { IDENTITY_HEADER, verifyIdentity, type Viewer } from './auth.ts';
-import { createErrorFormatter, ErrorCode, toFormattedError } from './errors.ts';
+import { IDENTITY_HEADER, verifyIdentity, type Viewer } from '../auth/identity.ts';
+import { createErrorFormatter, ErrorCode, toFormattedError } from '../config/errors.ts';
 import { graphqlRoute } from './graphql-http.ts';
-import { attachSubgraphSubscriptions } from './subgraph-ws.ts';
+import { attachSubgraphSubscriptions } from '../realtime/subgraph-ws.ts';
 import { createHttpServer, sendJson, type HttpServer, type ReadinessProbe, type RouteHandler } from './http.ts';
-import { requestIdFrom, type Logger } from './logger.ts';
+import { requestIdFrom, type Logger } from '../config/logger.ts';
 import { tuneGarbageCollection } from './gc-tuning.ts';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {

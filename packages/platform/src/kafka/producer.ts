@@ -1,6 +1,6 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Envelope } from './events.ts';
-import type { Logger } from './logger.ts';
+import type { Logger } from '../config/logger.ts';
 
 export interface KafkaConfig {
   brokers: string[];

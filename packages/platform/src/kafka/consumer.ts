@@ -1,12 +1,12 @@
 import type { EachBatchPayload, Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
-import { isRetryable } from './errors.ts';
+import { isRetryable } from '../config/errors.ts';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
-import type { EventProducer } from './kafka.ts';
+import type { EventProducer } from './producer.ts';
 import { createGroupConsumer, DEFAULT_FETCH_WAIT, type FetchWait } from './group-consumer.ts';
 import { keepingMembership, membershipLost } from './group-membership.ts';
-import type { Logger } from './logger.ts';
-import type { Worker } from './persister.ts';
+import type { Logger } from '../config/logger.ts';
+import type { Worker } from '../write/persister.ts';
 import { isTransient, sleep } from './transient.ts';
 
 /** Thrown by a handler that cannot act yet (e.g. the persister has not applied the event): retried, never dead-lettered. */

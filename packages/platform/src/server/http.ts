@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { Registry } from 'prom-client';
-import type { Logger } from './logger.ts';
-import { httpRequestHistogram } from './metrics.ts';
+import type { Logger } from '../config/logger.ts';
+import { httpRequestHistogram } from '../config/metrics.ts';
 
 export type Check = { ok: boolean; detail?: string };
 export type ReadinessProbe = () => Promise<Record<string, Check>> | Record<string, Check>;

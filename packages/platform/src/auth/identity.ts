@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
 import { z } from 'zod';
-import { unauthenticated } from './errors.ts';
+import { unauthenticated } from '../config/errors.ts';
 
 export const ROLES = ['BUSINESS', 'PROFESSIONAL', 'ADMIN'] as const;
 export type Role = (typeof ROLES)[number];

@@ -1,0 +1,2 @@
+export * from './chat-facts.ts';
+export * from './files-facts.ts';

@@ -1,0 +1,3 @@
+export * from './ids.ts';
+export * from './orm.ts';
+export * from './sql.ts';

@@ -1,0 +1,4 @@
+export * from './outbox.ts';
+export * from './outcomes.ts';
+export * from './persister.ts';
+export * from './write-path.ts';
