@@ -17,7 +17,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['**/test/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts'],
+    files: ['**/test/**/*.ts', 'packages/testing/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts', 'examples/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -4,7 +4,14 @@ import { defineConfig } from 'vitest/config';
 // Apollo's packages load graphql through require(); tests must use that same copy, not the ESM one.
 const graphqlCjs = createRequire(import.meta.url).resolve('graphql');
 
-const suites = ['packages/*/test/**/*.test.ts', 'gateway/test/**/*.test.ts', 'subgraphs/*/test/**/*.test.ts'];
+const suites = [
+  'packages/*/test/**/*.test.ts',
+  'gateway/test/**/*.test.ts',
+  'subgraphs/*/test/**/*.test.ts',
+  'web/test/**/*.test.ts',
+  'explorer/test/**/*.test.ts',
+  'examples/test/**/*.test.ts',
+];
 /** Tests that kill shared services or load the machine: run after the others, one at a time. */
 const drills = ['**/*.drill.test.ts', 'bench/test/**/*.test.ts'];
 

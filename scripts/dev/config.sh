@@ -62,8 +62,8 @@ KAFKA_BOOTSTRAP_FILE="$STATE_DIR/kafka.bootstrap"
 NODE_BIN="$ROOT_DIR/node_modules/.bin/node"
 NODE_MAJOR=24
 
-# Debian packages the stack needs; only missing ones are installed.
+# Debian packages the stack needs (chromium: the browser tests); only missing ones are installed.
 APT_PACKAGES=(postgresql-15 redis-server nginx librdkafka-dev build-essential docker-compose
-  curl openssl procps ca-certificates)
+  curl openssl procps ca-certificates chromium)
 
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"
