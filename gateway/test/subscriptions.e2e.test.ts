@@ -135,9 +135,14 @@ describe('federated subscriptions through the gateway', () => {
       return c.closes[0]!;
     };
 
-    it('closes the socket with 4401 and a reason for a missing, invalid or expired token', async () => {
+    it('closes the socket with 4401 and a reason for an invalid or expired token, and refuses subscriptions without one', async () => {
+      // No token: the connection is acknowledged (Apollo Sandbox opens one such first), its subscriptions are not.
       const missing = client(fed.wsUrl('nginx'), {});
-      expect(await closeOf(missing)).toMatchObject({ code: 4401, reason: expect.stringMatching(/connection_init/) });
+      const anonymous = missing.subscribe(POST_ADDED, { topic: topic('anonymous'), after: 0 });
+      await until(async () => anonymous.errors.length > 0, 5_000, 'anonymous refusal');
+      expect(anonymous.errors[0]).toEqual([expect.objectContaining({ message: expect.stringMatching(/connection_init/), extensions: expect.objectContaining({ code: 'UNAUTHENTICATED' }) })]);
+      expect(anonymous.events).toEqual([]);
+      expect(missing.closes).toEqual([]);
       const forged = client(fed.wsUrl('nginx'), { authorization: 'Bearer not.a.token' });
       expect(await closeOf(forged)).toEqual({ code: 4401, reason: 'Unauthorized: access token invalid' });
       const expired = client(fed.wsUrl('nginx'), { authorization: `Bearer ${await fed.token('viewer-1', -60)}` });

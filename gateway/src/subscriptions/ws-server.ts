@@ -33,14 +33,16 @@ export const WsClose = {
 } as const;
 
 interface ConnectionState {
-  viewer: Viewer;
+  /** Null on an anonymous connection: it is acknowledged, but every subscribe on it is refused. */
+  viewer: Viewer | null;
   requestId: string;
   expiryTimer?: NodeJS.Timeout;
 }
 
 /** What `onSubscribe` hands to `subscribe` (as the context value) for one client subscription. */
 interface SubscriptionTarget {
-  connection: ConnectionState;
+  viewer: Viewer;
+  requestId: string;
   id: string;
   socket: WebSocket;
 }
@@ -101,23 +103,28 @@ export function attachClientSubscriptions(options: {
       schema: options.apiSchema,
       connectionInitWaitTimeout: limits.connectionInitTimeoutMs,
       onConnect: async (ctx) => {
-        const params = ctx.connectionParams ?? {};
-        const raw = params.authorization ?? params.Authorization ?? (params.accessToken ? `Bearer ${String(params.accessToken)}` : undefined);
+        const raw = authorizationFrom(ctx.connectionParams);
+        const requestId = requestIdFrom(ctx.extra.request.headers);
         const close = (reason: string) => {
           ctx.extra.socket.close(WsClose.UNAUTHORIZED, reason);
           return false;
         };
-        if (!raw) return close('Unauthorized: connection_init payload must carry { authorization: "Bearer <access token>" }');
+        // No token at all: an anonymous connection. Apollo Sandbox and Studio open one before the
+        // connection that carries their connection settings, and close both when it is refused.
+        if (raw === undefined) {
+          state.set(ctx, { viewer: null, requestId });
+          return true;
+        }
         let viewer: Viewer;
         try {
-          const token = bearerToken(String(raw));
+          const token = bearerToken(raw);
           if (!token) return close('Unauthorized: empty access token');
           viewer = await options.verifier.verify(token);
         } catch (err) {
           const reason = (err as GraphQLError).extensions?.reason;
           return close(reason === 'TOKEN_EXPIRED' ? 'Unauthorized: access token expired' : 'Unauthorized: access token invalid');
         }
-        const connection: ConnectionState = { viewer, requestId: requestIdFrom(ctx.extra.request.headers) };
+        const connection: ConnectionState = { viewer, requestId };
         if (viewer.expiresAt) {
           // A connection lives no longer than its token; the client reconnects with a fresh one.
           connection.expiryTimer = setTimeout(() => ctx.extra.socket.close(WsClose.UNAUTHORIZED, 'Unauthorized: access token expired'), Math.max(0, viewer.expiresAt - Date.now()));
@@ -129,6 +136,8 @@ export function attachClientSubscriptions(options: {
       onSubscribe: (ctx, id, payload) => {
         const connection = state.get(ctx);
         if (!connection) return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
+        // Every subscription of the API follows something of the viewer's own.
+        if (!connection.viewer) return [new GraphQLError(SIGN_IN_MESSAGE, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
         // graphql-ws's own registry, which includes this one and drops completed ones at once.
         if (Object.keys(ctx.subscriptions).length > limits.maxSubscriptionsPerConnection) {
           return [
@@ -150,19 +159,19 @@ export function attachClientSubscriptions(options: {
           document,
           operationName: payload.operationName ?? null,
           variableValues: payload.variables ?? {},
-          contextValue: { connection, id, socket: ctx.extra.socket } satisfies SubscriptionTarget,
+          contextValue: { viewer: connection.viewer, requestId: connection.requestId, id, socket: ctx.extra.socket } satisfies SubscriptionTarget,
         };
       },
       subscribe: (args) => {
-        const { connection, id, socket } = args.contextValue as SubscriptionTarget;
+        const { viewer, requestId, id, socket } = args.contextValue as SubscriptionTarget;
         try {
           return options.subscribe(
             {
               document: args.document,
               operationName: args.operationName,
               variables: (args.variableValues ?? {}) as Record<string, unknown>,
-              viewer: connection.viewer,
-              requestId: connection.requestId,
+              viewer,
+              requestId,
             },
             directDelivery(socket, id, limits.maxBufferedBytes, metrics),
           ) as never;
@@ -213,6 +222,27 @@ export function directDelivery(socket: WebSocket, id: string, maxBufferedBytes: 
     }
     socket.send(`${prefix}${payloadJson}}`);
   };
+}
+
+const SIGN_IN_MESSAGE =
+  'Subscriptions need a signed-in viewer: send connection_init { "authorization": "Bearer <access token>" } (from login, register or refreshSession)';
+
+type ConnectionParams = Record<string, unknown> | null | undefined;
+
+/**
+ * The `Bearer …` value of connection_init, wherever clients put it: `authorization` (graphql-ws
+ * clients, our SDK), `Authorization`, `headers.authorization` / `headers.Authorization` (clients
+ * that copy their HTTP headers into the payload), or a bare `accessToken`. Undefined when the
+ * payload carries none, or only empty ones (as an empty HTTP Authorization header is anonymous); a
+ * value that is not a string is returned as text, to be refused as an invalid token.
+ */
+export function authorizationFrom(params: ConnectionParams): string | undefined {
+  if (!params) return undefined;
+  const headers = typeof params.headers === 'object' && params.headers !== null ? (params.headers as Record<string, unknown>) : {};
+  const value = [params.authorization, params.Authorization, headers.authorization, headers.Authorization].find((v) => v !== undefined && v !== null && v !== '');
+  if (value !== undefined) return String(value);
+  if (params.accessToken !== undefined && params.accessToken !== null && params.accessToken !== '') return `Bearer ${String(params.accessToken)}`;
+  return undefined;
 }
 
 const PROXY_ADDRESS = /^(::ffff:)?(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|^::1$/;
