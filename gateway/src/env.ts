@@ -1,10 +1,19 @@
-import { baseEnv, boolFromString, identityEnv, loadEnv, pemFrom } from '@finder/platform/config';
+import { baseEnv, boolFromString, csv, identityEnv, loadEnv, pemFrom } from '@finder/platform/config';
 import { z } from 'zod';
+import { isOrigin } from './cors.ts';
 
 const schema = baseEnv.extend(identityEnv.shape).extend({
   SUPERGRAPH_PATH: z.string().default(new URL('../../schema/supergraph.graphql', import.meta.url).pathname),
   JWT_ISSUER: z.string().default('finder-realtime'),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+  /** The public URL of the app; its origin is the default CORS allowlist. */
+  APP_URL: z.url().default('http://127.0.0.1:8080'),
+  /** Origins whose pages may call /graphql from a browser (comma-separated); default: APP_URL's. */
+  CORS_ORIGINS: csv.optional().superRefine((origins, ctx) => {
+    for (const origin of origins ?? []) {
+      if (!isOrigin(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin: write scheme://host[:port], without a path or trailing slash` });
+    }
+  }),
   /** Defaults to on outside production; Sandbox needs it. */
   INTROSPECTION: boolFromString.optional(),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
@@ -27,6 +36,8 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
 
 export type GatewayEnv = z.infer<typeof schema> & {
   jwtPublicKey: string;
+  /** CORS_ORIGINS, or the origin of APP_URL. */
+  corsOrigins: string[];
   introspection: boolean;
   /** Per-subgraph URL overrides from SUBGRAPH_<NAME>_URL. */
   subgraphUrls: Record<string, string>;
@@ -49,5 +60,5 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     const ws = /^SUBGRAPH_([A-Z0-9_]+)_WS_URLS$/.exec(key);
     if (ws && value) subgraphWsUrls[ws[1]!.toLowerCase()] = value.split(',').map((u) => u.trim()).filter(Boolean);
   }
-  return { ...env, jwtPublicKey, introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
+  return { ...env, jwtPublicKey, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
 }

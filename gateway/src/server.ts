@@ -8,6 +8,7 @@ import { createErrorFormatter, type Logger, toFormattedError } from '@finder/pla
 import { createHttpServer, graphqlRoute, type HttpServer } from '@finder/platform/server';
 import type { Registry } from 'prom-client';
 import { createGatewayContext, type GatewayContext } from './context.ts';
+import { corsRoute } from './cors.ts';
 import type { GatewayEnv } from './env.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
@@ -60,7 +61,10 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     logger,
     registry,
     readiness: () => ({ gateway: { ok: ready } }),
-    routes: [graphqlRoute(apollo, { maxBodyBytes: env.MAX_BODY_BYTES, context: (req) => createGatewayContext(req, verifier) })],
+    routes: [
+      corsRoute(env.corsOrigins),
+      graphqlRoute(apollo, { maxBodyBytes: env.MAX_BODY_BYTES, context: (req) => createGatewayContext(req, verifier) }),
+    ],
   });
   const metrics = createSubscriptionMetrics(registry);
   const pool = createUpstreamPool({
