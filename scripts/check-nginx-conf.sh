@@ -5,6 +5,7 @@ set -euo pipefail
 ROOT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd -P)
 source "$ROOT_DIR/scripts/dev/lib.sh"
 source "$ROOT_DIR/scripts/dev/config.sh"
+source "$ROOT_DIR/scripts/dev/explorer.sh"
 source "$ROOT_DIR/scripts/dev/nginx.sh"
 
 fresh=$(render_nginx_conf production)

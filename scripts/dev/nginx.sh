@@ -7,9 +7,31 @@ PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
 # The files service (signed uploads and downloads), as host:port.
 PRODUCTION_FILES=files:4000
 
+# explore_location DIST: the /explore/ block serving the built API explorer from DIST.
+explore_location() {
+  cat <<EOF
+        # The API explorer (GraphiQL, built from explorer/ by ./dev up): development only, absent
+        # from the production rendering. Bundled, so it loads nothing from outside this server.
+        location = /explore {
+            return 301 /explore/;
+        }
+        location /explore/ {
+            alias "$1/";
+            index index.html;
+            types {
+                text/html html;
+                text/javascript js;
+                text/css css;
+            }
+            add_header Cache-Control "no-cache";
+            add_header X-Request-Id \$req_id always;
+        }
+EOF
+}
+
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
-  local listen workers pid_file log_dir temp_dir servers="" addr port out files
+  local listen workers pid_file log_dir temp_dir servers="" addr port out files explore=
   local -a gateways=()
   case $1 in
     production)
@@ -23,6 +45,7 @@ render_nginx_conf() {
       log_dir=$NGINX_PREFIX/logs temp_dir=$NGINX_PREFIX/temp
       for port in ${GATEWAY_PORTS//,/ }; do gateways+=("127.0.0.1:$port"); done
       files=127.0.0.1:$FILES_PORT
+      if explorer_served; then explore=$(explore_location "$EXPLORER_DIR/dist"); fi
       ;;
     *)
       echo "render_nginx_conf: unknown flavour '$1'" >&2
@@ -41,6 +64,7 @@ render_nginx_conf() {
   out=${out//@TEMP_DIR@/"$temp_dir"}
   out=${out//@UPSTREAM_SERVERS@/"$servers"}
   out=${out//@FILES_SERVERS@/"        server $files max_fails=3 fail_timeout=10s;"}
+  out=${out//@EXPLORE_LOCATION@/"${explore:-        # /explore: the API explorer, served in development only.}"}
   if [[ $out =~ @[A-Z_]+@ ]]; then
     echo "render_nginx_conf: unknown placeholder ${BASH_REMATCH[0]} in $NGINX_TEMPLATE" >&2
     return 1
