@@ -71,9 +71,10 @@ describe('CORS_ORIGINS', () => {
   beforeAll(async () => {
     const port = await freePort();
     gateway = startNode('gateway/src/index.ts', [], { ...env, PORT: String(port), CORS_ORIGINS: `${studio}, http://localhost:3000` });
-    await waitForReady(`http://127.0.0.1:${port}/readyz`, 60_000, gateway);
+    // Generous: a gateway starts in seconds, but minutes on a loaded two-core machine.
+    await waitForReady(`http://127.0.0.1:${port}/readyz`, 240_000, gateway);
     direct = `http://127.0.0.1:${port}/graphql`;
-  }, 90_000);
+  }, 300_000);
 
   afterAll(async () => {
     await gateway?.kill();
@@ -95,5 +96,5 @@ describe('CORS_ORIGINS', () => {
     const code = await new Promise<number | null>((resolve) => bad.process.once('close', resolve));
     expect(code).toBe(1);
     expect(bad.output.join('\n')).toMatch(/CORS_ORIGINS: "https:\/\/app\.example\/path" is not an origin/);
-  });
+  }, 180_000);
 });
