@@ -11,7 +11,7 @@ const wsUrl = url.replace(/^http/, 'ws');
 
 const START = `mutation($i: StartConversationInput!) { startConversation(input: $i) { id } }`;
 const SEND = `mutation($i: SendMessageInput!) { sendMessage(input: $i) { seq } }`;
-const FOLLOW = `subscription Follow($c: ID!) { messageAdded(conversationId: $c) { body sender { id } } }`;
+const FOLLOW = `subscription Follow($c: ID!, $after: Int) { messageAdded(conversationId: $c, after: $after) { body sender { id } } }`;
 
 type Added = { messageAdded: { body: string; sender: { id: string } } };
 type CodedError = { message: string; extensions?: { code?: string } };
@@ -20,6 +20,8 @@ describe('graphql-ws connection_init through nginx', () => {
   let alice: TestUser;
   let bob: TestUser;
   let conversationId: string;
+  /** The seq of the last message sent: each subscription starts after it, so none can miss its event. */
+  let lastSeq = 0;
   const clients: TestClient[] = [];
   const open = (params?: Record<string, unknown>) => {
     const client = connect(wsUrl, params);
@@ -46,11 +48,9 @@ describe('graphql-ws connection_init through nginx', () => {
   ];
 
   it.each(forms)('accepts the token as %s and streams the viewer’s events', async (form, params) => {
-    const sub = open(params(bob.token)).subscribe<Added>(FOLLOW, { c: conversationId });
-    // The subscription is live once the gateway holds it; give it a moment to reach the subgraph.
-    await new Promise((r) => setTimeout(r, 500));
+    const sub = open(params(bob.token)).subscribe<Added>(FOLLOW, { c: conversationId, after: lastSeq });
     const body = `via ${form} ${Date.now()}`;
-    ok(await gql(url, SEND, { i: { conversationId, body } }, { token: alice.token }));
+    lastSeq = ok(await gql(url, SEND, { i: { conversationId, body } }, { token: alice.token })).sendMessage.seq;
     const events = await sub.waitFor(1);
     expect(events[0]).toEqual({ data: { messageAdded: { body, sender: { id: alice.id } } } });
     expect(sub.errors).toEqual([]);
