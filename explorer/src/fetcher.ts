@@ -11,9 +11,9 @@ export function createExplorerFetcher(accessToken: string | null): { fetcher: Fe
   const wsClient = createClient({
     url: graphqlWsUrl(),
     lazy: true,
+    // Without a token the gateway acknowledges the connection and refuses each subscription with
+    // UNAUTHENTICATED; a 4401 close (bad or expired token) is final for graphql-ws: sign in again.
     connectionParams: () => (accessToken ? { authorization: `Bearer ${accessToken}` } : {}),
-    // Closed for a bad or expired token (4401): retrying with the same token cannot help.
-    shouldRetry: (event) => !(typeof event === 'object' && event !== null && 'code' in event && (event as CloseEvent).code === 4401),
   });
   const fetcher = createGraphiQLFetcher({ url: graphqlUrl(), wsClient, enableIncrementalDelivery: false });
   return { fetcher, wsClient };
