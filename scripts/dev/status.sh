@@ -89,6 +89,7 @@ print_urls() {
   fi
   cat <<EOF
   GraphQL (nginx)   http://127.0.0.1:$NGINX_PORT/graphql  (WebSocket: ws://127.0.0.1:$NGINX_PORT/graphql)
+  API explorer      $(if explorer_served; then echo "http://127.0.0.1:$NGINX_PORT/explore/  (GraphiQL; Apollo Sandbox at /graphql)"; else echo "not served (NODE_ENV=production)"; fi)
   gateways          $(gateway_urls | sed 's/,/  /g')
   users subgraph    http://127.0.0.1:$USERS_PORT/graphql
   chat subgraph     http://127.0.0.1:$CHAT_PORT/graphql
