@@ -25,6 +25,8 @@ export async function startNginx(
     UPSTREAM_SERVERS: upstreams.map((u) => `        server ${u} max_fails=3 fail_timeout=10s;`).join('\n'),
     // The files service: tests of the gateways alone leave it at a port nothing listens on.
     FILES_SERVERS: `        server ${filesUpstream} max_fails=3 fail_timeout=10s;`,
+    // The API explorer is the stack's (./dev up), not a test nginx's.
+    EXPLORE_LOCATION: '        # /explore: not served by test nginx instances.',
   };
   const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
   const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
