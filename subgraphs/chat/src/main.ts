@@ -1,6 +1,5 @@
-import { finderFacts } from '@finder/finder/facts';
 import { createConsumer } from '@finder/platform/kafka';
-import { filesFacts } from '@finder/platform/contracts';
+import { filesFacts, finderFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
 import { entities } from './entities/index.ts';

@@ -67,7 +67,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
     return;
   }
 
-  if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer({ env, orm, pubsub, producer, logger, registry }));
+  if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer(env, infra));
   // Profiles, engagements, reviews and the notifications they cause: one writer, one transaction.
   // Beside it, the consumer turning chat's missed messages into notification requests.
   const common = { kafka, producer, logger, registry, fetchWait: infra.fetchWait };
@@ -84,7 +84,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
         schema: 'finder',
         pubsub,
         apply: applyFinderEvent,
-        // Facts for the other subgraphs (finder-facts.ts) leave through the outbox.
+        // Facts for the other subgraphs (packages/platform/src/contracts/finder-facts.ts) leave through the outbox.
         outbox: {},
       }),
       createConsumer({

@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { entities } from '../src/entities/index.ts';
 import { usersEvents, type UsersEvent } from '../src/events/users-events.ts';
 import { migrations } from '../src/migrations/index.ts';
-import { createMailHandler } from '../src/mailer.ts';
+import { createMailHandler } from '../src/workers/mailer.ts';
 import { applyUsersEvent } from '../src/persister.ts';
 
 const env = stackEnv();

@@ -1,6 +1,7 @@
 import type { Viewer } from '@finder/platform/auth';
 import { forbidden, notFound, validate, conflict } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import {
@@ -13,7 +14,6 @@ import {
 } from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
-import type { Submit } from './submit.ts';
 import { pageArgsSchema, requestEngagementSchema, respondSchema, reviewSchema, validateArgs, withdrawSchema } from './validation.ts';
 
 const isParty = (e: EngagementRequestEntity, viewer: Viewer) => e.businessId === viewer.id || e.professionalId === viewer.id;
@@ -23,7 +23,7 @@ const idCursor = z.object({ id: z.uuid() });
  * Engagement rules, checked here for fast, clear answers and again by the persister, which alone
  * decides under concurrency (the state machine, one pending request per pair, one review each).
  */
-export function createEngagements(submit: Submit) {
+export function createEngagements(submit: Submit<typeof finderEvents.schemas>) {
   const load = (em: EntityManager, id: string) => em.findOne(EngagementRequestSchema, { id }, { disableIdentityMap: true });
 
   /** A request the viewer takes part in; anyone else's is NOT_FOUND, so ids reveal nothing. */

@@ -1,19 +1,19 @@
 import type { Viewer } from '@finder/platform/auth';
 import { badInput, type Logger, validate } from '@finder/platform/config';
 import { gaplessStream, type PubSub } from '@finder/platform/realtime';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import { NotificationSchema, type NotificationEntity } from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';
-import { notificationAdded } from '../triggers.ts';
+import { triggers } from '../triggers.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
-import type { Submit } from './submit.ts';
 import { idempotencyKeySchema, pageArgsSchema, validateArgs } from './validation.ts';
 
 const seqCursor = z.object({ seq: z.number().int().min(0) });
 
 /** A user's notifications: written by the persister from engagement events, read only by their user. */
-export function createNotifications(deps: { submit: Submit; pubsub: PubSub; logger: Logger }) {
+export function createNotifications(deps: { submit: Submit<typeof finderEvents.schemas>; pubsub: PubSub; logger: Logger }) {
   return {
     async list(em: EntityManager, viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Page<NotificationEntity> & { unreadCount: number }> {
       const { first, after } = validateArgs(pageArgsSchema, args);
@@ -47,7 +47,7 @@ export function createNotifications(deps: { submit: Submit; pubsub: PubSub; logg
       if (after !== null && after < 0) throw badInput('after must not be negative', 'after');
       return gaplessStream<NotificationEntity>({
         pubsub: deps.pubsub,
-        trigger: notificationAdded(viewer.id),
+        trigger: triggers.notificationAdded(viewer.id),
         after,
         replay: (from, limit) =>
           em.fork().find(NotificationSchema, { userId: viewer.id, seq: { $gt: from } }, { orderBy: { seq: 'asc' }, limit }),

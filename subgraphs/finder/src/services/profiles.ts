@@ -1,13 +1,13 @@
 import type { Viewer } from '@finder/platform/auth';
 import { forbidden, validate } from '@finder/platform/config';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { BusinessProfileSchema, ProfessionalProfileSchema, type BusinessProfileEntity, type ProfessionalProfileEntity } from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';
-import type { Submit } from './submit.ts';
 import { businessProfileSchema, professionalProfileSchema } from './validation.ts';
 
 /** Profile rules: a profile belongs to its user, and only to a user of the matching role. */
-export function createProfiles(submit: Submit) {
+export function createProfiles(submit: Submit<typeof finderEvents.schemas>) {
   return {
     async upsertProfessional(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<ProfessionalProfileEntity> {
       if (viewer.role !== 'PROFESSIONAL') throw forbidden('Only professional accounts have a professional profile');

@@ -1,7 +1,7 @@
 import type { TokenIssuer, Viewer } from '@finder/platform/auth';
 import { badInput, conflict, unauthenticated, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
-import type { Writer } from '@finder/platform/write';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SessionSchema, UserSchema, type UserEntity } from '../entities/index.ts';
 import { usersEvents } from '../events/users-events.ts';
@@ -25,7 +25,7 @@ export interface AuthResult {
 }
 
 export interface AccountsDeps {
-  writer: Writer;
+  submit: Submit<typeof usersEvents.schemas>;
   issuer: TokenIssuer;
   refreshTtlSeconds: number;
   linkSecret: string;
@@ -39,8 +39,7 @@ const INVALID_REFRESH = 'Refresh token is invalid or expired';
  * fast feedback, emit, and answer once the persister has applied it.
  */
 export function createAccounts(deps: AccountsDeps) {
-  const { writer, issuer } = deps;
-  const submit = (event: ReturnType<typeof usersEvents.create>) => writer.submit(usersEvents.topic, event);
+  const { submit, issuer } = deps;
 
   async function issue(em: EntityManager, userId: string, sessionId: string, refreshToken: string): Promise<AuthResult> {
     const user = await em.findOneOrFail(UserSchema, { id: userId }, { disableIdentityMap: true });
