@@ -2,7 +2,6 @@ import { createConsumer } from '@finder/platform/kafka';
 import { chatFacts, usersFacts } from '@finder/platform/contracts';
 import { createPersister, createWriter } from '@finder/platform/write';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { entities } from './entities/index.ts';
 import { loadFilesEnv } from './env.ts';
 import { filesEvents } from './events/files-events.ts';
 import { migrations } from './migrations/index.ts';
@@ -22,7 +21,7 @@ import { createJanitorHandler } from './workers/janitor.ts';
  */
 runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (role) => {
   const env = loadFilesEnv();
-  const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', migrations } });
   if (!infra) return;
   if (role === 'server') return serveSubgraph(env, infra, await buildFilesServer(env, infra));
   const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;

@@ -3,7 +3,6 @@ import { createConsumer } from '@finder/platform/kafka';
 import { chatFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { entities } from './entities/index.ts';
 import { loadFinderEnv } from './env.ts';
 import { finderEvents } from './events/finder-events.ts';
 import { migrations } from './migrations/index.ts';
@@ -20,7 +19,7 @@ import { createMessageNotificationsHandler } from './workers/message-notificatio
  */
 runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (role) => {
   const env = loadFinderEnv();
-  const infra = await startInfra(env, { subgraph: 'finder', role, orm: { schema: 'finder', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'finder', role, orm: { schema: 'finder', migrations } });
   if (!infra) return;
   const { orm, pubsub, kafka, producer, logger, registry } = infra;
   const argv = process.argv.slice(3);

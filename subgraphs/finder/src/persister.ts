@@ -1,7 +1,7 @@
 import { ErrorCode } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
 import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
-import type { EngagementStatus, Specialty } from './entities/index.ts';
+import type { EngagementStatus, Specialty } from './models.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
 import { finderFacts } from '@finder/platform/contracts';
 import { postingsColumns, selectPostingsSql } from './services/search-postings.ts';

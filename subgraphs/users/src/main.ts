@@ -1,7 +1,6 @@
 import { createConsumer } from '@finder/platform/kafka';
 import { createPersister } from '@finder/platform/write';
 import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { entities } from './entities/index.ts';
 import { loadUsersEnv } from './env.ts';
 import { usersEvents } from './events/users-events.ts';
 import { createMailHandler, createMailSender } from './workers/mailer.ts';
@@ -12,7 +11,7 @@ import { buildUsersServer } from './server.ts';
 /** One entry point, one process per role: `node src/main.ts <server|persister|mailer|migrate>`. */
 runRole('users', ['server', 'persister', 'mailer', 'migrate'] as const, async (role) => {
   const env = loadUsersEnv();
-  const infra = await startInfra(env, { subgraph: 'users', role, orm: { schema: 'users', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'users', role, orm: { schema: 'users', migrations } });
   if (!infra) return;
   const { logger, registry, orm, pubsub, kafka, producer, fetchWait } = infra;
 

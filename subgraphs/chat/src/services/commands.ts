@@ -6,8 +6,8 @@ import type { createRateLimiter } from '@finder/platform/server';
 import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { chatEvents } from '../events/chat-events.ts';
-import type { ConversationModel, MessageModel } from '../models.ts';
-import { triggers, type TypingPayload } from '../triggers.ts';
+import type { ConversationModel, MessageModel, TypingModel } from '../models.ts';
+import { triggers } from '../triggers.ts';
 import { requireShareable } from './attachments.ts';
 import { reads } from './reads.ts';
 import { conversationIdSchema, sendMessageSchema, seqSchema, startConversationSchema } from './validation.ts';
@@ -90,7 +90,7 @@ export function createChatCommands(deps: { submit: Submit<typeof chatEvents.sche
       const conversationId = validate(conversationIdSchema, rawConversationId, 'conversationId');
       await deps.typingLimiter.check(viewer.id);
       await requireParticipant(em, conversationId, viewer);
-      const payload: TypingPayload = { conversationId, userId: viewer.id, typing, at: new Date().toISOString() };
+      const payload: TypingModel = { conversationId, userId: viewer.id, typing, at: new Date().toISOString() };
       await deps.pubsub.publish(triggers.typing(conversationId), payload);
       return true;
     },

@@ -1,6 +1,6 @@
 import { defineEvents, type EventOf } from '@finder/platform/kafka';
 import { z } from 'zod';
-import { SPECIALTIES } from '../entities/professional-profile.entity.ts';
+import { SPECIALTIES } from '../models.ts';
 
 /**
  * The finder subgraph's commands: produced by its resolvers (and the seed), judged and applied by
