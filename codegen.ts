@@ -4,8 +4,8 @@ import type { CodegenConfig } from '@graphql-codegen/cli';
 const subgraphs: Record<string, { mappers: Record<string, string> }> = {
   users: {
     mappers: {
-      User: '../entities/user.entity.ts#UserEntity',
-      File: '../mappers.ts#FileReference',
+      User: '../models.ts#UserModel',
+      File: '../models.ts#FileReference',
     },
   },
   chat: {
@@ -19,13 +19,13 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
   },
   finder: {
     mappers: {
-      User: '../mappers.ts#UserReference',
-      Conversation: '../mappers.ts#ConversationReference',
-      ProfessionalProfile: '../entities/professional-profile.entity.ts#ProfessionalProfileEntity',
-      BusinessProfile: '../entities/business-profile.entity.ts#BusinessProfileEntity',
-      EngagementRequest: '../entities/engagement-request.entity.ts#EngagementRequestEntity',
-      Review: '../entities/review.entity.ts#ReviewEntity',
-      Notification: '../entities/notification.entity.ts#NotificationEntity',
+      User: '../models.ts#UserReference',
+      Conversation: '../models.ts#ConversationReference',
+      ProfessionalProfile: '../models.ts#ProfessionalProfileModel',
+      BusinessProfile: '../models.ts#BusinessProfileModel',
+      EngagementRequest: '../models.ts#EngagementRequestModel',
+      Review: '../models.ts#ReviewModel',
+      Notification: '../models.ts#NotificationModel',
     },
   },
   files: {

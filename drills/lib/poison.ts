@@ -1,5 +1,6 @@
 import { Kafka, logLevel } from 'kafkajs';
 import { chatFacts } from '../../packages/platform/src/contracts/chat-facts.ts';
+import { usersFacts } from '../../packages/platform/src/contracts/users-facts.ts';
 import { chatEvents } from '../../subgraphs/chat/src/events/chat-events.ts';
 import { filesEvents } from '../../subgraphs/files/src/events/files-events.ts';
 import { finderEvents } from '../../subgraphs/finder/src/events/finder-events.ts';
@@ -9,6 +10,7 @@ import type { Env } from './stack.ts';
 /** Each topic and the consumer groups that read it (each must dead-letter a poison event and go on). */
 export const TOPICS = [
   { catalog: usersEvents, consumers: ['users-persister', 'users-mailer'] },
+  { catalog: usersFacts, consumers: ['files-avatar-projector'] },
   { catalog: chatEvents, consumers: ['chat-persister'] },
   { catalog: chatFacts, consumers: ['files-chat-projector', 'finder-message-notifications'] },
   { catalog: finderEvents, consumers: ['finder-persister'] },

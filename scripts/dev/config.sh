@@ -27,7 +27,7 @@ load_dotenv "$ROOT_DIR/.env"
 
 # Topics the local Kafka broker creates when it starts, as name:partitions. A new subgraph adds its
 # topics here. (Against real Kafka the services create them, falling back to auto-creation.)
-: "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1 finder.events:4 finder.events.dlq:1 finder.facts:4 finder.facts.dlq:1 chat.events:4 chat.events.dlq:1 files.events:4 files.events.dlq:1 files.facts:4 files.facts.dlq:1 chat.facts:4 chat.facts.dlq:1}"
+: "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1 finder.events:4 finder.events.dlq:1 finder.facts:4 finder.facts.dlq:1 chat.events:4 chat.events.dlq:1 files.events:4 files.events.dlq:1 files.facts:4 files.facts.dlq:1 chat.facts:4 chat.facts.dlq:1 users.facts:4 users.facts.dlq:1}"
 
 for port_var in PG_PORT REDIS_PORT NGINX_PORT USERS_PORT USERS_PERSISTER_PORT USERS_MAILER_PORT FINDER_PORT FINDER_PERSISTER_PORT \
   CHAT_PORT CHAT_PERSISTER_PORT FILES_PORT FILES_PERSISTER_PORT FILES_WORKER_PORT; do

@@ -24,7 +24,7 @@ export async function startFilesStack() {
   mkdirSync(storageDir, { recursive: true });
 
   const database = await createTestDatabase(stack.DATABASE_URL, 'bench_files');
-  const kafka = await startKafkaMock(stack.KAFKA_MOCK_BIN, ['files.events:4', 'files.events.dlq:1', 'chat.events:4', 'users.events:4']);
+  const kafka = await startKafkaMock(stack.KAFKA_MOCK_BIN, ['files.events:4', 'files.events.dlq:1', 'chat.events:4', 'users.facts:4']);
   const redis = privateRedis(await freePort());
   await redis.start();
   const [serverPort, persisterPort, workerPort, nginxPort] = await Promise.all([freePort(), freePort(), freePort(), freePort()]);

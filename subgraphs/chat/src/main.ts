@@ -1,9 +1,7 @@
-import { finderFacts } from '@finder/finder/facts';
 import { createConsumer } from '@finder/platform/kafka';
-import { filesFacts } from '@finder/platform/contracts';
+import { filesFacts, finderFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { entities } from './entities/index.ts';
 import { loadChatEnv } from './env.ts';
 import { chatEvents } from './events/chat-events.ts';
 import { migrations } from './migrations/index.ts';
@@ -21,7 +19,7 @@ import { createFileProjectorHandler } from './workers/file-projector.ts';
  */
 runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   const env = loadChatEnv();
-  const infra = await startInfra(env, { subgraph: 'chat', role, orm: { schema: 'chat', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'chat', role, orm: { schema: 'chat', migrations } });
   if (!infra) return;
   if (role === 'server') return serveSubgraph(env, infra, await buildChatServer(env, infra));
   const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;

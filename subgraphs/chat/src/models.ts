@@ -1,4 +1,7 @@
-/** The shapes resolvers work with, whether read from Postgres or received over Redis. */
+/**
+ * The shapes resolvers work with, whether read from Postgres (services/reads.ts) or received over
+ * Redis (the persister publishes stored messages as they are, typing is published as it is).
+ */
 export interface ConversationModel {
   id: string;
   createdBy: string;

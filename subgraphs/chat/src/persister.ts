@@ -6,7 +6,8 @@ import { query } from '@finder/platform/data';
 import type { ChatEvent } from './events/chat-events.ts';
 import { attachmentProblem, unshareableAttachments } from './services/attachments.ts';
 import { watchingKey } from './services/watching.ts';
-import { triggers, type MessagePayload } from './triggers.ts';
+import type { MessageModel } from './models.ts';
+import { triggers } from './triggers.ts';
 
 type MessageSent = Extract<ChatEvent, { type: 'message.sent' }>;
 
@@ -75,7 +76,7 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     }
   }
 
-  const rows: MessagePayload[] = [];
+  const rows: MessageModel[] = [];
   const results = events.map((event): ApplyResult => {
     const d = event.data;
     const seq = lastSeq.get(d.conversationId);
@@ -134,7 +135,7 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
       chatFacts.topic,
       chatFacts.derive('attachments.shared', sourceOf.get(row.id)!, {
         aggregateId: row.conversationId,
-        data: { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, fileIds: row.attachmentIds, sharedAt: row.createdAt },
+        data: { conversationId: row.conversationId, messageId: row.id, senderId: row.senderId, fileIds: row.attachmentIds, sharedAt: sourceOf.get(row.id)!.occurredAt },
       }),
     );
   }
@@ -155,11 +156,11 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
 async function announceMissed(
   ctx: ApplyContext,
   watching: Presence,
-  rows: MessagePayload[],
+  rows: MessageModel[],
   members: Map<string, string[]>,
   sourceOf: Map<string, MessageSent>,
 ) {
-  const recipientsOf = (row: MessagePayload) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
+  const recipientsOf = (row: MessageModel) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
   const keys = [...new Set(rows.flatMap((row) => recipientsOf(row).map((u) => watchingKey(row.conversationId, u))))];
   const watched = await watching.present(keys);
   const told = new Set<string>();

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { createRateLimiter, type Infra, subgraphServer } from '@finder/platform/server';
-import { createWriter } from '@finder/platform/write';
+import { createSubmit, createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
 import type { ChatEnv } from './env.ts';
+import { chatEvents } from './events/chat-events.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createChatCommands } from './services/commands.ts';
 import { createWatching } from './services/watching.ts';
@@ -13,7 +14,7 @@ export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta
 /** Builds the chat subgraph without listening, so tests can start it on any port. */
 export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, logger, registry }: Infra) {
   const commands = createChatCommands({
-    writer: createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }),
+    submit: createSubmit(createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }), chatEvents),
     pubsub,
     sendLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-send', limit: env.CHAT_SEND_RATE_PER_SECOND, windowMs: 1_000 }),
     typingLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-typing', limit: env.CHAT_TYPING_RATE_PER_SECOND, windowMs: 1_000 }),

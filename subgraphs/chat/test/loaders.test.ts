@@ -7,7 +7,6 @@ import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { execute, parse } from 'graphql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createContext } from '../src/context.ts';
-import { entities } from '../src/entities/index.ts';
 import { chatEvents, type ChatEvent } from '../src/events/chat-events.ts';
 import { migrations } from '../src/migrations/index.ts';
 import { createChatApplier } from '../src/persister.ts';
@@ -22,7 +21,7 @@ const LIST = parse(`query($reps: [_Any!]!) { _entities(representations: $reps) {
 describe('conversation lists cost a constant number of SQL queries', () => {
   let orm: MikroORM;
   beforeAll(async () => {
-    orm = await createOrm({ url: env.DATABASE_URL!, schema: 'chat', entities, migrations, logger });
+    orm = await createOrm({ url: env.DATABASE_URL!, schema: 'chat', migrations, logger });
   });
   afterAll(() => orm?.close());
 

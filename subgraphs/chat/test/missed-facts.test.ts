@@ -5,7 +5,6 @@ import { stackEnv } from '@finder/testing/stack';
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entities } from '../src/entities/index.ts';
 import { chatEvents, type ChatEvent } from '../src/events/chat-events.ts';
 import { migrations } from '../src/migrations/index.ts';
 import { createChatApplier } from '../src/persister.ts';
@@ -19,7 +18,7 @@ describe('message.missed facts of a stored batch', () => {
   const redis = new Redis(env.REDIS_URL!);
   const watching = createWatching(redis, logger);
   beforeAll(async () => {
-    orm = await createOrm({ url: env.DATABASE_URL!, schema: 'chat', entities, migrations, logger });
+    orm = await createOrm({ url: env.DATABASE_URL!, schema: 'chat', migrations, logger });
   });
   afterAll(async () => {
     watching.close();

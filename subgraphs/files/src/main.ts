@@ -1,9 +1,7 @@
 import { createConsumer } from '@finder/platform/kafka';
-import { chatFacts } from '@finder/platform/contracts';
+import { chatFacts, usersFacts } from '@finder/platform/contracts';
 import { createPersister, createWriter } from '@finder/platform/write';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { usersEvents } from '@finder/users/events';
-import { entities } from './entities/index.ts';
 import { loadFilesEnv } from './env.ts';
 import { filesEvents } from './events/files-events.ts';
 import { migrations } from './migrations/index.ts';
@@ -19,11 +17,11 @@ import { createJanitorHandler } from './workers/janitor.ts';
  * One entry point, one process per role: `node src/main.ts <server|persister|worker|migrate>`.
  * The worker runs the converter, the janitor (removes the bytes of deleted files), the chat
  * projector (conversation participants and shared files, from chat.facts) and the avatar
- * projector (which file is whose avatar, from users.events).
+ * projector (which file is whose avatar, from users.facts).
  */
 runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (role) => {
   const env = loadFilesEnv();
-  const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', migrations } });
   if (!infra) return;
   if (role === 'server') return serveSubgraph(env, infra, await buildFilesServer(env, infra));
   const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;
@@ -44,7 +42,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
         registry,
         fetchWait,
         apply: applyFilesEvent,
-        // Facts for the other subgraphs (files-facts.ts) leave through the outbox.
+        // Facts for the other subgraphs (packages/platform/src/contracts/files-facts.ts) leave through the outbox.
         outbox: {},
       }),
     );
@@ -65,7 +63,7 @@ runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (r
       }),
       createConsumer({ ...common, name: 'files-janitor', groupId: 'files-janitor', catalog: filesEvents, handle: createJanitorHandler({ storage, logger }) }),
       createConsumer({ ...common, name: 'files-chat-projector', groupId: 'files-chat-projector', catalog: chatFacts, handle: createChatProjectorHandler({ em: orm.em }) }),
-      createConsumer({ ...common, name: 'files-avatar-projector', groupId: 'files-avatar-projector', catalog: usersEvents, handle: createAvatarProjectorHandler({ em: orm.em }) }),
+      createConsumer({ ...common, name: 'files-avatar-projector', groupId: 'files-avatar-projector', catalog: usersFacts, handle: createAvatarProjectorHandler({ em: orm.em }) }),
     ]),
   );
 });

@@ -5,7 +5,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilesEvent } from './events/files-events.ts';
 
 import type { ConversionModel } from './models.ts';
-import { reads, toConversion } from './services/reads.ts';
+import { CONVERSION, reads } from './services/reads.ts';
 import { triggers } from './triggers.ts';
 
 /**
@@ -69,31 +69,31 @@ export async function applyFilesEvent(ctx: ApplyContext, event: FilesEvent): Pro
       const d = event.data;
       const [source] = await em.execute<{ status: string }[]>('select status from files.files where id = ?', [d.fileId]);
       if (source?.status !== 'READY') return reject(ErrorCode.NOT_FOUND, 'File not found');
-      const inserted = await em.execute<Record<string, unknown>[]>(
+      const inserted = await em.execute<ConversionModel[]>(
         `insert into files.conversions (id, file_id, requester_id, target, status, progress, output_file_id, version, created_at, updated_at)
-         values (?, ?, ?, ?, 'QUEUED', 0, ?, 1, ?, ?) on conflict do nothing returning *`,
+         values (?, ?, ?, ?, 'QUEUED', 0, ?, 1, ?, ?) on conflict do nothing returning ${CONVERSION}`,
         [d.conversionId, d.fileId, d.requesterId, d.target, d.outputFileId, at, at],
       );
-      if (inserted[0]) await recordState(ctx, toConversion(inserted[0] as never));
+      if (inserted[0]) await recordState(ctx, inserted[0]);
       return { result: { conversionId: d.conversionId } };
     }
     case 'conversion.progressed': {
       const d = event.data;
       // Forward only: a late or repeated progress never reopens a finished conversion.
-      const updated = await em.execute<Record<string, unknown>[]>(
+      const updated = await em.execute<ConversionModel[]>(
         `update files.conversions set status = 'RUNNING', progress = greatest(progress, ?), version = version + 1, updated_at = ?
-         where id = ? and status in ('QUEUED', 'RUNNING') returning *`,
+         where id = ? and status in ('QUEUED', 'RUNNING') returning ${CONVERSION}`,
         [d.progress, at, d.conversionId],
       );
-      if (updated[0]) await recordState(ctx, toConversion(updated[0] as never));
+      if (updated[0]) await recordState(ctx, updated[0]);
       return { result: { conversionId: d.conversionId } };
     }
     case 'conversion.completed': {
       const d = event.data;
       const o = d.output;
-      const updated = await em.execute<Record<string, unknown>[]>(
+      const updated = await em.execute<ConversionModel[]>(
         `update files.conversions set status = 'DONE', progress = 1, version = version + 1, updated_at = ?
-         where id = ? and status in ('QUEUED', 'RUNNING') and output_file_id = ? returning *`,
+         where id = ? and status in ('QUEUED', 'RUNNING') and output_file_id = ? returning ${CONVERSION}`,
         [at, d.conversionId, o.fileId],
       );
       if (updated[0]) {
@@ -105,18 +105,18 @@ export async function applyFilesEvent(ctx: ApplyContext, event: FilesEvent): Pro
           [o.fileId, o.ownerId, o.name, o.mimeType, o.size, o.sha256, o.storageKey, at, d.conversionId, at, at],
         );
         announce(ctx, event, 'file.ready', o.fileId, o.ownerId);
-        await recordState(ctx, toConversion(updated[0] as never));
+        await recordState(ctx, updated[0]);
       }
       return { result: { conversionId: d.conversionId } };
     }
     case 'conversion.failed': {
       const d = event.data;
-      const updated = await em.execute<Record<string, unknown>[]>(
+      const updated = await em.execute<ConversionModel[]>(
         `update files.conversions set status = 'FAILED', error = ?, version = version + 1, updated_at = ?
-         where id = ? and status in ('QUEUED', 'RUNNING') returning *`,
+         where id = ? and status in ('QUEUED', 'RUNNING') returning ${CONVERSION}`,
         [d.error, at, d.conversionId],
       );
-      if (updated[0]) await recordState(ctx, toConversion(updated[0] as never));
+      if (updated[0]) await recordState(ctx, updated[0]);
       return { result: { conversionId: d.conversionId } };
     }
   }

@@ -1,9 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { subgraphServer, type Infra } from '@finder/platform/server';
-import { createWriter } from '@finder/platform/write';
+import { createSubmit, createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
 import type { FilesEnv } from './env.ts';
+import { filesEvents } from './events/files-events.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createFilesCommands } from './services/commands.ts';
 import { createUrlSigner } from './services/signing.ts';
@@ -17,7 +18,7 @@ export async function buildFilesServer(env: FilesEnv, { orm, pubsub, producer, l
   const storage = createStorage(env);
   const signer = createUrlSigner(env.urlSecret, env.FILES_PUBLIC_URL);
   const commands = createFilesCommands({
-    writer: createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }),
+    submit: createSubmit(createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }), filesEvents),
     storage,
     signer,
     limits: env,

@@ -1,21 +1,13 @@
 import DataLoader from 'dataloader';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  BusinessProfileSchema,
-  EngagementRequestSchema,
-  ProfessionalProfileSchema,
-  ReviewSchema,
-  type BusinessProfileEntity,
-  type EngagementRequestEntity,
-  type ProfessionalProfileEntity,
-  type ReviewEntity,
-} from './entities/index.ts';
+import type { BusinessProfileModel, EngagementRequestModel, ProfessionalProfileModel, ReviewModel } from './models.ts';
+import { reads } from './services/reads.ts';
 
 export interface Loaders {
-  professionalProfileByUserId: DataLoader<string, ProfessionalProfileEntity | null>;
-  businessProfileByUserId: DataLoader<string, BusinessProfileEntity | null>;
-  engagementById: DataLoader<string, EngagementRequestEntity | null>;
-  reviewByEngagementId: DataLoader<string, ReviewEntity | null>;
+  professionalProfileByUserId: DataLoader<string, ProfessionalProfileModel | null>;
+  businessProfileByUserId: DataLoader<string, BusinessProfileModel | null>;
+  engagementById: DataLoader<string, EngagementRequestModel | null>;
+  reviewByEngagementId: DataLoader<string, ReviewModel | null>;
 }
 
 function byKey<K extends string, T>(key: (row: T) => K, load: (keys: K[]) => Promise<T[]>): DataLoader<K, T | null> {
@@ -29,21 +21,9 @@ function byKey<K extends string, T>(key: (row: T) => K, load: (keys: K[]) => Pro
 /** One set per request: the gateway resolves many User references in one `_entities` call. */
 export function createLoaders(em: EntityManager): Loaders {
   return {
-    professionalProfileByUserId: byKey(
-      (p) => p.userId,
-      (ids) => em.find(ProfessionalProfileSchema, { userId: { $in: ids } }),
-    ),
-    businessProfileByUserId: byKey(
-      (p) => p.userId,
-      (ids) => em.find(BusinessProfileSchema, { userId: { $in: ids } }),
-    ),
-    engagementById: byKey(
-      (e) => e.id,
-      (ids) => em.find(EngagementRequestSchema, { id: { $in: ids } }),
-    ),
-    reviewByEngagementId: byKey(
-      (r) => r.engagementId,
-      (ids) => em.find(ReviewSchema, { engagementId: { $in: ids } }),
-    ),
+    professionalProfileByUserId: byKey((p) => p.userId, (ids) => reads.professionalProfiles(em, ids)),
+    businessProfileByUserId: byKey((p) => p.userId, (ids) => reads.businessProfiles(em, ids)),
+    engagementById: byKey((e) => e.id, (ids) => reads.engagements(em, ids)),
+    reviewByEngagementId: byKey((r) => r.engagementId, (ids) => reads.reviewsOfEngagements(em, ids)),
   };
 }

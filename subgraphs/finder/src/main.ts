@@ -3,7 +3,6 @@ import { createConsumer } from '@finder/platform/kafka';
 import { chatFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { entities } from './entities/index.ts';
 import { loadFinderEnv } from './env.ts';
 import { finderEvents } from './events/finder-events.ts';
 import { migrations } from './migrations/index.ts';
@@ -20,7 +19,7 @@ import { createMessageNotificationsHandler } from './workers/message-notificatio
  */
 runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (role) => {
   const env = loadFinderEnv();
-  const infra = await startInfra(env, { subgraph: 'finder', role, orm: { schema: 'finder', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'finder', role, orm: { schema: 'finder', migrations } });
   if (!infra) return;
   const { orm, pubsub, kafka, producer, logger, registry } = infra;
   const argv = process.argv.slice(3);
@@ -67,7 +66,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
     return;
   }
 
-  if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer({ env, orm, pubsub, producer, logger, registry }));
+  if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer(env, infra));
   // Profiles, engagements, reviews and the notifications they cause: one writer, one transaction.
   // Beside it, the consumer turning chat's missed messages into notification requests.
   const common = { kafka, producer, logger, registry, fetchWait: infra.fetchWait };
@@ -84,7 +83,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
         schema: 'finder',
         pubsub,
         apply: applyFinderEvent,
-        // Facts for the other subgraphs (finder-facts.ts) leave through the outbox.
+        // Facts for the other subgraphs (packages/platform/src/contracts/finder-facts.ts) leave through the outbox.
         outbox: {},
       }),
       createConsumer({

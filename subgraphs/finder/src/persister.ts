@@ -1,12 +1,12 @@
 import { ErrorCode } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
 import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
-import type { EngagementStatus, Specialty } from './entities/index.ts';
+import type { EngagementStatus, Specialty } from './models.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
-import { finderFacts } from './events/finder-facts.ts';
+import { finderFacts } from '@finder/platform/contracts';
 import { postingsColumns, selectPostingsSql } from './services/search-postings.ts';
 import { specialtyTerms } from './services/specialties.ts';
-import { notificationAdded } from './triggers.ts';
+import { triggers } from './triggers.ts';
 
 type Em = ApplyContext['em'];
 
@@ -179,7 +179,7 @@ async function addNotification(ctx: ApplyContext, userId: string, at: string, n:
     `insert into finder.notifications (id, user_id, seq, kind, title, body, engagement_id, conversation_id, created_at) values (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
     [notification.id, userId, notification.seq, n.kind, n.title, n.body, n.engagementId, notification.conversationId, at],
   );
-  ctx.publish(notificationAdded(userId), notification);
+  ctx.publish(triggers.notificationAdded(userId), notification);
 }
 
 const excerpt = (text: string, max = 160) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);

@@ -1,2 +1,5 @@
-/** Redis pub/sub channels of the finder subgraph; built here only, never by hand at call sites. */
-export const notificationAdded = (userId: string): string => `finder.notifications.${userId}`;
+/** Redis pub/sub channels of the finder subgraph, built in one place. */
+export const triggers = {
+  /** Publications: NotificationModel. */
+  notificationAdded: (userId: string) => `finder.notifications.${userId}`,
+};

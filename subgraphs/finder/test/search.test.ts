@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { stackEnv } from '@finder/testing/stack';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Specialty } from '../src/entities/index.ts';
+import type { Specialty } from '../src/models.ts';
 import { upsertProfessionalProfiles, type ProfessionalProfileRow } from '../src/persister.ts';
 import { professional } from '../src/seed/generator.ts';
 import { searchProfessionals } from '../src/services/search.ts';

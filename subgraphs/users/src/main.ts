@@ -1,10 +1,9 @@
 import { createConsumer } from '@finder/platform/kafka';
 import { createPersister } from '@finder/platform/write';
 import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { entities } from './entities/index.ts';
 import { loadUsersEnv } from './env.ts';
 import { usersEvents } from './events/users-events.ts';
-import { createMailHandler, createMailSender } from './mailer.ts';
+import { createMailHandler, createMailSender } from './workers/mailer.ts';
 import { migrations } from './migrations/index.ts';
 import { applyUsersEvent } from './persister.ts';
 import { buildUsersServer } from './server.ts';
@@ -12,16 +11,31 @@ import { buildUsersServer } from './server.ts';
 /** One entry point, one process per role: `node src/main.ts <server|persister|mailer|migrate>`. */
 runRole('users', ['server', 'persister', 'mailer', 'migrate'] as const, async (role) => {
   const env = loadUsersEnv();
-  const infra = await startInfra(env, { subgraph: 'users', role, orm: { schema: 'users', entities, migrations } });
+  const infra = await startInfra(env, { subgraph: 'users', role, orm: { schema: 'users', migrations } });
   if (!infra) return;
   const { logger, registry, orm, pubsub, kafka, producer, fetchWait } = infra;
 
-  if (role === 'server') return serveSubgraph(env, infra, await buildUsersServer({ env, orm, pubsub, producer, logger, registry }));
+  if (role === 'server') return serveSubgraph(env, infra, await buildUsersServer(env, infra));
   if (role === 'persister') {
     return serveWorker(
       env,
       infra,
-      createPersister({ name: 'users-persister', kafka, groupId: 'users-persister', catalog: usersEvents, orm, schema: 'users', pubsub, producer, logger, registry, fetchWait, apply: applyUsersEvent }),
+      createPersister({
+        name: 'users-persister',
+        kafka,
+        groupId: 'users-persister',
+        catalog: usersEvents,
+        orm,
+        schema: 'users',
+        pubsub,
+        producer,
+        logger,
+        registry,
+        fetchWait,
+        apply: applyUsersEvent,
+        // Facts for the other subgraphs (packages/platform/src/contracts/users-facts.ts) leave through the outbox.
+        outbox: {},
+      }),
     );
   }
   return serveWorker(

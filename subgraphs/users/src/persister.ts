@@ -1,4 +1,5 @@
 import { ErrorCode } from '@finder/platform/config';
+import { usersFacts } from '@finder/platform/contracts';
 import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
 import type { UsersEvent } from './events/users-events.ts';
 
@@ -8,7 +9,8 @@ type Session = { id: string; familyId: string; tokenHash: string; expiresAt: str
  * Applies one users event inside the persister's batch transaction. The persister is the single
  * writer, so the invariants are enforced here: unique emails, single-use refresh and reset tokens.
  */
-export async function applyUsersEvent({ em }: ApplyContext, event: UsersEvent): Promise<ApplyResult> {
+export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Promise<ApplyResult> {
+  const { em } = ctx;
   const at = event.occurredAt;
   switch (event.type) {
     case 'user.registered': {
@@ -97,6 +99,11 @@ export async function applyUsersEvent({ em }: ApplyContext, event: UsersEvent): 
          where id = ?`,
         [d.displayName ?? null, d.avatarFileId !== undefined, d.avatarFileId ?? null, at, d.userId],
       );
+      // Files decides who may see an avatar; it learns of the choice from users.facts only.
+      if (d.avatarFileId !== undefined) {
+        const data = { userId: d.userId, avatarFileId: d.avatarFileId };
+        ctx.emit(usersFacts.topic, usersFacts.derive('avatar.changed', event, { aggregateId: d.userId, data }));
+      }
       return;
     }
   }

@@ -7,10 +7,9 @@ import { freePort } from '@finder/testing/ports';
 import { startKafkaMock, startNode, until, waitForReady, type Service } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { entities } from '../src/entities/index.ts';
 import { usersEvents, type UsersEvent } from '../src/events/users-events.ts';
 import { migrations } from '../src/migrations/index.ts';
-import { createMailHandler } from '../src/mailer.ts';
+import { createMailHandler } from '../src/workers/mailer.ts';
 import { applyUsersEvent } from '../src/persister.ts';
 
 const env = stackEnv();
@@ -59,7 +58,7 @@ describe('users persister', () => {
   afterAll(() => db?.drop());
 
   it('applies the same batch twice to the same state, and replays idempotency keys', async () => {
-    const orm = await createOrm({ url: db.url, schema: 'users', entities, migrations, logger });
+    const orm = await createOrm({ url: db.url, schema: 'users', migrations, logger });
     try {
       const apply = createBatchApplier<typeof usersEvents.schemas>({ orm, schema: 'users', apply: applyUsersEvent, logger });
       const alice = registration(1, 'signup-alice');

@@ -3,10 +3,8 @@ import { z } from 'zod';
 
 /**
  * What chat announces to the other subgraphs: changes its persister applied, written to the
- * outbox in the same transaction (../outbox.ts). Files projects participants and shared files
- * from it; finder turns `message.missed` into notifications. Keyed by conversation. The contract
- * lives here because chat already depends on finder (it consumes finder.facts) and packages may
- * not form a cycle.
+ * outbox in the same transaction (../write/outbox.ts). Files projects participants and shared
+ * files from it; finder turns `message.missed` into notifications. Keyed by conversation.
  */
 export const chatFacts = defineEvents('chat.facts', {
   /** A conversation exists, with everyone in it. */

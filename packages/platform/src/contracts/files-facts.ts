@@ -3,9 +3,8 @@ import { z } from 'zod';
 
 /**
  * What files announces to the other subgraphs: changes its persister applied, written to the
- * outbox in the same transaction (../outbox.ts). Chat projects them to check message attachments
- * without reading files' tables. Keyed by file. Like every subgraph's facts read by another, the
- * contract lives here, so subgraph packages never depend on one another in a cycle.
+ * outbox in the same transaction (../write/outbox.ts). Chat projects them to check message
+ * attachments without reading files' tables. Keyed by file.
  */
 export const filesFacts = defineEvents('files.facts', {
   /** The file's bytes are verified (an upload completed, or a conversion produced it): it can be shared. */

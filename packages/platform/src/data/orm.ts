@@ -1,4 +1,4 @@
-import { MikroORM, type Options } from '@mikro-orm/postgresql';
+import { MikroORM } from '@mikro-orm/postgresql';
 import { Migration, Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../config/logger.ts';
 
@@ -9,22 +9,25 @@ export interface OrmConfig {
   replicaUrls?: string[];
   /** The subgraph's own Postgres schema; no subgraph reads another's tables. */
   schema: string;
-  entities: NonNullable<Options['entities']>;
   migrations: { name: string; class: new (...args: never[]) => Migration }[];
   poolMax?: number;
   logger: Logger;
 }
 
 /**
- * MikroORM on Postgres with optional read replicas. Reads go to a replica only where a caller
- * asks for it; anything that must see its own writes uses the primary (the default here).
+ * MikroORM on Postgres with optional read replicas, for its connections, transactions and
+ * migrations. Subgraphs declare no entities: they read and write with plain SQL and row types
+ * (`query()` in sql.ts), because hydrating entities cost more than the queries on hot paths. Reads
+ * go to a replica only where a caller asks for it; anything that must see its own writes uses the
+ * primary (the default here).
  */
 export async function createOrm(config: OrmConfig): Promise<MikroORM> {
   const log = config.logger.child({ component: 'orm' });
   const orm = await MikroORM.init({
     clientUrl: config.url,
     schema: config.schema,
-    entities: config.entities,
+    entities: [],
+    discovery: { warnWhenNoEntities: false },
     replicas: (config.replicaUrls ?? []).map((clientUrl, i) => ({ name: `replica-${i + 1}`, clientUrl })),
     preferReadReplicas: false,
     pool: { min: 0, max: config.poolMax ?? 10 },

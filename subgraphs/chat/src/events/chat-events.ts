@@ -1,5 +1,6 @@
 import { defineEvents, type EventOf } from '@finder/platform/kafka';
 import { z } from 'zod';
+import { MAX_ATTACHMENTS, MAX_BODY, MAX_PARTICIPANTS } from '../services/validation.ts';
 
 /** The chat subgraph's event contract. Every event is keyed by conversation, so each stays in order. */
 export const chatEvents = defineEvents('chat.events', {
@@ -7,7 +8,7 @@ export const chatEvents = defineEvents('chat.events', {
     conversationId: z.uuid(),
     createdBy: z.uuid(),
     /** Everyone in it, the creator included. */
-    participantIds: z.array(z.uuid()).min(2).max(50),
+    participantIds: z.array(z.uuid()).min(2).max(MAX_PARTICIPANTS),
     /** Set when finder's accepted engagement opened it: one conversation per engagement. */
     engagementId: z.string().optional(),
   }),
@@ -15,8 +16,8 @@ export const chatEvents = defineEvents('chat.events', {
     messageId: z.uuid(),
     conversationId: z.uuid(),
     senderId: z.uuid(),
-    body: z.string().min(1).max(4000),
-    attachmentIds: z.array(z.uuid()).max(10),
+    body: z.string().min(1).max(MAX_BODY),
+    attachmentIds: z.array(z.uuid()).max(MAX_ATTACHMENTS),
   }),
   'conversation.read': z.object({
     conversationId: z.uuid(),

@@ -1,5 +1,6 @@
 import { filterIterator, gaplessStream, onFinished } from '@finder/platform/realtime';
-import { notFound, unauthenticated, validate } from '@finder/platform/config';
+import { requireViewer } from '@finder/platform/auth';
+import { notFound, validate } from '@finder/platform/config';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { MessageModel, TypingModel } from '../models.ts';
@@ -10,9 +11,9 @@ import { triggers, type ConversationUpdatedPayload } from '../triggers.ts';
 
 /** Subscriptions are authorized exactly like queries, once, when they start. */
 async function participantOf(ctx: Context, rawConversationId: string): Promise<string> {
-  if (!ctx.viewer) throw unauthenticated();
+  const viewer = requireViewer(ctx.viewer);
   const conversationId = validate(conversationIdSchema, rawConversationId, 'conversationId');
-  if (!(await reads.isParticipant(ctx.fork(), conversationId, ctx.viewer.id))) throw notFound('Conversation');
+  if (!(await reads.isParticipant(ctx.fork(), conversationId, viewer.id))) throw notFound('Conversation');
   return conversationId;
 }
 
@@ -51,10 +52,8 @@ export const Subscription: SubscriptionResolvers = {
     resolve: (event: TypingModel) => event,
   },
   conversationUpdated: {
-    subscribe: (_root, _args, ctx) => {
-      if (!ctx.viewer) throw unauthenticated();
-      return ctx.pubsub.engine.asyncIterableIterator<ConversationUpdatedPayload>(triggers.conversationUpdated(ctx.viewer.id));
-    },
+    subscribe: (_root, _args, ctx) =>
+      ctx.pubsub.engine.asyncIterableIterator<ConversationUpdatedPayload>(triggers.conversationUpdated(requireViewer(ctx.viewer).id)),
     resolve: async (payload: ConversationUpdatedPayload, _args: unknown, ctx: Context) => {
       ctx.refreshLoaders();
       const conversation = await ctx.loaders.conversation.load(payload.conversationId);

@@ -3,11 +3,11 @@ import { badInput, notFound, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
 import type { PubSub } from '@finder/platform/realtime';
 import type { createRateLimiter } from '@finder/platform/server';
-import type { Writer } from '@finder/platform/write';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { chatEvents } from '../events/chat-events.ts';
-import type { ConversationModel, MessageModel } from '../models.ts';
-import { triggers, type TypingPayload } from '../triggers.ts';
+import type { ConversationModel, MessageModel, TypingModel } from '../models.ts';
+import { triggers } from '../triggers.ts';
 import { requireShareable } from './attachments.ts';
 import { reads } from './reads.ts';
 import { conversationIdSchema, sendMessageSchema, seqSchema, startConversationSchema } from './validation.ts';
@@ -18,9 +18,8 @@ type Limiter = ReturnType<typeof createRateLimiter>;
  * Chat's rules: who may do what, checked here for fast feedback and again by the persister,
  * which alone writes. Every write goes through chat.events and answers after it is stored.
  */
-export function createChatCommands(deps: { writer: Writer; pubsub: PubSub; sendLimiter: Limiter; typingLimiter: Limiter }) {
-  const { writer } = deps;
-  const submit = (event: ReturnType<typeof chatEvents.create>) => writer.submit(chatEvents.topic, event);
+export function createChatCommands(deps: { submit: Submit<typeof chatEvents.schemas>; pubsub: PubSub; sendLimiter: Limiter; typingLimiter: Limiter }) {
+  const { submit } = deps;
 
   async function requireParticipant(em: EntityManager, conversationId: string, viewer: Viewer): Promise<void> {
     // Non-participants cannot tell a conversation they are not in from one that does not exist.
@@ -91,7 +90,7 @@ export function createChatCommands(deps: { writer: Writer; pubsub: PubSub; sendL
       const conversationId = validate(conversationIdSchema, rawConversationId, 'conversationId');
       await deps.typingLimiter.check(viewer.id);
       await requireParticipant(em, conversationId, viewer);
-      const payload: TypingPayload = { conversationId, userId: viewer.id, typing, at: new Date().toISOString() };
+      const payload: TypingModel = { conversationId, userId: viewer.id, typing, at: new Date().toISOString() };
       await deps.pubsub.publish(triggers.typing(conversationId), payload);
       return true;
     },

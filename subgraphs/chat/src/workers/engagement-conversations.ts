@@ -1,4 +1,4 @@
-import type { FinderFact } from '@finder/finder/facts';
+import type { FinderFact } from '@finder/platform/contracts';
 import { derivedUuid } from '@finder/platform/data';
 import type { EventProducer } from '@finder/platform/kafka';
 import { chatEvents } from '../events/chat-events.ts';

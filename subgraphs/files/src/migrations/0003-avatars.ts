@@ -4,7 +4,7 @@ export class Migration0003Avatars extends Migration {
   override name = '0003-avatars';
 
   override up(): void {
-    // Written by the avatar projector only (from users.events): which file each user shows as
+    // Written by the avatar projector only (from users.facts): which file each user shows as
     // their avatar. Such a file is visible to every signed-in user, like the profile it is on.
     this.addSql(`create table files.avatars (
       user_id uuid primary key,

@@ -1,4 +1,5 @@
-import { notFound, unauthenticated, validate } from '@finder/platform/config';
+import { requireViewer } from '@finder/platform/auth';
+import { notFound, validate } from '@finder/platform/config';
 import { gaplessStream } from '@finder/platform/realtime';
 import type { SubscriptionResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
@@ -15,10 +16,10 @@ export const Subscription: SubscriptionResolvers = {
   conversionUpdated: {
     /** Authorized like a query, once, when it starts; then every state after `after`, without gaps. */
     subscribe: async (_root, args, ctx) => {
-      if (!ctx.viewer) throw unauthenticated();
+      const viewer = requireViewer(ctx.viewer);
       const id = validate(conversionIdSchema, args.id, 'id');
       const [conversion] = await reads.conversions(ctx.fork(), [id]);
-      if (!(await canSeeConversion(ctx.viewer, conversion ?? null, ctx.loaders))) throw notFound('Conversion');
+      if (!(await canSeeConversion(viewer, conversion ?? null, ctx.loaders))) throw notFound('Conversion');
       const after = args.after === null || args.after === undefined ? 0 : validate(versionSchema, args.after, 'after');
       return gaplessStream<ConversionModel>({
         pubsub: ctx.pubsub,

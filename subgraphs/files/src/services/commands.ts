@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import type { Viewer } from '@finder/platform/auth';
 import { badInput, conflict, forbidden, type Logger, notFound, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
-import type { Writer } from '@finder/platform/write';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { FilesEnv } from '../env.ts';
 import { filesEvents } from '../events/files-events.ts';
@@ -19,9 +19,8 @@ type Limits = Pick<FilesEnv, 'FILES_MAX_FILE_BYTES' | 'FILES_USER_QUOTA_BYTES' |
  * The files subgraph's rules, checked here for fast feedback and again by the persister, which
  * alone writes. Every write goes through files.events and answers after it is stored.
  */
-export function createFilesCommands(deps: { writer: Writer; storage: Storage; signer: UrlSigner; limits: Limits; logger: Logger }) {
-  const { writer, storage, signer, limits } = deps;
-  const submit = (event: ReturnType<typeof filesEvents.create>) => writer.submit(filesEvents.topic, event);
+export function createFilesCommands(deps: { submit: Submit<typeof filesEvents.schemas>; storage: Storage; signer: UrlSigner; limits: Limits; logger: Logger }) {
+  const { submit, storage, signer, limits } = deps;
   const uploadSchema = createUploadSchema(limits.FILES_MAX_FILE_BYTES);
 
   async function file(em: EntityManager, id: string): Promise<FileModel> {

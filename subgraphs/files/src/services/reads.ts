@@ -1,56 +1,30 @@
+import { query } from '@finder/platform/data';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { ConversionModel, FileModel } from '../models.ts';
 
-type FileRow = {
-  id: string; owner_id: string; name: string; mime_type: string; size: string | number; sha256: string | null; status: FileModel['status'];
-  rejection_reason: string | null; storage_key: string; upload_expires_at: Date; created_at: Date;
-};
-type ConversionRow = {
-  id: string; file_id: string; requester_id: string; target: ConversionModel['target']; status: ConversionModel['status'];
-  progress: number; output_file_id: string; error: string | null; version: number; created_at: Date; updated_at: Date;
-};
+/**
+ * The one mapping of each table's row to its model: the columns, named as the model names them.
+ * Sizes are bigint in Postgres (text from the driver) and fit a double up to 8 PiB.
+ */
+const FILE = `id, owner_id as "ownerId", name, mime_type as "mimeType", size::float8 as size, sha256, status, rejection_reason as "rejectionReason",
+  storage_key as "storageKey", upload_expires_at as "uploadExpiresAt", created_at as "createdAt"`;
+export const CONVERSION = `id, file_id as "fileId", requester_id as "requesterId", target, status, progress::float8 as progress,
+  output_file_id as "outputFileId", error, version, created_at as "createdAt", updated_at as "updatedAt"`;
 
-export const toFile = (r: FileRow): FileModel => ({
-  id: r.id,
-  ownerId: r.owner_id,
-  name: r.name,
-  mimeType: r.mime_type,
-  size: Number(r.size),
-  sha256: r.sha256,
-  status: r.status,
-  rejectionReason: r.rejection_reason,
-  storageKey: r.storage_key,
-  uploadExpiresAt: r.upload_expires_at,
-  createdAt: r.created_at,
-});
-
-export const toConversion = (r: ConversionRow): ConversionModel => ({
-  id: r.id,
-  fileId: r.file_id,
-  requesterId: r.requester_id,
-  target: r.target,
-  status: r.status,
-  progress: Number(r.progress),
-  outputFileId: r.output_file_id,
-  error: r.error,
-  version: r.version,
-  createdAt: r.created_at,
-  updatedAt: r.updated_at,
-});
-
-/** Batched reads behind the DataLoaders and the commands: one query per kind. */
+/** Batched reads behind the DataLoaders and the commands: one query per kind. Plain SQL, bound parameters. */
 export const reads = {
   async files(em: EntityManager, ids: readonly string[]): Promise<FileModel[]> {
     if (ids.length === 0) return [];
-    return (await em.execute<FileRow[]>('select * from files.files where id in (?)', [[...ids]])).map(toFile);
+    return query<FileModel>(em, `select ${FILE} from files.files where id = any($1::uuid[])`, [[...ids]]);
   },
   /** Which of these files were shared into a conversation the user takes part in. */
   async sharedWith(em: EntityManager, userId: string, fileIds: readonly string[]): Promise<Set<string>> {
     if (fileIds.length === 0) return new Set();
-    const rows = await em.execute<{ file_id: string }[]>(
+    const rows = await query<{ file_id: string }>(
+      em,
       `select distinct s.file_id from files.file_shares s
-       join files.conversation_participants p on p.conversation_id = s.conversation_id and p.user_id = ?
-       where s.file_id in (?)`,
+       join files.conversation_participants p on p.conversation_id = s.conversation_id and p.user_id = $1
+       where s.file_id = any($2::uuid[])`,
       [userId, [...fileIds]],
     );
     return new Set(rows.map((r) => r.file_id));
@@ -58,29 +32,30 @@ export const reads = {
   /** Which of these files are the avatar of their owner (the projector admits only the owner's own). */
   async avatars(em: EntityManager, fileIds: readonly string[]): Promise<Set<string>> {
     if (fileIds.length === 0) return new Set();
-    const rows = await em.execute<{ file_id: string }[]>('select file_id from files.avatars where file_id in (?)', [[...fileIds]]);
+    const rows = await query<{ file_id: string }>(em, 'select file_id from files.avatars where file_id = any($1::uuid[])', [[...fileIds]]);
     return new Set(rows.map((r) => r.file_id));
   },
   async conversions(em: EntityManager, ids: readonly string[]): Promise<ConversionModel[]> {
     if (ids.length === 0) return [];
-    return (await em.execute<ConversionRow[]>('select * from files.conversions where id in (?)', [[...ids]])).map(toConversion);
+    return query<ConversionModel>(em, `select ${CONVERSION} from files.conversions where id = any($1::uuid[])`, [[...ids]]);
   },
   async conversionsOfFiles(em: EntityManager, fileIds: readonly string[]): Promise<ConversionModel[]> {
     if (fileIds.length === 0) return [];
-    return (
-      await em.execute<ConversionRow[]>('select * from files.conversions where file_id in (?) order by created_at, id', [[...fileIds]])
-    ).map(toConversion);
+    return query<ConversionModel>(em, `select ${CONVERSION} from files.conversions where file_id = any($1::uuid[]) order by created_at, id`, [
+      [...fileIds],
+    ]);
   },
   /** Stored states of a conversion with version > after, ascending. */
   async conversionStates(em: EntityManager, conversionId: string, after: number, limit: number): Promise<ConversionModel[]> {
-    const rows = await em.execute<{ state: ConversionModel }[]>(
-      'select state from files.conversion_states where conversion_id = ? and version > ? order by version limit ?',
+    const rows = await query<{ state: ConversionModel }>(
+      em,
+      'select state from files.conversion_states where conversion_id = $1 and version > $2 order by version limit $3',
       [conversionId, after, limit],
     );
     return rows.map((r) => r.state);
   },
   async conversionVersion(em: EntityManager, conversionId: string): Promise<number> {
-    const [row] = await em.execute<{ version: number }[]>('select version from files.conversions where id = ?', [conversionId]);
+    const [row] = await query<{ version: number }>(em, 'select version from files.conversions where id = $1', [conversionId]);
     return row?.version ?? 0;
   },
   /**
@@ -88,24 +63,22 @@ export const reads = {
    * while their URL is valid. Optionally without one file (the one being uploaded).
    */
   async usage(em: EntityManager, ownerId: string, now: Date, exceptFileId?: string): Promise<number> {
-    const [row] = await em.execute<{ used: string | null }[]>(
+    const [row] = await query<{ used: string | null }>(
+      em,
       `select coalesce(sum(size), 0) as used from files.files
-       where owner_id = ? and (status = 'READY' or (status = 'PENDING_UPLOAD' and upload_expires_at > ?))
-       ${exceptFileId ? 'and id <> ?' : ''}`,
-      exceptFileId ? [ownerId, now, exceptFileId] : [ownerId, now],
+       where owner_id = $1 and (status = 'READY' or (status = 'PENDING_UPLOAD' and upload_expires_at > $2)) and ($3::uuid is null or id <> $3)`,
+      [ownerId, now, exceptFileId ?? null],
     );
     return Number(row?.used ?? 0);
   },
   /** A user's files (not deleted), newest first, after a (created_at, id) cursor. */
   async filesOf(em: EntityManager, ownerId: string, page: { after?: { at: string; id: string }; limit: number }): Promise<FileModel[]> {
-    const after = page.after;
-    return (
-      await em.execute<FileRow[]>(
-        `select * from files.files where owner_id = ? and status <> 'DELETED'
-         ${after ? 'and (created_at, id) < (?::timestamptz, ?::uuid)' : ''}
-         order by created_at desc, id desc limit ?`,
-        after ? [ownerId, after.at, after.id, page.limit] : [ownerId, page.limit],
-      )
-    ).map(toFile);
+    return query<FileModel>(
+      em,
+      `select ${FILE} from files.files where owner_id = $1 and status <> 'DELETED'
+         and ($2::timestamptz is null or (created_at, id) < ($2::timestamptz, $3::uuid))
+       order by created_at desc, id desc limit $4`,
+      [ownerId, page.after?.at ?? null, page.after?.id ?? null, page.limit],
+    );
   },
 };

@@ -1,19 +1,19 @@
-import type { UsersEvent } from '@finder/users/events';
+import type { UsersFact } from '@finder/platform/contracts';
 import type { EntityManager } from '@mikro-orm/postgresql';
 
 /**
- * Projects users.events into `files.avatars`: which file a user shows on their profile. users owns
+ * Projects users.facts into `files.avatars`: which file a user shows on their profile. users owns
  * the choice (it stores only a file id); files owns who may see the file, so it keeps its own copy.
  *
  * The rule: a file is a user's avatar only when that user owns it, it is READY and it is an image,
  * when the profile change is projected. Naming someone else's file id, or a document, as your
  * avatar exposes nothing. A new avatar (or none) replaces the previous one, which is private
- * again. Events of one user arrive in order (keyed by user id); replaying one is harmless.
+ * again. Facts of one user arrive in order (keyed by user id); replaying one is harmless.
  */
 export function createAvatarProjectorHandler(deps: { em: EntityManager }) {
-  return async function handle(event: UsersEvent): Promise<void> {
-    if (event.type !== 'user.profile_updated' || event.data.avatarFileId === undefined) return;
-    const { userId, avatarFileId } = event.data;
+  return async function handle(fact: UsersFact): Promise<void> {
+    if (fact.type !== 'avatar.changed') return;
+    const { userId, avatarFileId } = fact.data;
     await deps.em.fork().transactional(async (em) => {
       await em.execute('delete from files.avatars where user_id = ?', [userId]);
       if (avatarFileId === null) return;

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { RetryLater, sleep } from '@finder/platform/kafka';
 import type { Logger } from '@finder/platform/config';
-import type { Writer } from '@finder/platform/write';
+import { createSubmit, type Writer } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import sharp from 'sharp';
 import { filesEvents, type ConversionTargetName, type FilesEvent } from '../events/files-events.ts';
@@ -47,8 +47,8 @@ export const outputName = (sourceName: string, target: ConversionTargetName): st
  * and retried produces exactly one output file.
  */
 export function createConverterHandler(deps: { em: EntityManager; storage: Storage; writer: Writer; logger: Logger; delayMs: number }) {
-  const { storage, writer, logger } = deps;
-  const submit = (event: ReturnType<typeof filesEvents.create>) => writer.submit(filesEvents.topic, event);
+  const { storage, logger } = deps;
+  const submit = createSubmit(deps.writer, filesEvents);
   const pause = () => (deps.delayMs > 0 ? sleep(deps.delayMs) : Promise.resolve());
 
   return async function handle(event: FilesEvent): Promise<void> {

@@ -1,11 +1,11 @@
 import { defineEvents, type EventOf } from '@finder/platform/kafka';
 import { z } from 'zod';
-import { SPECIALTIES } from '../entities/professional-profile.entity.ts';
+import { SPECIALTIES } from '../models.ts';
 
 /**
  * The finder subgraph's commands: produced by its resolvers (and the seed), judged and applied by
  * its persister, which may reject them (an engagement already answered, a duplicate review). Other
- * subgraphs never act on them; they consume the facts on `finder.facts` (finder-facts.ts), which
+ * subgraphs never act on them; they consume the facts on `finder.facts` (packages/platform/src/contracts/), which
  * exist only for what was applied. Profile events are keyed by the user id, engagement and review
  * events by the engagement id, notification events by the user id.
  */

@@ -1,5 +1,5 @@
 import type { EngagementRequestResolvers } from '../__generated__/resolvers-types.ts';
-import { userRef } from '../mappers.ts';
+import { userRef } from '../models.ts';
 
 export const EngagementRequest: EngagementRequestResolvers = {
   business: (request) => userRef(request.businessId),

@@ -1,5 +1,5 @@
 import type { NotificationResolvers } from '../__generated__/resolvers-types.ts';
-import { conversationRef } from '../mappers.ts';
+import { conversationRef } from '../models.ts';
 
 export const Notification: NotificationResolvers = {
   read: (notification) => notification.readAt != null,

@@ -1,5 +1,5 @@
 import type { ProfessionalProfileResolvers } from '../__generated__/resolvers-types.ts';
-import { userRef } from '../mappers.ts';
+import { userRef } from '../models.ts';
 
 export const ProfessionalProfile: ProfessionalProfileResolvers = {
   user: (profile) => userRef(profile.userId),

@@ -1,13 +1,13 @@
+import { requireViewer } from '@finder/platform/auth';
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 import { searchProfessionals } from '../services/search.ts';
-import { signedIn } from './auth.ts';
 
 export const Query: QueryResolvers = {
   searchProfessionals: (_root, args, { viewer, em }) => {
-    signedIn(viewer);
+    requireViewer(viewer);
     return searchProfessionals(em, args);
   },
-  engagementRequests: (_root, args, { viewer, em, engagements }) => engagements.list(em, signedIn(viewer), args),
-  engagementRequest: (_root, { id }, { viewer, em, engagements }) => engagements.get(em, signedIn(viewer), id),
-  notifications: (_root, args, { viewer, em, notifications }) => notifications.list(em, signedIn(viewer), args),
+  engagementRequests: (_root, args, { viewer, em, engagements }) => engagements.list(em, requireViewer(viewer), args),
+  engagementRequest: (_root, { id }, { viewer, em, engagements }) => engagements.get(em, requireViewer(viewer), id),
+  notifications: (_root, args, { viewer, em, notifications }) => notifications.list(em, requireViewer(viewer), args),
 };

@@ -1,5 +1,5 @@
 import type { ReviewResolvers } from '../__generated__/resolvers-types.ts';
-import { userRef } from '../mappers.ts';
+import { userRef } from '../models.ts';
 
 export const Review: ReviewResolvers = {
   author: (review) => userRef(review.authorId),

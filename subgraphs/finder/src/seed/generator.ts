@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SPECIALTIES, type Specialty } from '../entities/index.ts';
+import { SPECIALTIES, type Specialty } from '../models.ts';
 import type { ProfessionalProfileRow } from '../persister.ts';
 
 /**

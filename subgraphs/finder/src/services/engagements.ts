@@ -1,46 +1,40 @@
 import type { Viewer } from '@finder/platform/auth';
 import { forbidden, notFound, validate, conflict } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import {
-  EngagementRequestSchema,
-  ProfessionalProfileSchema,
-  ReviewSchema,
-  type EngagementRequestEntity,
-  type EngagementStatus,
-  type ReviewEntity,
-} from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';
+import type { EngagementRequestModel, EngagementStatus, ReviewModel } from '../models.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
-import type { Submit } from './submit.ts';
+import { reads } from './reads.ts';
 import { pageArgsSchema, requestEngagementSchema, respondSchema, reviewSchema, validateArgs, withdrawSchema } from './validation.ts';
 
-const isParty = (e: EngagementRequestEntity, viewer: Viewer) => e.businessId === viewer.id || e.professionalId === viewer.id;
+const isParty = (e: EngagementRequestModel, viewer: Viewer) => e.businessId === viewer.id || e.professionalId === viewer.id;
 const idCursor = z.object({ id: z.uuid() });
 
 /**
  * Engagement rules, checked here for fast, clear answers and again by the persister, which alone
  * decides under concurrency (the state machine, one pending request per pair, one review each).
  */
-export function createEngagements(submit: Submit) {
-  const load = (em: EntityManager, id: string) => em.findOne(EngagementRequestSchema, { id }, { disableIdentityMap: true });
+export function createEngagements(submit: Submit<typeof finderEvents.schemas>) {
+  const load = (em: EntityManager, id: string) => reads.engagement(em, id);
 
   /** A request the viewer takes part in; anyone else's is NOT_FOUND, so ids reveal nothing. */
-  async function ownRequest(em: EntityManager, viewer: Viewer, id: string): Promise<EngagementRequestEntity> {
+  async function ownRequest(em: EntityManager, viewer: Viewer, id: string): Promise<EngagementRequestModel> {
     const request = await load(em, id);
     if (!request || !isParty(request, viewer)) throw notFound('Engagement request');
     return request;
   }
 
   return {
-    async request(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<EngagementRequestEntity> {
+    async request(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<EngagementRequestModel> {
       if (viewer.role !== 'BUSINESS') throw forbidden('Only business accounts can request engagements');
       const input = validate(requestEngagementSchema, rawInput);
-      const professional = await em.findOne(ProfessionalProfileSchema, { userId: input.professionalId }, { fields: ['userId'] });
+      const [professional] = await reads.professionalProfiles(em, [input.professionalId]);
       if (!professional) throw notFound('Professional');
-      const pending = await em.count(EngagementRequestSchema, { businessId: viewer.id, professionalId: input.professionalId, status: 'PENDING' });
-      if (pending > 0 && !input.idempotencyKey) {
+      const pending = await reads.hasPendingRequest(em, viewer.id, input.professionalId);
+      if (pending && !input.idempotencyKey) {
         throw conflict('You already have a pending request with this professional', { field: 'input.professionalId' });
       }
       const engagementId = uuidv7();
@@ -56,7 +50,7 @@ export function createEngagements(submit: Submit) {
       return (await load(em, String(outcome.result?.engagementId ?? engagementId)))!;
     },
 
-    async respond(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<EngagementRequestEntity> {
+    async respond(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<EngagementRequestModel> {
       if (viewer.role !== 'PROFESSIONAL') throw forbidden('Only the professional asked can respond to a request');
       const input = validate(respondSchema, rawInput);
       const request = await ownRequest(em, viewer, input.id);
@@ -73,7 +67,7 @@ export function createEngagements(submit: Submit) {
       return (await load(em, request.id))!;
     },
 
-    async withdraw(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<EngagementRequestEntity> {
+    async withdraw(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<EngagementRequestModel> {
       const input = validate(withdrawSchema, rawInput);
       const request = await ownRequest(em, viewer, input.id);
       if (request.businessId !== viewer.id) throw forbidden('Only the business that sent a request can withdraw it');
@@ -88,7 +82,7 @@ export function createEngagements(submit: Submit) {
       return (await load(em, request.id))!;
     },
 
-    async review(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<ReviewEntity> {
+    async review(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<ReviewModel> {
       const input = validate(reviewSchema, rawInput);
       const request = await ownRequest(em, viewer, input.engagementId);
       if (request.businessId !== viewer.id) throw forbidden('Only the business of an engagement can review it');
@@ -109,24 +103,16 @@ export function createEngagements(submit: Submit) {
           },
         }),
       );
-      return em.findOneOrFail(ReviewSchema, { id: String(outcome.result?.reviewId ?? reviewId) }, { disableIdentityMap: true });
+      return (await reads.review(em, String(outcome.result?.reviewId ?? reviewId)))!;
     },
 
     get: ownRequest,
 
-    async list(em: EntityManager, viewer: Viewer, args: { status?: EngagementStatus | null; first?: number | null; after?: string | null }): Promise<Page<EngagementRequestEntity>> {
+    async list(em: EntityManager, viewer: Viewer, args: { status?: EngagementStatus | null; first?: number | null; after?: string | null }): Promise<Page<EngagementRequestModel>> {
       const { first, after } = validateArgs(pageArgsSchema, { first: args.first, after: args.after });
       const before = after ? decodeCursor(after, idCursor).id : null;
       // Ids are UUIDv7: ordering by id is ordering by creation, and a stable keyset.
-      const rows = await em.find(
-        EngagementRequestSchema,
-        {
-          $or: [{ businessId: viewer.id }, { professionalId: viewer.id }],
-          ...(args.status ? { status: args.status } : {}),
-          ...(before ? { id: { $lt: before } } : {}),
-        },
-        { orderBy: { id: 'desc' }, limit: first + 1 },
-      );
+      const rows = await reads.engagementsOf(em, viewer.id, { status: args.status ?? null, before, limit: first + 1 });
       return toPage(rows, first, (row) => encodeCursor({ id: row.id }), before !== null);
     },
   };

@@ -1,30 +1,27 @@
 import type { Viewer } from '@finder/platform/auth';
 import { badInput, type Logger, validate } from '@finder/platform/config';
 import { gaplessStream, type PubSub } from '@finder/platform/realtime';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import { NotificationSchema, type NotificationEntity } from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';
-import { notificationAdded } from '../triggers.ts';
+import type { NotificationModel } from '../models.ts';
+import { triggers } from '../triggers.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
-import type { Submit } from './submit.ts';
+import { reads } from './reads.ts';
 import { idempotencyKeySchema, pageArgsSchema, validateArgs } from './validation.ts';
 
 const seqCursor = z.object({ seq: z.number().int().min(0) });
 
 /** A user's notifications: written by the persister from engagement events, read only by their user. */
-export function createNotifications(deps: { submit: Submit; pubsub: PubSub; logger: Logger }) {
+export function createNotifications(deps: { submit: Submit<typeof finderEvents.schemas>; pubsub: PubSub; logger: Logger }) {
   return {
-    async list(em: EntityManager, viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Page<NotificationEntity> & { unreadCount: number }> {
+    async list(em: EntityManager, viewer: Viewer, args: { first?: number | null; after?: string | null }): Promise<Page<NotificationModel> & { unreadCount: number }> {
       const { first, after } = validateArgs(pageArgsSchema, args);
       const before = after ? decodeCursor(after, seqCursor).seq : null;
       const [rows, unreadCount] = await Promise.all([
-        em.find(
-          NotificationSchema,
-          { userId: viewer.id, ...(before !== null ? { seq: { $lt: before } } : {}) },
-          { orderBy: { seq: 'desc' }, limit: first + 1 },
-        ),
-        em.count(NotificationSchema, { userId: viewer.id, readAt: null }),
+        reads.notificationsOf(em, viewer.id, { before, limit: first + 1 }),
+        reads.unreadNotifications(em, viewer.id),
       ]);
       return { ...toPage(rows, first, (row) => encodeCursor({ seq: row.seq }), before !== null), unreadCount };
     },
@@ -45,19 +42,12 @@ export function createNotifications(deps: { submit: Submit; pubsub: PubSub; logg
     /** Replays seq > after from Postgres, then continues live from Redis, without gaps or repeats. */
     subscribe(em: EntityManager, viewer: Viewer, after: number | null) {
       if (after !== null && after < 0) throw badInput('after must not be negative', 'after');
-      return gaplessStream<NotificationEntity>({
+      return gaplessStream<NotificationModel>({
         pubsub: deps.pubsub,
-        trigger: notificationAdded(viewer.id),
+        trigger: triggers.notificationAdded(viewer.id),
         after,
-        replay: (from, limit) =>
-          em.fork().find(NotificationSchema, { userId: viewer.id, seq: { $gt: from } }, { orderBy: { seq: 'asc' }, limit }),
-        latest: async () => {
-          const [row] = await em.fork().execute<{ n: number }[]>(
-            'select coalesce(max(seq), 0)::int as n from finder.notifications where user_id = ?',
-            [viewer.id],
-          );
-          return row?.n ?? 0;
-        },
+        replay: (from, limit) => reads.notificationsAfter(em.fork(), viewer.id, from, limit),
+        latest: () => reads.lastNotificationSeq(em.fork(), viewer.id),
         seqOf: (n) => n.seq,
         logger: deps.logger,
       });

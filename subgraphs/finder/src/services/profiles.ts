@@ -1,15 +1,16 @@
 import type { Viewer } from '@finder/platform/auth';
 import { forbidden, validate } from '@finder/platform/config';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { BusinessProfileSchema, ProfessionalProfileSchema, type BusinessProfileEntity, type ProfessionalProfileEntity } from '../entities/index.ts';
 import { finderEvents } from '../events/finder-events.ts';
-import type { Submit } from './submit.ts';
+import type { BusinessProfileModel, ProfessionalProfileModel } from '../models.ts';
+import { reads } from './reads.ts';
 import { businessProfileSchema, professionalProfileSchema } from './validation.ts';
 
 /** Profile rules: a profile belongs to its user, and only to a user of the matching role. */
-export function createProfiles(submit: Submit) {
+export function createProfiles(submit: Submit<typeof finderEvents.schemas>) {
   return {
-    async upsertProfessional(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<ProfessionalProfileEntity> {
+    async upsertProfessional(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<ProfessionalProfileModel> {
       if (viewer.role !== 'PROFESSIONAL') throw forbidden('Only professional accounts have a professional profile');
       const { idempotencyKey, ...data } = validate(professionalProfileSchema, rawInput);
       await submit(
@@ -20,10 +21,10 @@ export function createProfiles(submit: Submit) {
           data: { userId: viewer.id, ...data },
         }),
       );
-      return em.findOneOrFail(ProfessionalProfileSchema, { userId: viewer.id }, { disableIdentityMap: true });
+      return (await reads.professionalProfiles(em, [viewer.id]))[0]!;
     },
 
-    async upsertBusiness(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<BusinessProfileEntity> {
+    async upsertBusiness(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<BusinessProfileModel> {
       if (viewer.role !== 'BUSINESS') throw forbidden('Only business accounts have a business profile');
       const { idempotencyKey, ...data } = validate(businessProfileSchema, rawInput);
       await submit(
@@ -34,7 +35,7 @@ export function createProfiles(submit: Submit) {
           data: { userId: viewer.id, ...data },
         }),
       );
-      return em.findOneOrFail(BusinessProfileSchema, { userId: viewer.id }, { disableIdentityMap: true });
+      return (await reads.businessProfiles(em, [viewer.id]))[0]!;
     },
   };
 }

@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { badInput } from '@finder/platform/config';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
-import type { ProfessionalProfileEntity, Specialty } from '../entities/index.ts';
+import type { ProfessionalProfileModel, Specialty } from '../models.ts';
 import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
 import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts';
 
@@ -43,7 +43,7 @@ const cursorSchema = z.object({
   id: z.uuid(),
 });
 
-export type SearchResult = Page<ProfessionalProfileEntity & { score: number }>;
+export type SearchResult = Page<ProfessionalProfileModel & { score: number }>;
 
 /** Lower-case words of letters and digits; anything else (quotes, operators, SQL) separates words. */
 export function tokenize(text: string): string[] {
@@ -126,7 +126,7 @@ const PROFILE_COLUMNS = `p.user_id, p.headline, p.bio, p.specialties, p.hourly_r
        p.years_experience, p.rating_sum, p.review_count, p.created_at, p.updated_at`;
 
 type Cursor = z.infer<typeof cursorSchema>;
-type ScoredProfile = ProfessionalProfileEntity & { score: number };
+type ScoredProfile = ProfessionalProfileModel & { score: number };
 /** A row of PROFILE_COLUMNS plus its score, as the driver returns it (timestamps as text). */
 interface ProfileRow {
   user_id: string;
@@ -214,9 +214,9 @@ async function page(em: EntityManager, args: SearchArgs, query: string | null, c
 }
 
 /**
- * Search results are read-only: plain objects from PROFILE_COLUMNS, not managed entities.
- * `em.map` registered each row in the identity map and snapshotted it for change tracking, a
- * sixth of the subgraph's time per search. `specialtyTerms` is lazy and never read here, as before.
+ * Search results are plain objects from PROFILE_COLUMNS. Hydrating them as ORM entities (`em.map`)
+ * registered each row in the identity map and snapshotted it for change tracking, a sixth of the
+ * subgraph's time per search.
  */
 const toScored = (rows: ProfileRow[]): ScoredProfile[] =>
   rows.map((row) => ({
@@ -234,7 +234,7 @@ const toScored = (rows: ProfileRow[]): ScoredProfile[] =>
     createdAt: new Date(row.created_at),
     updatedAt: new Date(row.updated_at),
     score: Number(row.score),
-  }) as ScoredProfile);
+  }));
 
 /** The SQL a search runs, for EXPLAIN in tests. */
 export const searchInternals = { correctedGroups, tokenize, tsquery };

@@ -1,4 +1,4 @@
-import type { Specialty } from '../entities/index.ts';
+import type { Specialty } from '../models.ts';
 
 /**
  * Words a searcher may use for each specialty. They are indexed with the profile (at the weight of

@@ -1,6 +1,6 @@
 import { AppError, ErrorCode } from '@finder/platform/config';
 import { z, type ZodType } from 'zod';
-import { SPECIALTIES } from '../entities/index.ts';
+import { SPECIALTIES } from '../models.ts';
 
 // eslint-disable-next-line no-control-regex -- matching control characters is the point
 const noControlChars = (v: string) => !/[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]/.test(v);

@@ -1,6 +1,6 @@
+import { ROLES } from '@finder/platform/auth';
 import { defineEvents, type EventOf } from '@finder/platform/kafka';
 import { z } from 'zod';
-import { USER_ROLES } from '../entities/user.entity.ts';
 
 const session = z.object({
   id: z.uuid(),
@@ -17,7 +17,7 @@ export const usersEvents = defineEvents('users.events', {
     emailNormalized: z.string(),
     passwordHash: z.string(),
     displayName: z.string(),
-    role: z.enum(USER_ROLES),
+    role: z.enum(ROLES),
     session,
   }),
   'session.created': z.object({ userId: z.uuid(), session }),

@@ -1,24 +1,24 @@
-import { unauthenticated } from '@finder/platform/config';
+import { requireViewer } from '@finder/platform/auth';
 import type { MutationResolvers } from '../__generated__/resolvers-types.ts';
 import type { Context } from '../context.ts';
 import type { AuthResult } from '../services/accounts.ts';
 
-/** The payload's user is the caller, even though this request came without an access token. */
-function signedIn(ctx: Context, result: AuthResult): AuthResult {
+/**
+ * Records that this request proved to be the payload's user (by password or refresh token), so
+ * the user's own fields resolve for it although it came without an access token.
+ */
+function recordProvenUser(ctx: Context, result: AuthResult): AuthResult {
   ctx.provenUserIds.add(result.user.id);
   return result;
 }
 
 export const Mutation: MutationResolvers = {
-  register: async (_root, { input }, ctx) => signedIn(ctx, await ctx.accounts.register(ctx.em, input)),
-  login: async (_root, { input }, ctx) => signedIn(ctx, await ctx.accounts.login(ctx.em, input)),
-  refreshSession: async (_root, { refreshToken }, ctx) => signedIn(ctx, await ctx.accounts.refresh(ctx.em, refreshToken)),
+  register: async (_root, { input }, ctx) => recordProvenUser(ctx, await ctx.accounts.register(ctx.em, input)),
+  login: async (_root, { input }, ctx) => recordProvenUser(ctx, await ctx.accounts.login(ctx.em, input)),
+  refreshSession: async (_root, { refreshToken }, ctx) => recordProvenUser(ctx, await ctx.accounts.refresh(ctx.em, refreshToken)),
   logout: (_root, { refreshToken }, { accounts, em }) => accounts.logout(em, refreshToken),
   verifyEmail: (_root, { token }, { accounts, em }) => accounts.verifyEmail(em, token),
   requestPasswordReset: (_root, { email }, { accounts, em }) => accounts.requestPasswordReset(em, email),
   resetPassword: (_root, { token, newPassword }, { accounts, em }) => accounts.resetPassword(em, token, newPassword),
-  updateProfile: (_root, { input }, { accounts, em, viewer }) => {
-    if (!viewer) throw unauthenticated();
-    return accounts.updateProfile(em, viewer, input);
-  },
+  updateProfile: (_root, { input }, { accounts, em, viewer }) => accounts.updateProfile(em, requireViewer(viewer), input),
 };

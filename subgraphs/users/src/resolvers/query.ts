@@ -1,10 +1,10 @@
-import { unauthenticated } from '@finder/platform/config';
+import { requireViewer } from '@finder/platform/auth';
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
 
 export const Query: QueryResolvers = {
   me: (_root, _args, { viewer, loaders }) => (viewer ? loaders.userById.load(viewer.id) : null),
   user: (_root, { id }, { viewer, loaders }) => {
-    if (!viewer) throw unauthenticated();
+    requireViewer(viewer);
     return loaders.userById.load(id);
   },
 };

@@ -1,11 +1,12 @@
 import type { TokenIssuer, Viewer } from '@finder/platform/auth';
 import { badInput, conflict, unauthenticated, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
-import type { Writer } from '@finder/platform/write';
+import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { SessionSchema, UserSchema, type UserEntity } from '../entities/index.ts';
 import { usersEvents } from '../events/users-events.ts';
+import type { UserModel } from '../models.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
+import { reads } from './reads.ts';
 import { hashesEqual, newRefreshToken, parseRefreshToken, verifyLinkToken } from './tokens.ts';
 import {
   emailSchema,
@@ -21,11 +22,11 @@ export interface AuthResult {
   accessToken: string;
   refreshToken: string;
   expiresAt: Date;
-  user: UserEntity;
+  user: UserModel;
 }
 
 export interface AccountsDeps {
-  writer: Writer;
+  submit: Submit<typeof usersEvents.schemas>;
   issuer: TokenIssuer;
   refreshTtlSeconds: number;
   linkSecret: string;
@@ -39,11 +40,10 @@ const INVALID_REFRESH = 'Refresh token is invalid or expired';
  * fast feedback, emit, and answer once the persister has applied it.
  */
 export function createAccounts(deps: AccountsDeps) {
-  const { writer, issuer } = deps;
-  const submit = (event: ReturnType<typeof usersEvents.create>) => writer.submit(usersEvents.topic, event);
+  const { submit, issuer } = deps;
 
   async function issue(em: EntityManager, userId: string, sessionId: string, refreshToken: string): Promise<AuthResult> {
-    const user = await em.findOneOrFail(UserSchema, { id: userId }, { disableIdentityMap: true });
+    const user = await stored(em, userId);
     const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, sessionId });
     return { accessToken: token, refreshToken, expiresAt, user };
   }
@@ -59,7 +59,7 @@ export function createAccounts(deps: AccountsDeps) {
       const input = validate(registerSchema, rawInput);
       const emailNormalized = normalizeEmail(input.email);
       // Fast feedback only; the persister's unique index decides under concurrency.
-      if (await em.count(UserSchema, { emailNormalized })) {
+      if (await reads.userByEmail(em, emailNormalized)) {
         // A retried registration (same idempotency key and password) answers like the first one did.
         if (input.idempotencyKey) {
           const retried = await this.login(em, { email: input.email, password: input.password }).catch(() => null);
@@ -92,11 +92,7 @@ export function createAccounts(deps: AccountsDeps) {
 
     async login(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
       const input = validate(loginSchema, rawInput);
-      const user = await em.findOne(
-        UserSchema,
-        { emailNormalized: normalizeEmail(input.email) },
-        { populate: ['passwordHash'], disableIdentityMap: true },
-      );
+      const user = await reads.credentials(em, normalizeEmail(input.email));
       if (!(await verifyPassword(user?.passwordHash ?? null, input.password)) || !user) {
         throw unauthenticated(INVALID_LOGIN, 'INVALID_CREDENTIALS');
       }
@@ -114,7 +110,7 @@ export function createAccounts(deps: AccountsDeps) {
 
     async refresh(em: EntityManager, token: string): Promise<AuthResult> {
       const parsed = parseRefreshToken(token);
-      const current = parsed && (await em.findOne(SessionSchema, { id: parsed.sessionId }, { disableIdentityMap: true }));
+      const current = parsed && (await reads.session(em, parsed.sessionId));
       if (!parsed || !current || !hashesEqual(current.tokenHash, parsed.tokenHash)) {
         throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
       }
@@ -128,7 +124,7 @@ export function createAccounts(deps: AccountsDeps) {
         );
         throw reuseDetected();
       }
-      if (current.revokedAt || current.expiresAt.getTime() <= Date.now()) {
+      if (current.revokedAt || new Date(current.expiresAt).getTime() <= Date.now()) {
         throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
       }
       const { refresh, session } = newSession(current.familyId);
@@ -145,7 +141,7 @@ export function createAccounts(deps: AccountsDeps) {
 
     async logout(em: EntityManager, token: string): Promise<boolean> {
       const parsed = parseRefreshToken(token);
-      const current = parsed && (await em.findOne(SessionSchema, { id: parsed.sessionId }, { disableIdentityMap: true }));
+      const current = parsed && (await reads.session(em, parsed.sessionId));
       if (!parsed || !current || !hashesEqual(current.tokenHash, parsed.tokenHash)) {
         throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
       }
@@ -160,10 +156,10 @@ export function createAccounts(deps: AccountsDeps) {
       return true;
     },
 
-    async verifyEmail(em: EntityManager, token: string): Promise<UserEntity> {
+    async verifyEmail(em: EntityManager, token: string): Promise<UserModel> {
       const claims = verifyLinkToken(token, 'verify-email', deps.linkSecret);
       if (!claims) throw badInput('Verification link is invalid or expired', 'token');
-      const user = await em.findOne(UserSchema, { id: claims.userId }, { disableIdentityMap: true });
+      const user = await reads.user(em, claims.userId);
       if (!user || user.email !== claims.email) throw badInput('Verification link is no longer valid', 'token');
       if (!user.emailVerifiedAt) {
         await submit(
@@ -174,12 +170,12 @@ export function createAccounts(deps: AccountsDeps) {
           }),
         );
       }
-      return em.findOneOrFail(UserSchema, { id: user.id }, { disableIdentityMap: true });
+      return stored(em, user.id);
     },
 
     async requestPasswordReset(em: EntityManager, rawEmail: string): Promise<boolean> {
       const email = validate(emailSchema, rawEmail, 'email');
-      const user = await em.findOne(UserSchema, { emailNormalized: normalizeEmail(email) }, { disableIdentityMap: true });
+      const user = await reads.userByEmail(em, normalizeEmail(email));
       // The same event flows whether or not the account exists, so neither the answer nor its timing tells.
       await submit(
         usersEvents.create('user.password_reset_requested', {
@@ -194,7 +190,7 @@ export function createAccounts(deps: AccountsDeps) {
     async resetPassword(em: EntityManager, token: string, newPassword: string): Promise<boolean> {
       const password = validate(passwordSchema, newPassword, 'newPassword');
       const claims = verifyLinkToken(token, 'reset-password', deps.linkSecret);
-      const user = claims && (await em.findOne(UserSchema, { id: claims.userId }, { disableIdentityMap: true }));
+      const user = claims && (await reads.user(em, claims.userId));
       if (!claims || !user || user.passwordVersion !== claims.passwordVersion) {
         throw badInput('Reset link is invalid or was already used', 'token');
       }
@@ -208,7 +204,7 @@ export function createAccounts(deps: AccountsDeps) {
       return true;
     },
 
-    async updateProfile(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<UserEntity> {
+    async updateProfile(em: EntityManager, viewer: Viewer, rawInput: unknown): Promise<UserModel> {
       const input = validate(updateProfileSchema, rawInput);
       const data: { userId: string; displayName?: string; avatarFileId?: string | null } = { userId: viewer.id };
       if (input.displayName != null) data.displayName = input.displayName;
@@ -221,12 +217,19 @@ export function createAccounts(deps: AccountsDeps) {
           data,
         }),
       );
-      return em.findOneOrFail(UserSchema, { id: viewer.id }, { disableIdentityMap: true });
+      return stored(em, viewer.id);
     },
   };
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;
+
+/** A user the persister has just written (or the caller's own account): missing only if something is badly wrong. */
+async function stored(em: EntityManager, userId: string): Promise<UserModel> {
+  const user = await reads.user(em, userId);
+  if (!user) throw new Error(`user ${userId} not found after its write`);
+  return user;
+}
 
 const reuseDetected = () =>
   unauthenticated('Refresh token was already used; every session of this login has been revoked', 'REFRESH_TOKEN_REUSED');

@@ -5,8 +5,8 @@ import type { Logger } from '@finder/platform/config';
 import type { Outcome } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import nodemailer, { type Transporter } from 'nodemailer';
-import type { UsersEvent } from './events/users-events.ts';
-import { RESET_PASSWORD_TTL_MS, VERIFY_EMAIL_TTL_MS, signLinkToken } from './services/tokens.ts';
+import type { UsersEvent } from '../events/users-events.ts';
+import { RESET_PASSWORD_TTL_MS, VERIFY_EMAIL_TTL_MS, signLinkToken } from '../services/tokens.ts';
 
 export interface Mail {
   to: string;
