@@ -1,6 +1,7 @@
 // @ts-check
 import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 
 export default tseslint.config(
   { ignores: ['**/node_modules/**', '**/__generated__/**', '.state/**', 'coverage/**'] },
@@ -15,6 +16,18 @@ export default tseslint.config(
       'no-console': 'error',
       eqeqeq: ['error', 'smart'],
     },
+  },
+  {
+    // No import cycles anywhere: modules must form layers (a cycle makes load order decide what is
+    // still undefined). Imports are resolved as Node does, `.ts` files and package exports included.
+    files: ['**/*.ts'],
+    plugins: { 'import-x': importX },
+    settings: {
+      'import-x/extensions': ['.ts', '.js'],
+      'import-x/parsers': { '@typescript-eslint/parser': ['.ts'] },
+      'import-x/resolver-next': [createNodeResolver({ extensions: ['.ts', '.js'] })],
+    },
+    rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }] },
   },
   {
     files: ['**/test/**/*.ts', 'packages/testing/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts', 'examples/**/*.ts'],
