@@ -4,7 +4,8 @@ import { Registry } from 'prom-client';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
 import { createSubscriptionMetrics } from '../src/subscriptions/metrics.ts';
-import { directDelivery, WsClose } from '../src/subscriptions/ws-server.ts';
+import { WsClose } from '@finder/platform/realtime';
+import { directDelivery } from '../src/subscriptions/ws-server.ts';
 
 let server: Server | null = null;
 afterEach(() => {

@@ -10,27 +10,13 @@ import type { Progress } from '../../lib/progress.ts';
 import type { SuiteReport } from '../../lib/report.ts';
 import { forkWorker } from '../../lib/worker.ts';
 import { ensureGatewayData } from './data.ts';
-import { SHAPES, type Shape } from './queries.ts';
+import { SHAPES } from './queries.ts';
 import { writeSupergraphForStack } from './supergraph.ts';
 import { renderGatewayTables } from './tables.ts';
+import { GATEWAY_LABELS, GATEWAYS, type GatewayName, type GatewayRun } from './gateways.ts';
 
 const here = import.meta.dirname;
 const HTTP_LOAD = join(here, '../../lib/http-load.ts');
-
-export const GATEWAYS = ['ours', 'vanilla', 'hive'] as const;
-export type GatewayName = (typeof GATEWAYS)[number];
-export const GATEWAY_LABELS: Record<GatewayName, string> = {
-  ours: 'this gateway',
-  vanilla: '@apollo/gateway + @apollo/server',
-  hive: '@graphql-hive/gateway',
-};
-
-export interface GatewayRun {
-  shape: Shape;
-  gateway: GatewayName;
-  result: HttpLoadResult | null;
-  failure?: string;
-}
 
 function settings(quick: boolean) {
   return { concurrency: quick ? 4 : 16, warmupMs: quick ? 1_000 : 5_000, durationMs: quick ? 2_000 : 20_000 };

@@ -1,5 +1,5 @@
 import type { SuiteReport, Table } from '../../lib/report.ts';
-import { GATEWAY_LABELS, GATEWAYS, type GatewayRun, type GatewayName } from './suite.ts';
+import { GATEWAY_LABELS, GATEWAYS, type GatewayRun, type GatewayName } from './gateways.ts';
 import { SHAPES } from './queries.ts';
 
 const fixed = (value: number | null | undefined, digits = 0) => (value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));

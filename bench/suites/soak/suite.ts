@@ -10,34 +10,14 @@ import { forkWorker } from '../../lib/worker.ts';
 import { MEDIUM, TINY } from '../gateway/queries.ts';
 import { growthAfterWarmup, startRssSampler } from './rss-sampler.ts';
 import { renderSoakTables } from './tables.ts';
+import { soakSettings } from './settings.ts';
 
 const here = import.meta.dirname;
 const CHAT_TRAFFIC = join(here, '../../lib/chat-traffic.ts');
 const HTTP_LOAD = join(here, '../../lib/http-load.ts');
 
-export const GROWTH_LIMIT = 0.1;
-
-function settings(quick: boolean, minutes: number | undefined) {
-  const durationMs = quick ? 30_000 : (minutes ?? 10) * 60_000;
-  return {
-    durationMs,
-    // Warm-up is the first fifth; growth compares the first and the last tenth after it.
-    warmupMs: durationMs * 0.2,
-    windowMs: durationMs * 0.1,
-    sampleMs: quick ? 1_000 : 5_000,
-    conversations: quick ? 8 : 40,
-    /** Subscriptions per participant per conversation: 2 × 40 × 25 = 2,000 live subscriptions. */
-    subscriptionsPerSide: quick ? 5 : 25,
-    messageIntervalMs: quick ? 1_000 : 4_000,
-    queryLanes: quick ? 2 : 4,
-    queryIntervalMs: 50,
-  };
-}
-
-export type SoakSettings = ReturnType<typeof settings>;
-
 export async function runSoakSuite({ quick, progress, minutes }: { quick: boolean; progress: Progress; minutes?: number }): Promise<SuiteReport> {
-  const config = settings(quick, minutes);
+  const config = soakSettings(quick, minutes);
   const env = await useDevStack(progress);
   const mint = await createBenchTokens(env);
   progress(`${config.conversations} conversations between the demo business and seeded professionals`);

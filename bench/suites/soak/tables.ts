@@ -2,7 +2,7 @@ import type { SendResult } from '../../lib/chat-traffic.ts';
 import type { HttpLoadResult } from '../../lib/http-load.ts';
 import type { SuiteReport, Table } from '../../lib/report.ts';
 import type { Growth } from './rss-sampler.ts';
-import { GROWTH_LIMIT, type SoakSettings } from './suite.ts';
+import { GROWTH_LIMIT, type SoakSettings } from './settings.ts';
 
 const mb = (bytes: number) => (Number.isFinite(bytes) ? (bytes / 2 ** 20).toFixed(1) : '—');
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');

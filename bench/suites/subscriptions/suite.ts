@@ -10,25 +10,13 @@ import { measureIdleMemory, type IdleMemory } from './idle-memory.ts';
 import type { ConnectPlan } from './load-generator.ts';
 import { createBenchKeys, type BenchKeys } from './keys.ts';
 import { startPlatformStack } from './platform-stack.ts';
-import { runRamp, subscribersPerTopic, type RampResult, type RampSettings, type Scenario } from './ramp.ts';
+import { runRamp, subscribersPerTopic, type RampSettings, type Scenario } from './ramp.ts';
 import { TICK_PER_VIEWER, TICK_PER_VIEWER_LOCAL, TICK_WITH_AUTHOR } from './ticks.ts';
 import { renderTables } from './tables.ts';
+import type { RunResult, Variant } from './runs.ts';
 
 const here = import.meta.dirname;
 const LOAD_GENERATOR = join(here, 'load-generator.ts');
-
-export interface Variant {
-  system: 'a' | 'b';
-  label: string;
-  query: string;
-  users: ConnectPlan['users'];
-}
-
-export interface RunResult {
-  scenario: Scenario;
-  variant: Variant;
-  ramp: RampResult;
-}
 
 const REFERENCE: Variant = { system: 'a', label: '(a) graphql-ws, in-process pub/sub', query: TICK_WITH_AUTHOR, users: 'distinct' };
 const PLATFORM: Variant[] = [

@@ -1,6 +1,6 @@
 import type { SuiteReport, Table } from '../../lib/report.ts';
 import type { IdleMemory } from './idle-memory.ts';
-import type { RunResult } from './suite.ts';
+import type { RunResult } from './runs.ts';
 
 const ms = (value: number | undefined) => (value === undefined || Number.isNaN(value) ? '–' : value.toFixed(1));
 const ratio = (value: number, reference: number | undefined) => (reference ? `${(value / reference).toFixed(2)}×` : '–');

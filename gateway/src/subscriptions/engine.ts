@@ -1,5 +1,13 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
-import { type AsyncQueue, AUTHORIZED_EXTENSION, createAsyncQueue } from '@finder/platform/realtime';
+import {
+  type AsyncQueue,
+  AUTHORIZE_ONLY_EXTENSION,
+  AUTHORIZED_EXTENSION,
+  createAsyncQueue,
+  CURSOR_EXTENSION,
+  IDENTITY_EXTENSION,
+  REQUEST_ID_EXTENSION,
+} from '@finder/platform/realtime';
 import { signIdentity, type Viewer } from '@finder/platform/auth';
 import type { Logger } from '@finder/platform/config';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError } from 'graphql';
@@ -118,9 +126,9 @@ export function createSubscriptionEngine(options: {
     operationName: plan.primary.operationName ?? null,
     variables: upstreamVariables(plan, request, cursor),
     extensions: {
-      identity: signIdentity(request.viewer, options.identitySecret),
-      requestId: request.requestId,
-      ...(authorizeOnly ? { authorizeOnly: true } : {}),
+      [IDENTITY_EXTENSION]: signIdentity(request.viewer, options.identitySecret),
+      [REQUEST_ID_EXTENSION]: request.requestId,
+      ...(authorizeOnly ? { [AUTHORIZE_ONLY_EXTENSION]: true } : {}),
     },
   });
 
@@ -132,7 +140,7 @@ export function createSubscriptionEngine(options: {
       next: (result) => {
         group.attempts = 0;
         metrics.events.inc({ subgraph: primary.serviceName });
-        const cursor = result.extensions?.cursor;
+        const cursor = result.extensions?.[CURSOR_EXTENSION];
         if (typeof cursor === 'number') {
           // Never deliver an event twice, whatever the upstream replays after a re-subscription.
           if (group.lastCursor !== null && cursor <= group.lastCursor) return;

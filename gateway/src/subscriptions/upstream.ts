@@ -1,6 +1,6 @@
 import { signIdentity } from '@finder/platform/auth';
 import type { Logger } from '@finder/platform/config';
-import { ALSO_IDS, MERGED_NEXT_PARAM } from '@finder/platform/realtime';
+import { ALSO_IDS, GATEWAY_PARAM, MERGED_NEXT_PARAM, WsClose } from '@finder/platform/realtime';
 import { MessageType, createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
@@ -62,7 +62,7 @@ export function createUpstreamPool(options: {
           // Re-subscribing is the caller's job: it knows the cursor to resume from.
           retryAttempts: 0,
           keepAlive: 10_000,
-          connectionParams: () => ({ gateway: signIdentity(null, options.identitySecret), [MERGED_NEXT_PARAM]: true }),
+          connectionParams: () => ({ [GATEWAY_PARAM]: signIdentity(null, options.identitySecret), [MERGED_NEXT_PARAM]: true }),
           on: {
             // graphql-ws hands a `next` to the subscription of its `id`; its further ids are ours.
             message: (message) => {
@@ -81,7 +81,7 @@ export function createUpstreamPool(options: {
               if (connection.connected) metrics.upstreamSockets.dec({ subgraph });
               connection.connected = false;
               const { code, reason } = (event ?? {}) as { code?: number; reason?: string };
-              if (code !== 1000) {
+              if (code !== WsClose.NORMAL) {
                 connection.downUntil = Date.now() + 1_000;
                 logger.warn({ subgraph, url, code, reason }, 'upstream socket closed');
               }

@@ -1,7 +1,7 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
-import { createDocumentCache, nextMessagePrefix } from '@finder/platform/realtime';
+import { createDocumentCache, nextMessagePrefix, WsClose } from '@finder/platform/realtime';
 import { ErrorCode, type Logger, requestIdFrom } from '@finder/platform/config';
 import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
@@ -22,15 +22,6 @@ export interface WsLimits {
   /** Unsent event bytes held for one client connection before it is closed as too slow. */
   maxBufferedBytes: number;
 }
-
-/** Close codes clients can act on; 4401/4403 follow graphql-ws's own conventions. */
-export const WsClose = {
-  UNAUTHORIZED: 4401,
-  FORBIDDEN: 4403,
-  SERVICE_RESTART: 1012,
-  /** Policy violation: the client leaves more events unread than the gateway will hold for it. */
-  TOO_SLOW: 1008,
-} as const;
 
 interface ConnectionState {
   /** Null on an anonymous connection: it is acknowledged, but every subscribe on it is refused. */

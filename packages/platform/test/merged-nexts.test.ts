@@ -2,7 +2,8 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket, WebSocketServer } from 'ws';
-import { ALSO_IDS, mergeEqualNexts } from '../src/realtime/merged-nexts.ts';
+import { mergeEqualNexts } from '../src/realtime/merged-nexts.ts';
+import { ALSO_IDS } from '../src/realtime/protocol.ts';
 
 let server: Server | null = null;
 afterEach(() => {

@@ -11,7 +11,9 @@ import { createEventProducer, createKafka, type EventProducer } from '../src/kaf
 import { createLogger } from '../src/config/logger.ts';
 import { createOutboxRelay, outboxSql } from '../src/write/outbox.ts';
 import { reject } from '../src/write/outcomes.ts';
-import { createBatchApplier, createPersister, processedEventsSql, type ApplyContext, type ApplyResult, type Worker } from '../src/write/persister.ts';
+import { createBatchApplier, processedEventsSql, type ApplyContext, type ApplyResult } from '../src/write/batch-applier.ts';
+import { createPersister } from '../src/write/persister.ts';
+import type { Worker } from '../src/kafka/worker.ts';
 import { createPubSub, type PubSub } from '../src/realtime/pubsub.ts';
 import { ErrorCode } from '../src/config/errors.ts';
 

@@ -11,7 +11,9 @@ import { z } from 'zod';
 import { defineEvents, type EventOf } from '../src/kafka/events.ts';
 import { createEventProducer, createKafka, type EventProducer } from '../src/kafka/producer.ts';
 import { createLogger } from '../src/config/logger.ts';
-import { createPersister, processedEventsSql, type ApplyContext, type ApplyResult, type Worker } from '../src/write/persister.ts';
+import { processedEventsSql, type ApplyContext, type ApplyResult } from '../src/write/batch-applier.ts';
+import { createPersister } from '../src/write/persister.ts';
+import type { Worker } from '../src/kafka/worker.ts';
 import { createPubSub, type PubSub } from '../src/realtime/pubsub.ts';
 
 const env = stackEnv();

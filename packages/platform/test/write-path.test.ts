@@ -10,7 +10,9 @@ import { defineEvents, type EventOf } from '../src/kafka/events.ts';
 import { createEventProducer, createKafka, type EventProducer } from '../src/kafka/producer.ts';
 import { createLogger } from '../src/config/logger.ts';
 import { reject, type Outcome } from '../src/write/outcomes.ts';
-import { createPersister, processedEventsSql, type ApplyContext, type ApplyResult, type Worker } from '../src/write/persister.ts';
+import { processedEventsSql, type ApplyContext, type ApplyResult } from '../src/write/batch-applier.ts';
+import { createPersister } from '../src/write/persister.ts';
+import type { Worker } from '../src/kafka/worker.ts';
 import { createPubSub, type PubSub } from '../src/realtime/pubsub.ts';
 import { createWriter } from '../src/write/write-path.ts';
 

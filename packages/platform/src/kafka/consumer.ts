@@ -1,21 +1,11 @@
-import type { EachBatchPayload, Kafka } from 'kafkajs';
+import type { Kafka } from 'kafkajs';
 import { Counter, type Registry } from 'prom-client';
-import { isRetryable } from '../config/errors.ts';
-import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
+import type { DataSchemas, EventCatalog, EventOf } from './events.ts';
 import type { EventProducer } from './producer.ts';
-import { createGroupConsumer, DEFAULT_FETCH_WAIT, type FetchWait } from './group-consumer.ts';
-import { keepingMembership, membershipLost } from './group-membership.ts';
+import { DEFAULT_FETCH_WAIT, type FetchWait } from './group-consumer.ts';
 import type { Logger } from '../config/logger.ts';
-import type { Worker } from '../write/persister.ts';
-import { isTransient, sleep } from './transient.ts';
-
-/** Thrown by a handler that cannot act yet (e.g. the persister has not applied the event): retried, never dead-lettered. */
-export class RetryLater extends Error {
-  constructor(reason: string) {
-    super(reason);
-    this.name = 'RetryLater';
-  }
-}
+import { createPartitionLoop } from './partition-loop.ts';
+import type { Worker } from './worker.ts';
 
 export interface ConsumerOptions<C extends DataSchemas> {
   name: string;
@@ -35,12 +25,11 @@ export interface ConsumerOptions<C extends DataSchemas> {
 
 /**
  * An at-least-once event consumer: handles each event in order, commits the offset after the
- * handler succeeded, dead-letters poison and persistently failing events and keeps going.
+ * handler succeeded, dead-letters poison and persistently failing events and keeps going
+ * (partition-loop.ts). A handler that throws `RetryLater` is retried, never dead-lettered.
  */
 export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C>): Worker {
-  const { kafka, catalog, producer, handle } = options;
   const log = options.logger.child({ component: options.name });
-  const maxAttempts = options.maxAttempts ?? 5;
   // Labelled by consumer: several consumers in one process share the one metric.
   const handled =
     (options.registry?.getSingleMetric('consumer_events_total') as Counter<'consumer' | 'result'> | undefined) ??
@@ -50,75 +39,30 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
       labelNames: ['consumer', 'result'],
       registers: options.registry ? [options.registry] : [],
     });
-  const consumer = createGroupConsumer({
-    kafka,
+  const loop = createPartitionLoop<C>({
+    name: options.name,
+    kafka: options.kafka,
     groupId: options.groupId,
-    topic: catalog.topic,
+    catalog: options.catalog,
+    producer: options.producer,
     logger: log,
     maxWaitTimeInMs: (options.fetchWait ?? DEFAULT_FETCH_WAIT).consumerMs,
     partitionsConsumedConcurrently: 4,
-    eachBatch,
+    unit: 'event',
+    maxAttempts: options.maxAttempts ?? 5,
+    async handle([delivered]) {
+      await options.handle(delivered!.event);
+      handled.inc({ consumer: options.name, result: 'ok' });
+    },
+    onDeadLettered: (count) => handled.inc({ consumer: options.name, result: 'dead-lettered' }, count),
   });
-
-  async function eachBatch({ batch, heartbeat, isRunning, isStale, resolveOffset }: EachBatchPayload) {
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale()) return;
-      let event: EventOf<C> | null = null;
-      let deadReason: string | null = null;
-      try {
-        event = catalog.parse(message.value);
-      } catch (err) {
-        if (!(err instanceof PoisonEventError)) throw err;
-        deadReason = err.message;
-      }
-      for (let attempt = 1; event && !deadReason; attempt++) {
-        try {
-          const current = event;
-          await keepingMembership(() => handle(current), heartbeat);
-          handled.inc({ consumer: options.name, result: 'ok' });
-          break;
-        } catch (err) {
-          if (!isRunning() || isStale()) return;
-          // Not yet applicable, the database/network is down, or a write it made is not confirmed
-          // yet: retry until it works, never dead-letter (an outage longer than the attempts
-          // would lose the event).
-          const later = err instanceof RetryLater || isTransient(err) || isRetryable(err);
-          if (!later && attempt >= maxAttempts) {
-            deadReason = `handler failed ${attempt} times: ${(err as Error).message}`;
-            break;
-          }
-          log[err instanceof RetryLater ? 'debug' : 'warn']({ err, eventId: event.id, attempt }, 'handler failed; retrying');
-          await sleep(Math.min(100 * 2 ** Math.min(attempt, 6), 5_000));
-          await heartbeat().catch(() => undefined);
-        }
-      }
-      if (deadReason) {
-        log.warn({ offset: message.offset, partition: batch.partition, reason: deadReason }, 'event dead-lettered');
-        await producer.sendRaw(catalog.dlqTopic, [
-          {
-            key: message.key?.toString() ?? null,
-            value: message.value,
-            headers: { 'dlq-reason': deadReason, 'dlq-source': `${catalog.topic}/${batch.partition}/${message.offset}`, 'dlq-consumer': options.name },
-          },
-        ]);
-        handled.inc({ consumer: options.name, result: 'dead-lettered' });
-      }
-      resolveOffset(message.offset);
-      await consumer
-        .commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(message.offset) + 1n).toString() }])
-        .catch((err: unknown) => {
-          throw membershipLost(err) ?? err;
-        });
-      await heartbeat();
-    }
-  }
 
   return {
     async start() {
-      await consumer.start();
-      log.info({ topic: catalog.topic, groupId: options.groupId }, 'consumer started');
+      await loop.start();
+      log.info({ topic: options.catalog.topic, groupId: options.groupId }, 'consumer started');
     },
-    stop: () => consumer.stop(),
-    readiness: () => consumer.readiness(),
+    stop: () => loop.stop(),
+    readiness: () => loop.readiness(),
   };
 }

@@ -1,7 +1,7 @@
 import type { Consumer, EachBatchPayload, Kafka, TopicPartitionOffsetAndMetadata } from 'kafkajs';
 import { GROUP_TIMING } from './group-membership.ts';
 import type { Logger } from '../config/logger.ts';
-import type { Worker } from '../write/persister.ts';
+import type { Worker } from './worker.ts';
 
 /**
  * How long a fetch waits at the broker for new events, for persisters and for the other consumers.

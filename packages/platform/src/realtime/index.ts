@@ -4,5 +4,6 @@ export * from './document-cache.ts';
 export * from './gapless.ts';
 export * from './merged-nexts.ts';
 export * from './presence.ts';
+export * from './protocol.ts';
 export * from './pubsub.ts';
 export * from './subgraph-ws.ts';

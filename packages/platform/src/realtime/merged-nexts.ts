@@ -1,4 +1,5 @@
 import type { WebSocket } from 'ws';
+import { ALSO_IDS } from './protocol.ts';
 
 /**
  * Merged `next` frames: an extension of graphql-transport-ws between the gateway and subgraphs.
@@ -6,15 +7,12 @@ import type { WebSocket } from 'ws';
  * The gateway keeps one upstream subscription per viewer for streams that may differ between
  * viewers, so one published event reaches a subgraph's socket to the gateway as many `next`
  * messages (a thousand for a thousand viewers of one conversation), each executed for its own
- * viewer and most often with the same result. A gateway that says so in `connection_init` (this
- * parameter set to true) reads a `next` message whose `alsoIds` lists more subscriptions: the
- * payload is the next result of each of them too. The subgraph still executes every subscription
- * for its own viewer; only equal results of one event-loop turn leave as one frame, which the
- * gateway parses once.
+ * viewer and most often with the same result. A gateway that says so in `connection_init`
+ * (`MERGED_NEXT_PARAM` set to true) reads a `next` message whose `alsoIds` (`ALSO_IDS`) lists more
+ * subscriptions: the payload is the next result of each of them too. The subgraph still executes
+ * every subscription for its own viewer; only equal results of one event-loop turn leave as one
+ * frame, which the gateway parses once.
  */
-export const MERGED_NEXT_PARAM = 'mergedNext';
-/** The further subscription ids of a merged `next` message (the first is its `id`). */
-export const ALSO_IDS = 'alsoIds';
 
 /**
  * The start of a `next` message for subscription `id`, as graphql-ws writes it (`stringifyMessage`,

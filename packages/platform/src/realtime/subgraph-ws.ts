@@ -16,7 +16,17 @@ import { coalesceSends } from './coalesced-sends.ts';
 import { createDocumentCache } from './document-cache.ts';
 import { ErrorCode } from '../config/errors.ts';
 import { requestIdFrom, type Logger } from '../config/logger.ts';
-import { MERGED_NEXT_PARAM, mergeEqualNexts, nextMessagePrefix } from './merged-nexts.ts';
+import { mergeEqualNexts, nextMessagePrefix } from './merged-nexts.ts';
+import {
+  AUTHORIZE_ONLY_EXTENSION,
+  AUTHORIZED_EXTENSION,
+  CURSOR_EXTENSION,
+  GATEWAY_PARAM,
+  IDENTITY_EXTENSION,
+  MERGED_NEXT_PARAM,
+  REQUEST_ID_EXTENSION,
+  WsClose,
+} from './protocol.ts';
 
 /** What a subgraph resolver may set on its context so the gateway can resume after a reconnect. */
 export interface CursorContext {
@@ -36,21 +46,10 @@ export interface SubgraphSubscriptionOptions {
 }
 
 /**
- * A subscribe message whose `extensions.authorizeOnly` is true only asks whether its caller may
- * subscribe: the subscription resolver runs (authorization happens there), its source stream is
- * closed at once, and the answer is one `next` carrying `extensions.authorized: true` (or the
- * resolver's errors), then `complete`. The gateway asks this for every caller that joins a stream
- * shared between viewers.
- */
-export const AUTHORIZED_EXTENSION = 'authorized';
-
-/** The upgrade handler reads this; 1012 tells the gateway to reconnect, to another replica. */
-export const SERVICE_RESTART = 1012;
-
-/**
  * graphql-ws on the subgraph's own port and path. Only the gateway may connect (its signature in
  * connection_init); each subscribe message carries its caller's signed identity in `extensions`,
- * because one upstream socket serves many callers. Authorization happens at subscribe time.
+ * because one upstream socket serves many callers. Authorization happens at subscribe time; a
+ * subscribe that asks only for it (`authorizeOnly`) is answered without streaming (protocol.ts).
  * Equal results of one turn for several subscriptions leave as one frame if the gateway reads
  * merged frames (merged-nexts.ts).
  */
@@ -75,7 +74,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
   const format = (result: ExecutionResult, contextValue: unknown) => {
     const cursor = (contextValue as CursorContext | undefined)?.cursor;
     const formatted = { ...result, ...(result.errors ? { errors: result.errors.map((e) => options.formatError(e)) } : {}) };
-    return cursor === undefined ? formatted : { ...formatted, extensions: { ...result.extensions, cursor } };
+    return cursor === undefined ? formatted : { ...formatted, extensions: { ...result.extensions, [CURSOR_EXTENSION]: cursor } };
   };
   const disposable = useServer(
     {
@@ -95,7 +94,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         });
       },
       onConnect: (ctx) => {
-        const identity = verifyIdentity(String(ctx.connectionParams?.gateway ?? ''), options.identitySecret);
+        const identity = verifyIdentity(String(ctx.connectionParams?.[GATEWAY_PARAM] ?? ''), options.identitySecret);
         if (!identity.ok) {
           logger.warn({ reason: identity.reason }, 'subscription connection refused: not the gateway');
           return false;
@@ -104,16 +103,16 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         return true;
       },
       onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
-        const identity = verifyIdentity(String(payload.extensions?.identity ?? ''), options.identitySecret);
+        const identity = verifyIdentity(String(payload.extensions?.[IDENTITY_EXTENSION] ?? ''), options.identitySecret);
         if (!identity.ok) {
           return [new GraphQLError(`Subgraphs only answer the gateway: ${identity.reason}`, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
         }
         const parsed = documents(payload.query);
         if ('errors' in parsed) return parsed.errors;
         const { document } = parsed;
-        const requestId = typeof payload.extensions?.requestId === 'string' ? payload.extensions.requestId : requestIdFrom(ctx.extra.request.headers);
+        const requestId = typeof payload.extensions?.[REQUEST_ID_EXTENSION] === 'string' ? payload.extensions[REQUEST_ID_EXTENSION] : requestIdFrom(ctx.extra.request.headers);
         const contextValue = await options.context(identity.viewer, requestId);
-        if (payload.extensions?.authorizeOnly === true) authorizeOnly.add(contextValue);
+        if (payload.extensions?.[AUTHORIZE_ONLY_EXTENSION] === true) authorizeOnly.add(contextValue);
         targets.set(contextValue, { id, socket: ctx.extra.socket });
         return {
           schema: options.schema,
@@ -133,7 +132,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
 
   return {
     async close() {
-      for (const client of wss.clients) client.close(SERVICE_RESTART, 'Service restart');
+      for (const client of wss.clients) client.close(WsClose.SERVICE_RESTART, 'Service restart');
       await disposable.dispose();
     },
   };

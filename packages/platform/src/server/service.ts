@@ -7,7 +7,7 @@ import { createEventProducer, createKafka, type EventProducer } from '../kafka/p
 import { createLogger, type Logger } from '../config/logger.ts';
 import { createRegistry } from '../config/metrics.ts';
 import { createOrm, databaseReady, runMigrations, type OrmConfig } from '../data/orm.ts';
-import type { Worker } from '../write/persister.ts';
+import type { Worker } from '../kafka/worker.ts';
 import { createPubSub, type PubSub } from '../realtime/pubsub.ts';
 import type { BaseContext } from '@apollo/server';
 import { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions } from './subgraph.ts';

@@ -1,3 +1,4 @@
+export * from './batch-applier.ts';
 export * from './outbox.ts';
 export * from './outcomes.ts';
 export * from './persister.ts';
