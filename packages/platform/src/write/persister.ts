@@ -86,7 +86,7 @@ interface Parsed<C extends DataSchemas> {
 }
 
 /**
- * The single writer of a subgraph's state (ARCHITECTURE §3): applies each partition batch in one
+ * The single writer of a subgraph's state (docs/architecture.md#write-path): applies each partition batch in one
  * transaction, skips events already applied, publishes outcomes after commit, and only then
  * commits the Kafka offsets. A crash anywhere replays the batch, which the event ids make harmless.
  */
