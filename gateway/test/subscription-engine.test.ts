@@ -94,7 +94,7 @@ function follow(engine: ReturnType<typeof engineWith>, who: Viewer, query: strin
 }
 
 async function until(condition: () => boolean, what: string) {
-  for (let i = 0; i < 400 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
+  for (let i = 0; i < 2_000 && !condition(); i++) await new Promise((resolve) => setTimeout(resolve, 5));
   if (!condition()) throw new Error(`never happened: ${what}`);
 }
 
