@@ -56,10 +56,10 @@ describe('subscription groups', () => {
     expect(b.payloads).toEqual(a.payloads);
 
     // The representative leaves: the upstream stays, carried by someone still listening.
-    void a.done.return();
+    void a.done.return!();
     expect(opened[0]!.representative.viewer.id).toBe('bob');
     expect(unsubscribed).toHaveLength(0);
-    void b.done.return();
+    void b.done.return!();
     expect(unsubscribed).toEqual(opened);
     expect(groups.stats()).toEqual({ groups: 0, members: 0 });
   });
