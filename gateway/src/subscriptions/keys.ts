@@ -24,3 +24,18 @@ export function stableJson(value: unknown): string {
   const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${stableJson(v)}`).join(',')}}`;
 }
+
+const planIds = new WeakMap<object, number>();
+let nextPlanId = 0;
+
+/**
+ * A subscription's plan and variables (`stableJson` of them), in few characters: what an event's
+ * completion depends on besides the event when nothing in it depends on the viewer, and the upstream
+ * pool's affinity. Plans are cached per document and operation name, so a plan's identity stands
+ * for both.
+ */
+export function completionKey(plan: object, variablesJson: string): string {
+  let id = planIds.get(plan);
+  if (id === undefined) planIds.set(plan, (id = nextPlanId++));
+  return `${id}\u0000${variablesJson}`;
+}

@@ -3,7 +3,7 @@ import type { ZodError } from 'zod';
 import type { Logger } from './logger.ts';
 import { isTransient } from '../kafka/transient.ts';
 
-/** The error codes of the public contract (API.md). */
+/** The error codes of the public contract (docs/api.md#errors). */
 export const ErrorCode = {
   UNAUTHENTICATED: 'UNAUTHENTICATED',
   FORBIDDEN: 'FORBIDDEN',

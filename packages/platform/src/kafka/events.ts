@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { derivedUuid, uuidv7 } from '../data/ids.ts';
 
-/** The envelope every event on every topic carries (ARCHITECTURE §3). */
+/** The envelope every event on every topic carries (docs/architecture.md#write-path). */
 export const envelopeSchema = z.object({
   id: z.uuid(),
   type: z.string().min(1),

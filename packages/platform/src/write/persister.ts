@@ -39,10 +39,10 @@ interface PersisterConfig<C extends DataSchemas> {
 }
 
 /**
- * The single writer of a subgraph's state (ARCHITECTURE §3): applies each partition batch in one
- * transaction (batch-applier.ts), skips events already applied, publishes outcomes after commit,
- * and only then commits the Kafka offsets (partition-loop.ts). A crash anywhere replays the batch,
- * which the event ids make harmless.
+ * The single writer of a subgraph's state (docs/architecture.md#write-path): applies each
+ * partition batch in one transaction (batch-applier.ts), skips events already applied, publishes
+ * outcomes after commit, and only then commits the Kafka offsets (partition-loop.ts). A crash
+ * anywhere replays the batch, which the event ids make harmless.
  */
 export function createPersister<C extends DataSchemas>(options: PersisterOptions<C>): Worker {
   const { orm, schema, pubsub, producer } = options;

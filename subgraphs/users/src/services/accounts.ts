@@ -36,7 +36,7 @@ const INVALID_LOGIN = 'Invalid email or password';
 const INVALID_REFRESH = 'Refresh token is invalid or expired';
 
 /**
- * Account rules. Every change goes through the event log (ARCHITECTURE §3): validate, read for
+ * Account rules. Every change goes through the event log (docs/architecture.md#write-path): validate, read for
  * fast feedback, emit, and answer once the persister has applied it.
  */
 export function createAccounts(deps: AccountsDeps) {

@@ -1,0 +1,90 @@
+import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
+import type { Logger } from '@finder/platform/config';
+import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { createEntityBatcher } from './entity-batcher.ts';
+import type { ClientEvent, Group } from './groups.ts';
+import type { SubscriptionMetrics } from './metrics.ts';
+import { EVENT_SOURCE } from './plan.ts';
+import { createSharedCompletions } from './shared-completions.ts';
+import type { LoadedSupergraph } from './supergraph.ts';
+import type { ViewerScope } from './viewer-scope.ts';
+
+/** What completing an event needs of its group. */
+export type Completing = Pick<Group, 'plan' | 'completionKey' | 'representative'>;
+
+/**
+ * Runs the rest of a subscription's plan for each upstream event: the event answers the primary
+ * fetch, entity fetches to other subgraphs add their fields (batched across groups,
+ * entity-batcher.ts), and a completion that cannot depend on the viewer is shared between the
+ * groups receiving the same event (shared-completions.ts).
+ */
+export function createCompletion(options: {
+  loaded: LoadedSupergraph;
+  services: Record<string, GraphQLDataSource>;
+  scope: ViewerScope;
+  logger: Logger;
+  metrics: SubscriptionMetrics;
+  formatError: (error: GraphQLError) => GraphQLFormattedError;
+  /** How long entity fetches of different groups wait to be batched (0: the current event-loop turn). */
+  entityBatchWindowMs: number;
+  /** How long a completed event stays available to other groups receiving the same event. */
+  completionShareMs: number;
+}) {
+  const { loaded, logger, metrics } = options;
+  const batched = createEntityBatcher({ independent: options.scope.entityFetch, windowMs: options.entityBatchWindowMs });
+  const services = Object.fromEntries(Object.entries(options.services).map(([name, source]) => [name, batched(source)]));
+  const completions = createSharedCompletions<ClientEvent>({ retentionMs: options.completionShareMs, maxEntries: 10_000 });
+
+  /**
+   * Completes an event once for every group whose result cannot differ: same operation and
+   * variables, the same event data, and nothing in the rest of the plan that depends on the viewer.
+   */
+  function complete(group: Completing, event: ClientEvent): Promise<ClientEvent> {
+    if (!event.data) return Promise.resolve(event);
+    if (!group.plan.restViewerIndependent || event.errors?.length) {
+      metrics.completions.inc({ outcome: 'executed' });
+      return execute(group, event);
+    }
+    const { result, shared } = completions.share(`${group.completionKey}\u0000${dataKey(event.data)}`, () => execute(group, event));
+    metrics.completions.inc({ outcome: shared ? 'shared' : 'executed' });
+    return result;
+  }
+
+  /** A merged upstream frame is parsed once for all its subscriptions: its data, keyed once. */
+  const dataKeys = new WeakMap<object, string>();
+  function dataKey(data: Record<string, unknown>): string {
+    let key = dataKeys.get(data);
+    if (key === undefined) dataKeys.set(data, (key = JSON.stringify(data)));
+    return key;
+  }
+
+  async function execute(group: Completing, event: ClientEvent): Promise<ClientEvent> {
+    // The executor merges entity fetches into the event's data, which a merged upstream frame
+    // shares between subscriptions: each execution works on its own copy.
+    const data = structuredClone(event.data) as Record<string, unknown>;
+    const source: GraphQLDataSource = {
+      process: async () => ({ data, errors: event.errors as never }),
+    };
+    const { representative } = group;
+    const result = await executeQueryPlan(
+      group.plan.executable,
+      { ...services, [EVENT_SOURCE]: source } as ServiceMap,
+      {
+        request: { variables: representative.variables },
+        context: { viewer: representative.viewer, requestId: representative.requestId },
+        logger,
+        metrics: {},
+        cache: undefined,
+      } as never,
+      group.plan.operationContext,
+      loaded.supergraphGraphQLSchema,
+      loaded.apiSchema,
+    );
+    return {
+      data: (result.data ?? null) as Record<string, unknown> | null,
+      ...(result.errors?.length ? { errors: result.errors.map((e) => options.formatError(e as GraphQLError)) } : {}),
+    };
+  }
+
+  return complete;
+}
