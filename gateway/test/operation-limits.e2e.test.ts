@@ -21,6 +21,15 @@ describe('operation limits through nginx, before any subgraph works', () => {
     user = await registerUser(url, 'limits');
   });
 
+  it('answers with headers that forbid sniffing, framing and referrers', async () => {
+    for (const body of [JSON.stringify({ query: '{ __typename }' }), '{broken']) {
+      const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body });
+      expect(response.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(response.headers.get('x-frame-options')).toBe('DENY');
+      expect(response.headers.get('referrer-policy')).toBe('no-referrer');
+    }
+  });
+
   it('serves ordinary operations', async () => {
     const result = await gql(url, 'query { me { id conversations(first: 5) { edges { node { id lastMessage { seq body } } } } } }', {}, { token: user.token });
     expect(ok(result).me.id).toBe(user.id);
