@@ -9,7 +9,7 @@ import { createHttpServer, graphqlRoute, type HttpServer } from '@finder/platfor
 import type { Registry } from 'prom-client';
 import { createGatewayContext, type GatewayContext } from './context.ts';
 import type { GatewayEnv } from './env.ts';
-import { operationLimitsPlugin, withLimitCodes } from './limits/apollo-plugin.ts';
+import { gatewayErrors, operationLimitsPlugin } from './limits/apollo-plugin.ts';
 import { createOperationLimits } from './limits/operation-limits.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
@@ -40,7 +40,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   };
   const source = (name: string, url?: string) => new SignedSubgraphSource(httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
   const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
-  const formatError = withLimitCodes(createErrorFormatter(logger, { maskInternal: production }));
+  const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
   const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {
     maxDepth: env.GRAPHQL_MAX_DEPTH,
     maxAliases: env.GRAPHQL_MAX_ALIASES,
@@ -54,6 +54,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     gateway,
     formatError,
     includeStacktraceInErrorResponses: !production,
+    hideSchemaDetailsFromClientErrors: production,
     introspection: env.introspection,
     // On by default; clients send `Content-Type: application/json` (or `apollo-require-preflight: true`).
     csrfPrevention: true,

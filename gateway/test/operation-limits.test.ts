@@ -1,6 +1,7 @@
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, type GraphQLFormattedError } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import { gatewayErrors } from '../src/limits/apollo-plugin.ts';
 import { createOperationLimits, type OperationLimitSettings } from '../src/limits/operation-limits.ts';
 import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
 
@@ -86,5 +87,20 @@ describe('operation limits', () => {
     expect(costly?.extensions).toMatchObject({ code: 'COST_LIMIT_EXCEEDED', cost: 1 + 100 * (1 + 1 + 100), limit: 1000 });
     // The same document with a small page is fine: cost depends on variables, shape limits do not.
     expect(check('query($n: Int) { people(first: $n) { edges { node { posts(first: 100) { title } } } } }', { n: 5 })).toBeNull();
+  });
+});
+
+describe('gateway error wording', () => {
+  const passThrough = (formatted: GraphQLFormattedError) => formatted;
+  const suggestion = { message: 'Cannot query field "emial" on type "User". Did you mean "email"?', extensions: { code: 'GRAPHQL_VALIDATION_FAILED' } };
+
+  it('hides schema suggestions in production only', () => {
+    expect(gatewayErrors(passThrough, { production: true })(suggestion, null).message).toBe('Cannot query field "emial" on type "User".');
+    expect(gatewayErrors(passThrough, { production: false })(suggestion, null).message).toContain('Did you mean "email"?');
+  });
+
+  it('shows the parser token limit as OPERATION_LIMIT', () => {
+    const parse = { message: 'Syntax Error: Document contains more that 5000 tokens. Parsing aborted.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } };
+    expect(gatewayErrors(passThrough, { production: false })(parse, null).extensions?.code).toBe('OPERATION_LIMIT');
   });
 });

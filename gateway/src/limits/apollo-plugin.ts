@@ -23,12 +23,23 @@ export function operationLimitsPlugin(limits: OperationLimits): ApolloServerPlug
   };
 }
 
-/** The parser's token limit surfaces as a parse failure; clients see it as the limit it is. */
-export function withLimitCodes(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError) {
+const SUGGESTION = / ?Did you mean [^?]*\?/g;
+
+/**
+ * The gateway's last word on an error, over HTTP and WebSocket: the parser's token limit, which
+ * surfaces as a parse failure, is shown as the limit it is; in production, validation messages lose
+ * their "Did you mean …?" hints, which would otherwise spell out the schema to a client that has
+ * no introspection (HTTP also sets Apollo's hideSchemaDetailsFromClientErrors).
+ */
+export function gatewayErrors(format: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError, options: { production: boolean }) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     if (formatted.extensions?.code === 'GRAPHQL_PARSE_FAILED' && isTokenLimitError(formatted)) {
       formatted = { ...formatted, extensions: { ...formatted.extensions, code: ErrorCode.OPERATION_LIMIT } };
     }
+    if (options.production && SUGGESTION.test(formatted.message)) {
+      formatted = { ...formatted, message: formatted.message.replace(SUGGESTION, '') };
+    }
+    SUGGESTION.lastIndex = 0;
     return format(formatted, error);
   };
 }
