@@ -16,6 +16,15 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
   }),
   /** Defaults to on outside production; Sandbox needs it. */
   INTROSPECTION: boolFromString.optional(),
+  /** Operation limits, over HTTP and WebSocket alike (gateway/src/limits/). */
+  GRAPHQL_MAX_DEPTH: z.coerce.number().int().positive().default(12),
+  GRAPHQL_MAX_ALIASES: z.coerce.number().int().min(0).default(30),
+  GRAPHQL_MAX_ROOT_FIELDS: z.coerce.number().int().positive().default(20),
+  GRAPHQL_MAX_DIRECTIVES: z.coerce.number().int().min(0).default(50),
+  GRAPHQL_MAX_TOKENS: z.coerce.number().int().positive().default(5_000),
+  GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(10_000),
+  /** The size assumed for a list field without a slicing argument or `@listSize(assumedSize)`. */
+  GRAPHQL_DEFAULT_LIST_SIZE: z.coerce.number().int().positive().default(10),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(100),

@@ -10,6 +10,8 @@ import type { Registry } from 'prom-client';
 import { createGatewayContext, type GatewayContext } from './context.ts';
 import { corsRoute } from './cors.ts';
 import type { GatewayEnv } from './env.ts';
+import { gatewayErrors, operationLimitsPlugin } from './limits/apollo-plugin.ts';
+import { createOperationLimits } from './limits/operation-limits.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
 import { createSubscriptionMetrics } from './subscriptions/metrics.ts';
@@ -39,15 +41,27 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   };
   const source = (name: string, url?: string) => new SignedSubgraphSource(httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
   const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
-  const formatError = createErrorFormatter(logger, { maskInternal: production });
+  const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
+  const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {
+    maxDepth: env.GRAPHQL_MAX_DEPTH,
+    maxAliases: env.GRAPHQL_MAX_ALIASES,
+    maxRootFields: env.GRAPHQL_MAX_ROOT_FIELDS,
+    maxDirectives: env.GRAPHQL_MAX_DIRECTIVES,
+    maxTokens: env.GRAPHQL_MAX_TOKENS,
+    maxCost: env.GRAPHQL_MAX_COST,
+    defaultListSize: env.GRAPHQL_DEFAULT_LIST_SIZE,
+  });
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError,
     includeStacktraceInErrorResponses: !production,
+    hideSchemaDetailsFromClientErrors: production,
     introspection: env.introspection,
     // On by default; clients send `Content-Type: application/json` (or `apollo-require-preflight: true`).
     csrfPrevention: true,
+    parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     plugins: [
+      operationLimitsPlugin(limits),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false }),
@@ -94,6 +108,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     server: http.server,
     apiSchema: loaded.apiGraphQLSchema,
     verifier,
+    operationLimits: limits,
     limits: {
       connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
       maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,

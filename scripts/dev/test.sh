@@ -50,7 +50,7 @@ cmd_test() {
   npm_suite typecheck
   npm_suite lint
   npm_suite check:generated
-  suite "compose config" docker-compose -f docker-compose.yml config -q
+  suite "compose config" "$ROOT_DIR/scripts/check-compose.sh"
   suite "nginx config" "$ROOT_DIR/scripts/check-nginx-conf.sh"
   if ((stack_up)); then
     # shellcheck disable=SC2016 # expanded by the inner shell

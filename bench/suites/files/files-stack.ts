@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@finder/testing/database';
@@ -39,7 +40,8 @@ export async function startFilesStack() {
     KAFKA_BROKERS: kafka.brokers,
     FILES_STORAGE_DIR: storageDir,
     FILES_PUBLIC_URL: publicUrl,
-    FILES_URL_SECRET: 'bench-files-url-secret-0123456789abcdef',
+    // A fresh random secret: production refuses placeholder-looking ones.
+    FILES_URL_SECRET: randomBytes(32).toString('base64url'),
     FILES_USER_QUOTA_BYTES: String(4 * 1024 ** 3),
   };
 

@@ -7,6 +7,7 @@ import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQL
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
+import { isTokenLimitError, operationLimit, type OperationLimits } from '../limits/operation-limits.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { NotASubscriptionError } from './plan.ts';
 import type { Deliver, SubscribeRequest } from './engine.ts';
@@ -47,6 +48,8 @@ export function attachClientSubscriptions(options: {
   server: Server;
   apiSchema: GraphQLSchema;
   verifier: TokenVerifier;
+  /** Depth, aliases, root fields, directives, tokens and cost: the same limits as over HTTP. */
+  operationLimits: OperationLimits;
   limits: WsLimits;
   logger: Logger;
   metrics: SubscriptionMetrics;
@@ -58,7 +61,7 @@ export function attachClientSubscriptions(options: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const state = new WeakMap<object, ConnectionState>();
   const buckets = new Map<string, { tokens: number; at: number }>();
-  const documents = createDocumentCache(options.apiSchema, { maxTokens: 5_000 });
+  const documents = createDocumentCache(options.apiSchema, { maxTokens: options.operationLimits.settings.maxTokens });
 
   const refuse = (socket: Duplex, status: string, reason: string) => {
     metrics.refusedConnections.inc({ reason });
@@ -138,8 +141,10 @@ export function attachClientSubscriptions(options: {
           ];
         }
         const parsed = documents(payload.query);
-        if ('errors' in parsed) return parsed.errors;
+        if ('errors' in parsed) return parsed.errors.map((e) => (isTokenLimitError(e) ? operationLimit(e.message) : e));
         const { document } = parsed;
+        const refusal = options.operationLimits.check(document, payload.operationName, payload.variables ?? undefined);
+        if (refusal) return [refusal];
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Operation not found; send operationName', { extensions: { code: 'BAD_REQUEST' } })];
         if (operation.operation !== 'subscription') {

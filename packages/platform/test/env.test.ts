@@ -32,3 +32,31 @@ describe('environment validation', () => {
     expect(() => parseEnv(schema, { ...base, KAFKA_PERSISTER_FETCH_WAIT_MS: '0' })).toThrow(/KAFKA_PERSISTER_FETCH_WAIT_MS: .*\(got "0"\)/);
   });
 });
+
+describe('secrets in production', () => {
+  const base = { PORT: '4000', DATABASE_URL: 'postgres://h/db', KAFKA_BROKERS: 'a:1' };
+  const problemsOf = (extra: Record<string, string>) => {
+    try {
+      parseEnv(schema, { ...base, ...extra });
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+
+  it('refuses placeholder, short and low-entropy secrets, naming each variable', () => {
+    const problems = problemsOf({
+      NODE_ENV: 'production',
+      IDENTITY_SECRET: 'compose-only-identity-secret-replace-me-0123456789',
+      USERS_TOKEN_SECRET: 'short',
+      FILES_URL_SECRET: 'abababababababababababababababababab',
+    });
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['FILES_URL_SECRET', 'IDENTITY_SECRET', 'USERS_TOKEN_SECRET']);
+    expect(problems.join('\n')).not.toContain('replace-me');
+  });
+
+  it('accepts random secrets in production and anything outside it', () => {
+    expect(problemsOf({ NODE_ENV: 'production', IDENTITY_SECRET: 'q8Vd0c3YJx1mRZ4pT7sLwK2nHf5bE9aGuC6yN-_oPiM' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'development', IDENTITY_SECRET: 'compose-only-identity-secret-replace-me-0123456789' })).toEqual([]);
+  });
+});

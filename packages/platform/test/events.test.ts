@@ -24,6 +24,11 @@ describe('event catalogs', () => {
       ['{not json', /not JSON/],
       [JSON.stringify({ ...good, id: 'nope' }), /invalid envelope/],
       [JSON.stringify({ ...good, type: 'thing.unknown' }), /unknown event type thing.unknown/],
+      // Names an Object.prototype member has: unknown types too, dead-lettered like any other.
+      [JSON.stringify({ ...good, type: 'constructor' }), /unknown event type constructor/],
+      [JSON.stringify({ ...good, type: 'toString' }), /unknown event type toString/],
+      [JSON.stringify({ ...good, type: '__proto__' }), /unknown event type __proto__/],
+      [JSON.stringify({ ...good, type: 'hasOwnProperty' }), /unknown event type hasOwnProperty/],
       [JSON.stringify({ ...good, data: { name: 42 } }), /invalid thing.made data at name/],
     ];
     for (const [raw, message] of cases) {

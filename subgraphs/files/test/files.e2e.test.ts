@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
 import { until } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
+import { connect } from '@finder/testing/ws-client';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -250,6 +251,11 @@ describe('files: sharing, avatars, deletion', () => {
     const seen = await until(() => avatarAs(dave, carol), 90_000, 'the avatar to reach files');
     expect(seen).toMatchObject({ id: avatar.id, name: 'me.png', owner: { id: carol.id } });
     expect(Buffer.from(await (await fetch(seen.downloadUrl)).arrayBuffer()).equals(face)).toBe(true);
+    // While it is public, Dave may convert it; his conversion shows him the source, for now.
+    const conversion = ok(
+      await gql(url, `mutation($i: RequestConversionInput!) { requestConversion(input: $i) { id file { id } } }`, { i: { fileId: avatar.id, target: 'THUMBNAIL' } }, { token: dave.token }),
+    ).requestConversion;
+    expect(conversion.file).toEqual({ id: avatar.id });
     expect(ok(await fileQuery(url, mallory, avatar.id)).file).toMatchObject({ id: avatar.id, status: 'READY' });
     // Carol's other files stay hers; anonymous callers see no file at all.
     expect(errorCodes(await fileQuery(url, dave, other.id))).toEqual(['NOT_FOUND']);
@@ -268,6 +274,16 @@ describe('files: sharing, avatars, deletion', () => {
     expect(await avatarAs(bob, mallory)).toBeNull();
     // The replaced avatar is private again; removing the avatar hides the current one too.
     expect(errorCodes(await fileQuery(url, dave, avatar.id))).toEqual(['NOT_FOUND']);
+    // Dave's conversion no longer hands him the source file (nor a download URL for it).
+    const follower = connect(url.replace(/^http/, 'ws'), { authorization: `Bearer ${dave.token}` });
+    try {
+      const states = follower.subscribe(`subscription($id: ID!) { conversionUpdated(id: $id, after: 0) { id file { id downloadUrl } } }`, { id: conversion.id });
+      const [first] = await states.waitFor(1);
+      expect(first!.errors).toBeUndefined();
+      expect(first!.data!.conversionUpdated).toEqual({ id: conversion.id, file: null });
+    } finally {
+      await follower.dispose();
+    }
     ok(await setAvatar(carol, null));
     await until(async () => errorCodes(await fileQuery(url, dave, next.id)).includes('NOT_FOUND'), 90_000, 'the removal to reach files');
     expect(ok(await fileQuery(url, carol, next.id)).file.id).toBe(next.id);

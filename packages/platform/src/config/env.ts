@@ -14,7 +14,11 @@ export class ConfigError extends Error {
 
 export function parseEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEnv = process.env): z.infer<S> {
   const result = schema.safeParse(source);
-  if (result.success) return result.data;
+  if (result.success) {
+    const weak = source.NODE_ENV === 'production' ? weakSecrets(source) : [];
+    if (weak.length > 0) throw new ConfigError(weak);
+    return result.data;
+  }
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(root)';
     const value = issue.path.length === 1 ? source[String(issue.path[0])] : undefined;
@@ -33,6 +37,25 @@ export function loadEnv<S extends z.ZodType>(schema: S, source: NodeJS.ProcessEn
     process.stderr.write(`${error.message}\n`);
     process.exit(1);
   }
+}
+
+/** Words that mark a value someone was meant to replace: a default from an example or compose file. */
+const PLACEHOLDER = /replace|change[-_ ]?me|example|placeholder|default|compose-only|secret|password|dummy/i;
+
+/**
+ * In production every `*_SECRET` that is set must look like a secret: at least 32 characters,
+ * not a placeholder, and not a run of a few repeated characters. A public default (as an example
+ * file or a compose file may carry) would let anyone sign identities, reset links or file URLs.
+ */
+export function weakSecrets(source: NodeJS.ProcessEnv): string[] {
+  const problems: string[] = [];
+  for (const [name, value] of Object.entries(source)) {
+    if (!/_SECRET$/.test(name) || value === undefined || value === '') continue;
+    if (value.length < 32) problems.push(`${name}: must be at least 32 characters in production (got ${value.length})`);
+    else if (PLACEHOLDER.test(value)) problems.push(`${name}: looks like a placeholder; set a random value (e.g. openssl rand -base64 48)`);
+    else if (new Set(value).size < 12) problems.push(`${name}: too few distinct characters to be random; set a random value (e.g. openssl rand -base64 48)`);
+  }
+  return problems;
 }
 
 function redact(name: string, value: string): string {

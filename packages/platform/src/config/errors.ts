@@ -12,6 +12,10 @@ export const ErrorCode = {
   CONFLICT: 'CONFLICT',
   RATE_LIMITED: 'RATE_LIMITED',
   WRITE_PENDING: 'WRITE_PENDING',
+  /** The operation breaks a shape limit (depth, aliases, root fields, directives, tokens). */
+  OPERATION_LIMIT: 'OPERATION_LIMIT',
+  /** The operation's estimated cost is over the limit (`extensions.cost`, `extensions.limit`). */
+  COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

@@ -98,7 +98,8 @@ export function defineEvents<C extends DataSchemas>(topic: string, schemas: C): 
       }
       const envelope = envelopeSchema.safeParse(json);
       if (!envelope.success) throw new PoisonEventError(`invalid envelope: ${envelope.error.issues[0]?.message}`);
-      const schema = schemas[envelope.data.type];
+      // Own properties only: a type named `constructor` or `__proto__` is unknown, not Object's.
+      const schema = Object.hasOwn(schemas, envelope.data.type) ? schemas[envelope.data.type] : undefined;
       if (!schema) throw new PoisonEventError(`unknown event type ${envelope.data.type}`);
       const data = schema.safeParse(envelope.data.data);
       if (!data.success) {

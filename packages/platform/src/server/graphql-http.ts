@@ -5,6 +5,16 @@ import { sendJson, type RouteHandler } from './http.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
 
+/**
+ * Sent with every GraphQL answer: a response is data, never a page to sniff, frame or leak the
+ * URL of (the development landing page is a top-level page and is not framed either).
+ */
+export const GRAPHQL_SECURITY_HEADERS: Readonly<Record<string, string>> = {
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+};
+
 export class HttpError extends Error {
   readonly status: number;
   readonly code: string;
@@ -51,6 +61,7 @@ export function graphqlRoute<TContext extends BaseContext>(
   const limit = options.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES;
   return async (req, res, url) => {
     if (url.pathname !== path) return false;
+    for (const [name, value] of Object.entries(GRAPHQL_SECURITY_HEADERS)) res.setHeader(name, value);
     let body: unknown;
     try {
       if (req.method === 'POST') {

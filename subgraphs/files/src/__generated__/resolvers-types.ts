@@ -23,7 +23,11 @@ export type Conversion = {
   createdAt: Scalars['DateTime']['output'];
   /** Why it failed (status FAILED), e.g. an image that cannot be decoded. */
   error: Maybe<Scalars['String']['output']>;
-  file: File;
+  /**
+   * The source file; null once the caller can no longer see it (it was deleted, or the requester was
+   * shown it only while it was shared with them).
+   */
+  file: Maybe<File>;
   id: Scalars['ID']['output'];
   /** The converted file, a new File owned by whoever requested the conversion (status DONE). */
   output: Maybe<File>;
@@ -349,7 +353,7 @@ export type ResolversParentTypes = {
 export type ConversionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Conversion'] = ResolversParentTypes['Conversion']> = {
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   error?: Resolver<Maybe<ResolversTypes['String']>, ParentType, ContextType>;
-  file?: Resolver<ResolversTypes['File'], ParentType, ContextType>;
+  file?: Resolver<Maybe<ResolversTypes['File']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   output?: Resolver<Maybe<ResolversTypes['File']>, ParentType, ContextType>;
   progress?: Resolver<ResolversTypes['Float'], ParentType, ContextType>;
