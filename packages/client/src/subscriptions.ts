@@ -73,7 +73,7 @@ export function createSubscriptions({ wsUrl, webSocketImpl, session, connection 
   const unsubscribeSession = session.onChange((next) => {
     if ((next?.userId ?? null) === userId) return;
     userId = next?.userId ?? null;
-    for (const sub of [...live]) sub.end(new FinderError('UNAUTHENTICATED', 'Signed out: the subscription ended'));
+    for (const sub of [...live]) sub.end(new FinderError('UNAUTHENTICATED', 'The session changed (signed out or in as someone else): the subscription ended'));
     ws.terminate();
   });
 

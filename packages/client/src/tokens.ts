@@ -60,7 +60,7 @@ export function localStorageTokens(key = 'finder', storage?: WebStorageLike): To
       const target = globalThis as { addEventListener?: EventTarget['addEventListener']; removeEventListener?: EventTarget['removeEventListener'] };
       if (!target.addEventListener || !target.removeEventListener) return () => {};
       const onStorage = (event: Event) => {
-        if ((event as StorageEvent).key === key) listener();
+        if ((event as Event & { key?: string | null }).key === key) listener();
       };
       target.addEventListener('storage', onStorage);
       return () => target.removeEventListener!('storage', onStorage);
