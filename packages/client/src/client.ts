@@ -59,9 +59,14 @@ export function createFinderClient(options: FinderClientOptions): FinderClient {
     const retryable = op.kind === 'query' || keyed;
     let refreshed = false;
     for (let attempt = 1; ; attempt++) {
-      const token = authenticate ? await session.accessToken() : null;
+      let token: string | null = null;
       let error: FinderError;
       try {
+        if (authenticate) {
+          const signedIn = session.current() !== null;
+          token = await session.accessToken();
+          if (signedIn && !token) throw new FinderError('UNAUTHENTICATED', 'The session could not be refreshed: signed out', { retryable: false });
+        }
         const { status, result } = await postGraphQL(fetchImpl, url, { query: op.text, operationName: op.operationName, variables: vars }, token);
         if (!result.errors?.length && result.data) return result.data;
         error = FinderError.fromErrors(result.errors ?? [], status);
