@@ -5,7 +5,7 @@ import { createNodeResolver, importX } from 'eslint-plugin-import-x';
 import typeImportCycles from './scripts/eslint/no-type-import-cycle.js';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/__generated__/**', '.state/**', 'coverage/**', 'explorer/dist/**'] },
+  { ignores: ['**/node_modules/**', '**/__generated__/**', '**/dist/**', '.state/**', 'coverage/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -5,6 +5,17 @@ export type Specialty = (typeof SPECIALTIES)[number];
 export const ENGAGEMENT_STATUSES = ['PENDING', 'ACCEPTED', 'DECLINED', 'WITHDRAWN'] as const;
 export type EngagementStatus = (typeof ENGAGEMENT_STATUSES)[number];
 
+/** The closed set of `Notification.kind` (the NotificationKind enum of the schema). */
+export const NOTIFICATION_KINDS = [
+  'ENGAGEMENT_REQUESTED',
+  'ENGAGEMENT_ACCEPTED',
+  'ENGAGEMENT_DECLINED',
+  'ENGAGEMENT_WITHDRAWN',
+  'REVIEW_RECEIVED',
+  'NEW_MESSAGE',
+] as const;
+export type NotificationKind = (typeof NOTIFICATION_KINDS)[number];
+
 /** A professional's public profile; `specialty_terms` and `search_vector` are left to search's SQL. */
 export interface ProfessionalProfileModel {
   userId: string;
@@ -56,7 +67,7 @@ export interface NotificationModel {
   id: string;
   userId: string;
   seq: number;
-  kind: string;
+  kind: NotificationKind;
   title: string;
   body: string;
   engagementId: string | null;
