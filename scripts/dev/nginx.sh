@@ -6,10 +6,12 @@
 PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
 # The files service (signed uploads and downloads), as host:port.
 PRODUCTION_FILES=files:4000
+# Where the nginx container finds the web app's build (docker-compose.yml mounts web/dist there).
+PRODUCTION_WEB_ROOT=/usr/share/nginx/html
 
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
-  local listen workers pid_file log_dir temp_dir servers="" addr port out files
+  local listen workers pid_file log_dir temp_dir servers="" addr port out files web_root
   local -a gateways=()
   case $1 in
     production)
@@ -17,12 +19,14 @@ render_nginx_conf() {
       log_dir=/var/log/nginx temp_dir=/var/cache/nginx
       gateways=("${PRODUCTION_GATEWAYS[@]}")
       files=$PRODUCTION_FILES
+      web_root=$PRODUCTION_WEB_ROOT
       ;;
     local)
       listen=127.0.0.1:$NGINX_PORT workers=2 pid_file=$NGINX_PREFIX/logs/nginx.pid
       log_dir=$NGINX_PREFIX/logs temp_dir=$NGINX_PREFIX/temp
       for port in ${GATEWAY_PORTS//,/ }; do gateways+=("127.0.0.1:$port"); done
       files=127.0.0.1:$FILES_PORT
+      web_root=$ROOT_DIR/web/dist
       ;;
     *)
       echo "render_nginx_conf: unknown flavour '$1'" >&2
@@ -40,6 +44,7 @@ render_nginx_conf() {
   out=${out//@LOG_DIR@/"$log_dir"}
   out=${out//@TEMP_DIR@/"$temp_dir"}
   out=${out//@UPSTREAM_SERVERS@/"$servers"}
+  out=${out//@WEB_ROOT@/"$web_root"}
   out=${out//@FILES_SERVERS@/"        server $files max_fails=3 fail_timeout=10s;"}
   if [[ $out =~ @[A-Z_]+@ ]]; then
     echo "render_nginx_conf: unknown placeholder ${BASH_REMATCH[0]} in $NGINX_TEMPLATE" >&2

@@ -25,6 +25,8 @@ export async function startNginx(
     UPSTREAM_SERVERS: upstreams.map((u) => `        server ${u} max_fails=3 fail_timeout=10s;`).join('\n'),
     // The files service: tests of the gateways alone leave it at a port nothing listens on.
     FILES_SERVERS: `        server ${filesUpstream} max_fails=3 fail_timeout=10s;`,
+    // The web app's build (served at /): whatever web/dist holds, missing in tests that need none.
+    WEB_ROOT: join(ROOT_DIR, 'web/dist'),
   };
   const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
   const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
