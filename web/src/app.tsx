@@ -5,6 +5,7 @@ import { startLive } from './live.ts';
 import { Conversation } from './pages/conversation.tsx';
 import { Conversations } from './pages/conversations.tsx';
 import { Engagements } from './pages/engagements.tsx';
+import { MyProfile } from './pages/my-profile.tsx';
 import { Notifications } from './pages/notifications.tsx';
 import { Profile } from './pages/profile.tsx';
 import { Search } from './pages/search.tsx';
@@ -26,6 +27,7 @@ function Page({ url, signedIn }: { url: URL; signedIn: boolean }) {
   if (path === '/engagements') return <Engagements />;
   if (path === '/conversations') return <Conversations />;
   if (path === '/notifications') return <Notifications />;
+  if (path === '/profile') return <MyProfile welcome={url.searchParams.has('welcome')} />;
   let params = match('/professionals/:id', path);
   if (params) return <Profile id={params.id!} />;
   params = match('/conversations/:id', path);

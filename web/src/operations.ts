@@ -11,6 +11,7 @@ export {
   MarkReadDocument,
   MessageAddedDocument,
   MyConversationsDocument,
+  MyProfileDocument,
   NotificationAddedDocument,
   NotificationsDocument,
   RequestConversionDocument,
@@ -20,6 +21,7 @@ export {
   SendMessageDocument,
   SetTypingDocument,
   TypingDocument,
+  UpsertProfessionalProfileDocument,
   UserProfileDocument,
   VerifyEmailDocument,
 } from '@finder/client/operations';

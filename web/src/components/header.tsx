@@ -36,6 +36,7 @@ export function Header({ path }: { path: string }) {
           {nav('/engagements', 'Engagements')}
           {nav('/conversations', 'Messages', chatUnread, 'messages-badge')}
           {nav('/notifications', 'Notifications', unread, 'notifications-badge')}
+          {session.role === 'PROFESSIONAL' && nav('/profile', 'Your profile')}
         </nav>
       )}
       <div class="right">

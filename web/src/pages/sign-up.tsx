@@ -10,7 +10,7 @@ export function SignUp() {
   const set = (key: keyof typeof form) => (e: { currentTarget: { value: string } }) => setForm({ ...form, [key]: e.currentTarget.value });
   const { run, busy, problem } = useAction(async () => {
     await client.session.register({ ...form, email: form.email.trim(), displayName: form.displayName.trim() });
-    navigate('/search?welcome=1', { replace: true });
+    navigate(form.role === 'PROFESSIONAL' ? '/profile?welcome=1' : '/search?welcome=1', { replace: true });
   });
   const invalid = (field: string) => (problem?.field === field ? { 'aria-invalid': true } : {});
   return (
