@@ -49,10 +49,11 @@ export function App() {
   // Live lists (notifications, conversations) follow the signed-in person.
   useEffect(() => (userId ? startLive() : undefined), [userId]);
 
+  // Effects run after paint: read the address now, a page may have navigated meanwhile.
   useEffect(() => {
-    const path = url.pathname;
-    if (!signedIn && !PUBLIC.includes(path)) navigate(`/sign-in${path === '/' ? '' : `?next=${encodeURIComponent(path + url.search)}`}`, { replace: true });
-    else if (signedIn && (path === '/' || path === '/sign-in' || path === '/sign-up')) navigate('/search', { replace: true });
+    const path = location.pathname;
+    if (!signedIn && !PUBLIC.includes(path)) navigate(`/sign-in${path === '/' ? '' : `?next=${encodeURIComponent(path + location.search)}`}`, { replace: true });
+    else if (signedIn && path === '/') navigate('/search', { replace: true });
   }, [url, signedIn]);
 
   return (

@@ -24,6 +24,11 @@ const FIELD_LABELS: Record<string, string> = {
   size: 'File size',
   token: 'Link',
   rating: 'Rating',
+  hourlyRate: 'Hourly rate',
+  yearsExperience: 'Years of experience',
+  headline: 'Headline',
+  bio: 'About you',
+  location: 'Location',
   comment: 'Comment',
 };
 
@@ -36,7 +41,10 @@ export function fieldName(field: string | undefined): string | undefined {
 export function fieldLabel(field: string | undefined): string | undefined {
   const name = fieldName(field);
   if (!name) return undefined;
-  return FIELD_LABELS[name] ?? name.replace(/([a-z])([A-Z])/g, '$1 $2').replace(/^./, (c) => c.toUpperCase());
+  return FIELD_LABELS[name] ?? name
+    .replace(/([a-z])([A-Z])/g, '$1 $2')
+    .toLowerCase()
+    .replace(/^./, (c) => c.toUpperCase());
 }
 
 const NOT_FOUND = 'We could not find that. It may have been removed, or it is not shared with you.';
@@ -64,7 +72,9 @@ export function describeError(err: unknown): Problem {
   switch (err.code) {
     case 'BAD_USER_INPUT': {
       const label = fieldLabel(err.field);
-      return { message: label ? `${label}: ${detail}.` : `${detail}.`, field: fieldName(err.field) };
+      // The server's message may start with the field's path ("input.hourlyRate: must be …").
+      const reason = err.field && detail.startsWith(`${err.field}: `) ? detail.slice(err.field.length + 2) : detail;
+      return { message: label ? `${label}: ${reason}.` : `${reason}.`, field: fieldName(err.field) };
     }
     case 'NOT_FOUND':
       return { message: NOT_FOUND };

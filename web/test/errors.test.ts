@@ -13,7 +13,11 @@ describe('describeError', () => {
     expect(describeError(error('BAD_USER_INPUT', 'is not an attachable file', { field: 'input.attachmentIds.2' })).message).toBe(
       'Attachment: is not an attachable file.',
     );
-    expect(fieldLabel('input.yearsExperience')).toBe('Years experience');
+    expect(fieldLabel('input.maxHourlyRate')).toBe('Maximum hourly rate');
+    expect(fieldLabel('input.companyName')).toBe('Company name');
+    expect(describeError(error('BAD_USER_INPUT', 'input.hourlyRate: must be at most 10000', { field: 'input.hourlyRate' })).message).toBe(
+      'Hourly rate: must be at most 10000.',
+    );
   });
 
   it('gives RATE_LIMITED its retry time', () => {

