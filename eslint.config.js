@@ -3,7 +3,7 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['**/node_modules/**', '**/__generated__/**', '.state/**', 'coverage/**', 'web/dist/**'] },
+  { ignores: ['**/node_modules/**', '**/__generated__/**', '**/dist/**', '.state/**', 'coverage/**'] },
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {

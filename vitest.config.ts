@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
 // Apollo's packages load graphql through require(); tests must use that same copy, not the ESM one.
@@ -15,8 +16,17 @@ const suites = [
 /** Tests that kill shared services or load the machine: run after the others, one at a time. */
 const drills = ['**/*.drill.test.ts', 'bench/test/**/*.test.ts'];
 
+// The SDK is tested from its sources (its package.json points them to a custom condition).
+const clientSource = (entry: string) => fileURLToPath(new URL(`./packages/client/src/${entry}`, import.meta.url));
+
 export default defineConfig({
-  resolve: { alias: [{ find: /^graphql$/, replacement: graphqlCjs }] },
+  resolve: {
+    alias: [
+      { find: /^graphql$/, replacement: graphqlCjs },
+      { find: /^@finder\/client$/, replacement: clientSource('index.ts') },
+      { find: /^@finder\/client\/operations$/, replacement: clientSource('operations.ts') },
+    ],
+  },
   test: {
     testTimeout: 60_000,
     hookTimeout: 120_000,

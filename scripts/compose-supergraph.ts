@@ -1,15 +1,15 @@
 /**
- * Composes every subgraph's SDL into schema/supergraph.graphql with @apollo/composition.
- * `--check` fails (exit 1) when the committed supergraph is stale instead of writing it.
+ * Composes every subgraph's SDL into schema/supergraph.graphql with @apollo/composition, and
+ * writes the API schema clients see (no federation or join directives) to schema/api.graphql.
+ * `--check` fails (exit 1) when either committed file is stale instead of writing it.
  */
-import { readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, relative } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { parse } from 'graphql';
+import { parse, printSchema } from 'graphql';
 import { subgraphs } from '../schema/subgraphs.ts';
 
 const root = join(import.meta.dirname, '..');
-const target = join(root, 'schema/supergraph.graphql');
 const check = process.argv.includes('--check');
 
 const result = composeServices(
@@ -21,15 +21,30 @@ if (result.errors) {
 }
 for (const hint of result.hints ?? []) process.stderr.write(`hint: ${hint.definition.code}: ${hint.message}\n`);
 
-const sdl = `# Composed by \`npm run compose\` from each subgraph's schema.graphql. Do not edit.\n${result.supergraphSdl}\n`;
-if (check) {
-  const current = readFileSync(target, 'utf8');
-  if (current !== sdl) {
-    process.stderr.write('schema/supergraph.graphql is stale: run `npm run compose` and commit the result\n');
-    process.exit(1);
+const outputs = [
+  {
+    file: join(root, 'schema/supergraph.graphql'),
+    text: `# Composed by \`npm run compose\` from each subgraph's schema.graphql. Do not edit.\n${result.supergraphSdl}\n`,
+  },
+  {
+    file: join(root, 'schema/api.graphql'),
+    text: `# The API schema clients see, composed by \`npm run compose\` from each subgraph's schema.graphql. Do not edit.\n\n${printSchema(result.schema.toAPISchema().toGraphQLJSSchema())}\n`,
+  },
+];
+let stale = 0;
+for (const { file, text } of outputs) {
+  const name = relative(root, file);
+  if (check) {
+    const current = existsSync(file) ? readFileSync(file, 'utf8') : null;
+    if (current !== text) {
+      process.stderr.write(`${name} is stale: run \`npm run compose\` and commit the result\n`);
+      stale++;
+    } else {
+      process.stdout.write(`${name} is up to date\n`);
+    }
+  } else {
+    writeFileSync(file, text);
+    process.stdout.write(`wrote ${name} (${subgraphs.length} subgraphs)\n`);
   }
-  process.stdout.write('supergraph is up to date\n');
-} else {
-  writeFileSync(target, sdl);
-  process.stdout.write(`wrote ${target} (${subgraphs.length} subgraphs)\n`);
 }
+process.exit(stale ? 1 : 0);

@@ -18,7 +18,7 @@ const url = env.PUBLIC_URL!;
 const wsUrl = url.replace(/^http/, 'ws');
 
 const FOLLOW = /* GraphQL */ `
-  subscription($id: ID!) { conversionUpdated(id: $id) {
+  subscription($id: ID!) { conversionUpdated(id: $id, after: 0) {
     id status progress error target
     file { id owner { displayName } }
     output { id name mimeType size sha256 downloadUrl owner { id } }

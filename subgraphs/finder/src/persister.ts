@@ -1,7 +1,7 @@
 import { ErrorCode } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
 import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
-import type { EngagementStatus, Specialty } from './entities/index.ts';
+import type { EngagementStatus, NotificationKind, Specialty } from './entities/index.ts';
 import type { EngagementTransition, FinderEvent } from './events/finder-events.ts';
 import { finderFacts } from './events/finder-facts.ts';
 import { postingsColumns, selectPostingsSql } from './services/search-postings.ts';
@@ -154,7 +154,7 @@ async function transition(ctx: ApplyContext, event: EngagementTransition, at: st
 }
 
 interface NewNotification {
-  kind: string;
+  kind: NotificationKind;
   title: string;
   body: string;
   engagementId: string | null;

@@ -86,11 +86,13 @@ export type MessageEdge = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Moves the caller's read position in a conversation forward (never back). */
   markRead: Conversation;
   /** Answers once the message is stored, with its seq. Rate-limited per user (RATE_LIMITED). */
   sendMessage: Message;
   /** Ephemeral: goes to the other participants' typing subscriptions only, never stored. */
   setTyping: Scalars['Boolean']['output'];
+  /** Starts a conversation between the caller and the given users. */
   startConversation: Conversation;
 };
 
@@ -126,6 +128,7 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** One of the caller's conversations, or null (also for a conversation the caller is not in). */
   conversation: Maybe<Conversation>;
 };
 
@@ -154,10 +157,11 @@ export type Subscription = {
   /** Any conversation of the caller that got a message, a participant's read position or was started. */
   conversationUpdated: Conversation;
   /**
-   * Messages with seq > after (all of them when after is 0, only new ones when it is absent), then
-   * live: no gaps and no duplicates, also across reconnects.
+   * The conversation's messages in seq order, then live: no gaps and no duplicates, also across
+   * reconnects. Resumable: see `after`.
    */
   messageAdded: Message;
+  /** The other participants' typing state in a conversation (live only, nothing is replayed). */
   typing: TypingEvent;
 };
 

@@ -32,19 +32,28 @@ export type Conversion = {
   status: ConversionStatus;
   target: ConversionTarget;
   updatedAt: Scalars['DateTime']['output'];
+  /** 1, 2, 3... one per state change: the cursor of conversionUpdated (pass it as `after` to resume). */
+  version: Scalars['Int']['output'];
 };
 
 export type ConversionStatus =
+  /** Finished; output is the converted file. */
   | 'DONE'
+  /** Could not be converted; see error. */
   | 'FAILED'
+  /** Waiting for a worker. */
   | 'QUEUED'
+  /** Being converted; see progress. */
   | 'RUNNING';
 
 export type ConversionTarget =
+  /** JPEG at the original size. */
   | 'JPEG'
+  /** PNG at the original size. */
   | 'PNG'
   /** At most 256×256 pixels, aspect ratio kept, as WebP. */
   | 'THUMBNAIL'
+  /** WebP at the original size. */
   | 'WEBP';
 
 export type CreateUploadInput = {
@@ -101,9 +110,13 @@ export type FileEdge = {
 };
 
 export type FileStatus =
+  /** Deleted by its owner. */
   | 'DELETED'
+  /** Reserved by createUpload; its bytes are not verified yet. */
   | 'PENDING_UPLOAD'
+  /** Verified by completeUpload; can be downloaded and attached. */
   | 'READY'
+  /** The bytes did not match what was declared; see rejectionReason. */
   | 'REJECTED';
 
 export type Mutation = {
@@ -153,6 +166,7 @@ export type PageInfo = {
 
 export type Query = {
   __typename?: 'Query';
+  /** A file the caller can see (see File), or NOT_FOUND. */
   file: Maybe<File>;
 };
 
@@ -170,8 +184,8 @@ export type RequestConversionInput = {
 export type Subscription = {
   __typename?: 'Subscription';
   /**
-   * Every state of the conversion with a version above `after` (all of them when absent: QUEUED,
-   * RUNNING with progress, then DONE or FAILED), then live ones, in order, without gaps.
+   * The conversion's states in order (QUEUED, RUNNING with progress, then DONE or FAILED), then live
+   * ones, without gaps. Resumable: see `after`.
    */
   conversionUpdated: Conversion;
 };
@@ -305,10 +319,10 @@ export type ResolversTypes = {
   String: ResolverTypeWrapper<Scalars['String']['output']>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
   Float: ResolverTypeWrapper<Scalars['Float']['output']>;
+  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   ConversionStatus: ConversionStatus;
   ConversionTarget: ConversionTarget;
   CreateUploadInput: CreateUploadInput;
-  Int: ResolverTypeWrapper<Scalars['Int']['output']>;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   File: ResolverTypeWrapper<FileModelModel>;
   FileConnection: ResolverTypeWrapper<Omit<FileConnection, 'edges'> & { edges: Array<ResolversTypes['FileEdge']> }>;
@@ -330,8 +344,8 @@ export type ResolversParentTypes = {
   String: Scalars['String']['output'];
   ID: Scalars['ID']['output'];
   Float: Scalars['Float']['output'];
-  CreateUploadInput: CreateUploadInput;
   Int: Scalars['Int']['output'];
+  CreateUploadInput: CreateUploadInput;
   DateTime: Scalars['DateTime']['output'];
   File: FileModelModel;
   FileConnection: Omit<FileConnection, 'edges'> & { edges: Array<ResolversParentTypes['FileEdge']> };
@@ -356,6 +370,7 @@ export type ConversionResolvers<ContextType = Context, ParentType extends Resolv
   status?: Resolver<ResolversTypes['ConversionStatus'], ParentType, ContextType>;
   target?: Resolver<ResolversTypes['ConversionTarget'], ParentType, ContextType>;
   updatedAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
+  version?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
 export interface DateTimeScalarConfig extends GraphQLScalarTypeConfig<ResolversTypes['DateTime'], any> {

@@ -19,7 +19,7 @@ export const Subscription: SubscriptionResolvers = {
       const id = validate(conversionIdSchema, args.id, 'id');
       const [conversion] = await reads.conversions(ctx.fork(), [id]);
       if (!(await canSeeConversion(ctx.viewer, conversion ?? null, ctx.loaders))) throw notFound('Conversion');
-      const after = args.after === null || args.after === undefined ? 0 : validate(versionSchema, args.after, 'after');
+      const after = args.after === null || args.after === undefined ? null : validate(versionSchema, args.after, 'after');
       return gaplessStream<ConversionModel>({
         pubsub: ctx.pubsub,
         trigger: triggers.conversionUpdated(id),

@@ -74,9 +74,13 @@ export type EngagementRequestEdge = {
 };
 
 export type EngagementStatus =
+  /** Accepted by the professional; their conversation is open. */
   | 'ACCEPTED'
+  /** Declined by the professional. */
   | 'DECLINED'
+  /** Waiting for the professional's answer. */
   | 'PENDING'
+  /** Withdrawn by the business before an answer. */
   | 'WITHDRAWN';
 
 export type Mutation = {
@@ -143,12 +147,7 @@ export type Notification = {
   /** The engagement request this notification is about, if any. */
   engagementRequest: Maybe<EngagementRequest>;
   id: Scalars['ID']['output'];
-  /**
-   * ENGAGEMENT_REQUESTED, ENGAGEMENT_ACCEPTED, ENGAGEMENT_DECLINED, ENGAGEMENT_WITHDRAWN, REVIEW_RECEIVED or
-   * NEW_MESSAGE (a chat message that arrived while the user was not watching its conversation; one unread
-   * per conversation: more messages there add none until it is read).
-   */
-  kind: Scalars['String']['output'];
+  kind: NotificationKind;
   read: Scalars['Boolean']['output'];
   seq: Scalars['Int']['output'];
   title: Scalars['String']['output'];
@@ -167,6 +166,24 @@ export type NotificationEdge = {
   cursor: Scalars['String']['output'];
   node: Notification;
 };
+
+/** What a notification is about. */
+export type NotificationKind =
+  /** The professional accepted the user's engagement request. */
+  | 'ENGAGEMENT_ACCEPTED'
+  /** The professional declined the user's engagement request. */
+  | 'ENGAGEMENT_DECLINED'
+  /** A business asked the user (a professional) to work with them. */
+  | 'ENGAGEMENT_REQUESTED'
+  /** The business withdrew its engagement request to the user. */
+  | 'ENGAGEMENT_WITHDRAWN'
+  /**
+   * A chat message arrived while the user was not watching its conversation; one unread per
+   * conversation: more messages there add none until it is read.
+   */
+  | 'NEW_MESSAGE'
+  /** A business reviewed the user (a professional). */
+  | 'REVIEW_RECEIVED';
 
 export type PageInfo = {
   __typename?: 'PageInfo';
@@ -297,14 +314,21 @@ export type Review = {
 };
 
 export type Specialty =
+  /** Accounting. */
   | 'ACCOUNTING'
+  /** Audit and assurance. */
   | 'AUDIT'
+  /** Bookkeeping. */
   | 'BOOKKEEPING'
+  /** Fractional or interim chief financial officer. */
   | 'CFO'
   /** Financial planning and analysis. */
   | 'FPA'
+  /** Payroll. */
   | 'PAYROLL'
+  /** Revenue operations and recognition. */
   | 'REVENUE'
+  /** Tax preparation and advice. */
   | 'TAX';
 
 export type SubmitReviewInput = {
@@ -319,8 +343,8 @@ export type SubmitReviewInput = {
 export type Subscription = {
   __typename?: 'Subscription';
   /**
-   * The caller's notifications with seq > after, then live: no gaps, no duplicates. Without
-   * `after`, only new ones.
+   * The caller's notifications in seq order, then live: no gaps, no duplicates. Resumable: see
+   * `after`.
    */
   notificationAdded: Notification;
 };
@@ -454,6 +478,7 @@ export type ResolversTypes = {
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   NotificationConnection: ResolverTypeWrapper<Omit<NotificationConnection, 'edges'> & { edges: Array<ResolversTypes['NotificationEdge']> }>;
   NotificationEdge: ResolverTypeWrapper<Omit<NotificationEdge, 'node'> & { node: ResolversTypes['Notification'] }>;
+  NotificationKind: NotificationKind;
   PageInfo: ResolverTypeWrapper<PageInfo>;
   ProfessionalConnection: ResolverTypeWrapper<Omit<ProfessionalConnection, 'edges'> & { edges: Array<ResolversTypes['ProfessionalEdge']> }>;
   ProfessionalEdge: ResolverTypeWrapper<Omit<ProfessionalEdge, 'node'> & { node: ResolversTypes['ProfessionalProfile'] }>;
@@ -562,7 +587,7 @@ export type NotificationResolvers<ContextType = Context, ParentType extends Reso
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   engagementRequest?: Resolver<Maybe<ResolversTypes['EngagementRequest']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  kind?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
+  kind?: Resolver<ResolversTypes['NotificationKind'], ParentType, ContextType>;
   read?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
   seq?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
   title?: Resolver<ResolversTypes['String'], ParentType, ContextType>;

@@ -8,7 +8,7 @@ export const entities = [ProfessionalProfileSchema, BusinessProfileSchema, Engag
 export { BusinessProfileSchema, EngagementRequestSchema, NotificationSchema, ProfessionalProfileSchema, ReviewSchema };
 export type { BusinessProfileEntity } from './business-profile.entity.ts';
 export type { EngagementRequestEntity, EngagementStatus } from './engagement-request.entity.ts';
-export type { NotificationEntity } from './notification.entity.ts';
+export type { NotificationEntity, NotificationKind } from './notification.entity.ts';
 export type { ProfessionalProfileEntity, Specialty } from './professional-profile.entity.ts';
 export { SPECIALTIES } from './professional-profile.entity.ts';
 export { ENGAGEMENT_STATUSES } from './engagement-request.entity.ts';

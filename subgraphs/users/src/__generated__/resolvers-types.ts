@@ -43,19 +43,27 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /** Signs in with email and password. */
   login: AuthPayload;
+  /**
+   * Ends the login the refresh token belongs to; its refresh tokens stop working. Access tokens
+   * already issued stay valid until they expire.
+   */
   logout: Scalars['Boolean']['output'];
   /**
    * Exchanges a refresh token for a new pair. Refresh tokens rotate; presenting a used one
    * revokes every session of that login (reuse detection).
    */
   refreshSession: AuthPayload;
+  /** Creates an account and signs it in; a verification mail is sent to its email. */
   register: AuthPayload;
   /** Always true: never reveals whether an account exists for the email. */
   requestPasswordReset: Scalars['Boolean']['output'];
   /** Sets a new password with a single-use token from the reset mail and signs out every session. */
   resetPassword: Scalars['Boolean']['output'];
+  /** Changes the signed-in user's display name or avatar. */
   updateProfile: User;
+  /** Marks the email of the account the token was sent to as verified. */
   verifyEmail: User;
 };
 
@@ -104,6 +112,7 @@ export type Query = {
   __typename?: 'Query';
   /** The signed-in user, or null when the request carries no access token. */
   me: Maybe<User>;
+  /** Any user by id, or null when there is none. Requires signing in. */
   user: Maybe<User>;
 };
 
@@ -123,8 +132,11 @@ export type RegisterInput = {
 };
 
 export type Role =
+  /** An operator of the marketplace; cannot be self-registered. */
   | 'ADMIN'
+  /** A business looking for financial professionals. */
   | 'BUSINESS'
+  /** A financial professional offering their services. */
   | 'PROFESSIONAL';
 
 export type UpdateProfileInput = {
