@@ -1,8 +1,10 @@
-import { defineConfig } from 'vite';
+import { defaultClientConditions, defineConfig } from 'vite';
 
 // Preact through the automatic JSX runtime; no framework plugin needed.
 export default defineConfig({
   root: import.meta.dirname,
+  // The SDK is bundled from its TypeScript sources (its package.json names them under this condition).
+  resolve: { conditions: ['@finder/source', ...defaultClientConditions] },
   oxc: { jsx: { runtime: 'automatic', importSource: 'preact' } },
   build: { outDir: 'dist', emptyOutDir: true, sourcemap: false, target: 'es2022' },
   server: {

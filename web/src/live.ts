@@ -2,7 +2,7 @@ import { client } from './client.ts';
 import {
   ConversationUpdatedDocument,
   MarkNotificationsReadDocument,
-  MyConversationsDocument,
+  ConversationsDocument,
   NotificationAddedDocument,
   NotificationsDocument,
 } from './operations.ts';
@@ -50,7 +50,7 @@ export function startLive(): () => void {
       next: ({ conversationUpdated: c }) => conversations.set((s) => ({ ...s, list: upsertConversation(s.list, c) })),
     }),
   );
-  void client.request(MyConversationsDocument, { first: 50 }).then((data) => {
+  void client.request(ConversationsDocument, { first: 50 }).then((data) => {
     if (stopped) return;
     const loaded = data.me?.conversations.edges.map((e) => e.node) ?? [];
     conversations.set((s) => ({ list: s.list.reduce(upsertConversation, loaded.slice().sort((a, b) => activity(b).localeCompare(activity(a)))), loaded: true }));

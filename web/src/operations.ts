@@ -1,7 +1,8 @@
-// Every operation the app sends, from the SDK's generated documents (one place to see them all).
+// Every operation the app sends: the SDK's typed documents (one place to see which).
 export {
   CompleteUploadDocument,
   ConversationDocument,
+  ConversationsDocument,
   ConversationUpdatedDocument,
   ConversionUpdatedDocument,
   CreateUploadDocument,
@@ -9,9 +10,9 @@ export {
   FileDocument,
   MarkNotificationsReadDocument,
   MarkReadDocument,
+  MeDocument,
   MessageAddedDocument,
-  MyConversationsDocument,
-  MyProfileDocument,
+  MessagesDocument,
   NotificationAddedDocument,
   NotificationsDocument,
   RequestConversionDocument,
@@ -22,6 +23,6 @@ export {
   SetTypingDocument,
   TypingDocument,
   UpsertProfessionalProfileDocument,
-  UserProfileDocument,
+  UserDocument,
   VerifyEmailDocument,
 } from '@finder/client/operations';

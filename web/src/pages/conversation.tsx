@@ -6,7 +6,15 @@ import { describeError, NotFound, type Problem } from '../errors.ts';
 import { bytes, initials, time } from '../format.ts';
 import { useLoad, useSession } from '../hooks.ts';
 import { conversations } from '../live.ts';
-import { ConversationDocument, MarkReadDocument, MessageAddedDocument, SendMessageDocument, SetTypingDocument, TypingDocument } from '../operations.ts';
+import {
+  ConversationDocument,
+  MarkReadDocument,
+  MessageAddedDocument,
+  MessagesDocument,
+  SendMessageDocument,
+  SetTypingDocument,
+  TypingDocument,
+} from '../operations.ts';
 import type { FileItem, MessageItem } from '../types.ts';
 import { isImage, makeThumbnail, uploadFile, type ConversionState } from '../upload.ts';
 
@@ -33,9 +41,12 @@ export function Conversation({ id }: { id: string }) {
   const session = useSession();
   const me = session?.userId;
   const loaded = useLoad(async () => {
-    const data = await client.request(ConversationDocument, { id, last: 50 });
-    if (!data.conversation) throw new NotFound(id);
-    return data.conversation;
+    const [summary, page] = await Promise.all([
+      client.request(ConversationDocument, { id }),
+      client.request(MessagesDocument, { conversationId: id, last: 50 }),
+    ]);
+    if (!summary.conversation || !page.conversation) throw new NotFound(id);
+    return { ...summary.conversation, messages: page.conversation.messages };
   }, [id]);
   // Keyed by seq: the initial page, our own sends and the live stream may all carry one message.
   const [bySeq, setBySeq] = useState<Map<number, MessageItem>>(new Map());

@@ -3,8 +3,9 @@ import { client } from '../client.ts';
 import { ProblemMessage } from '../components/problem.tsx';
 import { SPECIALTIES, specialtyLabel } from '../format.ts';
 import { useAction, useLoad, useSession } from '../hooks.ts';
-import { MyProfileDocument, UpsertProfessionalProfileDocument } from '../operations.ts';
+import { MeDocument, UpsertProfessionalProfileDocument } from '../operations.ts';
 import { Link } from '../router.tsx';
+import type { Specialty } from '@finder/client/operations';
 
 interface Draft {
   headline: string;
@@ -21,7 +22,7 @@ const EMPTY: Draft = { headline: '', bio: '', specialties: [], hourlyRate: '', l
 /** A professional's own profile: what businesses find in search. */
 export function MyProfile({ welcome }: { welcome: boolean }) {
   const session = useSession();
-  const current = useLoad(() => client.request(MyProfileDocument, {}), []);
+  const current = useLoad(() => client.request(MeDocument, {}), []);
   const [draft, setDraft] = useState<Draft>(EMPTY);
   const [saved, setSaved] = useState(false);
   useEffect(() => {
@@ -44,7 +45,7 @@ export function MyProfile({ welcome }: { welcome: boolean }) {
       input: {
         headline: draft.headline.trim(),
         bio: draft.bio.trim(),
-        specialties: draft.specialties as never,
+        specialties: draft.specialties as Specialty[],
         hourlyRate: Number(draft.hourlyRate),
         location: draft.location.trim() || null,
         remote: draft.remote,

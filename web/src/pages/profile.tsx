@@ -5,12 +5,12 @@ import { NotFound } from '../errors.ts';
 import { money, specialtyLabel } from '../format.ts';
 import { useAction, useLoad, useSession } from '../hooks.ts';
 import { useLandInNewConversation } from '../landing.ts';
-import { RequestEngagementDocument, UserProfileDocument } from '../operations.ts';
+import { RequestEngagementDocument, UserDocument } from '../operations.ts';
 
 export function Profile({ id }: { id: string }) {
   const session = useSession();
   const profile = useLoad(async () => {
-    const data = await client.request(UserProfileDocument, { id });
+    const data = await client.request(UserDocument, { id });
     if (!data.user) throw new NotFound(id);
     return data.user;
   }, [id]);

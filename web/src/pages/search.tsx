@@ -4,6 +4,7 @@ import { ProblemMessage } from '../components/problem.tsx';
 import { money, SPECIALTIES, specialtyLabel } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { SearchProfessionalsDocument } from '../operations.ts';
+import type { Specialty } from '@finder/client/operations';
 import { Link, navigate } from '../router.tsx';
 
 interface Filters {
@@ -38,7 +39,7 @@ export function Search({ url }: { url: URL }) {
     () =>
       client.request(SearchProfessionalsDocument, {
         query: applied.q || undefined,
-        specialties: applied.specialty ? [applied.specialty] : undefined,
+        specialties: applied.specialty ? [applied.specialty as Specialty] : undefined,
         maxHourlyRate: applied.maxRate ? Number(applied.maxRate) : undefined,
         remote: applied.remote ? true : undefined,
         first: 20,

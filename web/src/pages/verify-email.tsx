@@ -7,14 +7,14 @@ import { Link } from '../router.tsx';
 
 /** The page the verification mail links to: `/verify-email?token=…`. */
 export function VerifyEmail({ token }: { token: string | null }) {
-  const [state, setState] = useState<{ done?: string; problem?: Problem }>({});
+  const [state, setState] = useState<{ done?: boolean; problem?: Problem }>({});
   useEffect(() => {
     if (!token) {
       setState({ problem: { message: 'This link has no token. Open the link from the mail again.' } });
       return;
     }
     client.request(VerifyEmailDocument, { token }).then(
-      (data) => setState({ done: data.verifyEmail.displayName }),
+      () => setState({ done: true }),
       (err: unknown) => setState({ problem: describeError(err) }),
     );
   }, [token]);
@@ -25,7 +25,7 @@ export function VerifyEmail({ token }: { token: string | null }) {
         {!state.done && !state.problem && <p>Verifying…</p>}
         {state.done && (
           <p class="success" role="status">
-            Thank you, {state.done}: your email is verified.
+            Thank you: your email is verified.
           </p>
         )}
         <ProblemMessage problem={state.problem} />
