@@ -9,7 +9,7 @@ export default tseslint.config(
   eslint.configs.recommended,
   ...tseslint.configs.recommended,
   {
-    files: ['**/*.ts'],
+    files: ['**/*.ts', '**/*.tsx'],
     rules: {
       '@typescript-eslint/no-explicit-any': 'off',
       '@typescript-eslint/no-unused-vars': ['error', { argsIgnorePattern: '^_', varsIgnorePattern: '^_', destructuredArrayIgnorePattern: '^_' }],
@@ -32,7 +32,7 @@ export default tseslint.config(
     rules: { 'import-x/no-cycle': ['error', { ignoreExternal: true }], 'local/no-type-import-cycle': 'error' },
   },
   {
-    files: ['**/test/**/*.ts', 'packages/testing/**/*.ts', 'scripts/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts', 'examples/**/*.ts'],
+    files: ['**/test/**/*.ts', 'packages/testing/**/*.ts', 'scripts/**/*.ts', 'web/scripts/**/*.ts', 'bench/**/*.ts', 'drills/**/*.ts', 'examples/**/*.ts'],
     rules: { 'no-console': 'off' },
   },
 );

@@ -6,6 +6,8 @@
 PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
 # The files service (signed uploads and downloads), as host:port.
 PRODUCTION_FILES=files:4000
+# Where the nginx container finds the web app's build (docker-compose.yml mounts web/dist there).
+PRODUCTION_WEB_ROOT=/usr/share/nginx/html
 
 # explore_location DIST: the /explore/ block serving the built API explorer from DIST.
 explore_location() {
@@ -31,7 +33,7 @@ EOF
 
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
-  local listen workers pid_file log_dir temp_dir servers="" addr port out files explore=
+  local listen workers pid_file log_dir temp_dir servers="" addr port out files explore= web_root
   local -a gateways=()
   case $1 in
     production)
@@ -39,6 +41,7 @@ render_nginx_conf() {
       log_dir=/var/log/nginx temp_dir=/var/cache/nginx
       gateways=("${PRODUCTION_GATEWAYS[@]}")
       files=$PRODUCTION_FILES
+      web_root=$PRODUCTION_WEB_ROOT
       ;;
     local)
       listen=127.0.0.1:$NGINX_PORT workers=2 pid_file=$NGINX_PREFIX/logs/nginx.pid
@@ -46,6 +49,7 @@ render_nginx_conf() {
       for port in ${GATEWAY_PORTS//,/ }; do gateways+=("127.0.0.1:$port"); done
       files=127.0.0.1:$FILES_PORT
       if explorer_served; then explore=$(explore_location "$EXPLORER_DIR/dist"); fi
+      web_root=$ROOT_DIR/web/dist
       ;;
     *)
       echo "render_nginx_conf: unknown flavour '$1'" >&2
@@ -63,6 +67,7 @@ render_nginx_conf() {
   out=${out//@LOG_DIR@/"$log_dir"}
   out=${out//@TEMP_DIR@/"$temp_dir"}
   out=${out//@UPSTREAM_SERVERS@/"$servers"}
+  out=${out//@WEB_ROOT@/"$web_root"}
   out=${out//@FILES_SERVERS@/"        server $files max_fails=3 fail_timeout=10s;"}
   out=${out//@EXPLORE_LOCATION@/"${explore:-        # /explore: the API explorer, served in development only.}"}
   if [[ $out =~ @[A-Z_]+@ ]]; then

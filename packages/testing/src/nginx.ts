@@ -27,6 +27,8 @@ export async function startNginx(
     FILES_SERVERS: `        server ${filesUpstream} max_fails=3 fail_timeout=10s;`,
     // The API explorer is the stack's (./dev up), not a test nginx's.
     EXPLORE_LOCATION: '        # /explore: not served by test nginx instances.',
+    // The web app's build (served at /): whatever web/dist holds, missing in tests that need none.
+    WEB_ROOT: join(ROOT_DIR, 'web/dist'),
   };
   const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
   const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {

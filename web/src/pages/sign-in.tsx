@@ -1,0 +1,49 @@
+import { useState } from 'preact/hooks';
+import { client } from '../client.ts';
+import { ProblemMessage } from '../components/problem.tsx';
+import { useAction } from '../hooks.ts';
+import { Link, navigate } from '../router.tsx';
+
+export function SignIn({ next }: { next: string | null }) {
+  const [email, setEmail] = useState('');
+  const [password, setPassword] = useState('');
+  const { run, busy, problem } = useAction(async () => {
+    await client.session.signIn(email.trim(), password);
+    navigate(next ?? '/search', { replace: true });
+  });
+  return (
+    <main class="narrow">
+      <h1>Sign in</h1>
+      <form
+        class="card form"
+        onSubmit={(e) => {
+          e.preventDefault();
+          void run();
+        }}
+      >
+        <label>
+          Email
+          <input name="email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
+        </label>
+        <label>
+          Password
+          <input
+            name="password"
+            type="password"
+            autocomplete="current-password"
+            required
+            value={password}
+            onInput={(e) => setPassword(e.currentTarget.value)}
+          />
+        </label>
+        <ProblemMessage problem={problem} />
+        <button type="submit" disabled={busy}>
+          {busy ? 'Signing in…' : 'Sign in'}
+        </button>
+      </form>
+      <p class="muted">
+        New to Finder? <Link href="/sign-up">Create an account</Link>
+      </p>
+    </main>
+  );
+}
