@@ -36,7 +36,7 @@ describe('the client API schema', () => {
     for (const field of resumable) {
       const after = field.args.find((a) => a.name === 'after')!;
       expect(String(after.type), field.name).toBe('Int');
-      expect(after.description, field.name).toMatch(/Absent: only .* from now on; 0: every .*;\s+N: every .* > N/s);
+      expect(after.description, field.name).toMatch(/Absent:\s+only\s.*\sfrom\s+now\s+on;\s+0:\s+every\s.*;\s+N:\s+every\s.*\s>\s+N/s);
     }
   });
 });

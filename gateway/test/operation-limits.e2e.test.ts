@@ -8,6 +8,9 @@ const env = stackEnv();
 const url = env.PUBLIC_URL!;
 const wsUrl = url.replace(/^http/, 'ws');
 
+/** `a { b { c { leaf } } }` from a path of fields. */
+const nest = (path: string[], leaf: string): string => path.reduceRight((inner, field) => `${field} { ${inner} }`, leaf);
+
 /** Message.sender -> User.conversations -> messages, nested: work that grows as 100^depth. */
 const RECURSION = `query {
   me { conversations(first: 100) { edges { node { messages(first: 100) { edges { node {
@@ -78,7 +81,8 @@ describe('operation limits through nginx, before any subgraph works', () => {
     const client = connect(wsUrl, { authorization: `Bearer ${user.token}` });
     try {
       const deep = client.subscribe(
-        'subscription { conversationUpdated { lastMessage { sender { conversations { edges { node { messages { edges { node { sender { conversations { edges { node { id } } } } } } } } } } } } } } }',
+        // conversationUpdated → … → id: 14 levels deep.
+        `subscription { ${nest(['conversationUpdated', 'lastMessage', 'sender', 'conversations', 'edges', 'node', 'messages', 'edges', 'node', 'sender', 'conversations', 'edges', 'node'], 'id')} }`,
       );
       const costly = client.subscribe(
         'subscription { conversationUpdated { participants { conversations(first: 100) { edges { node { messages(first: 100) { edges { node { id } } } } } } } } }',
