@@ -1,5 +1,6 @@
 import { composeServices } from '@apollo/composition';
-import { parse, type GraphQLFormattedError } from 'graphql';
+import { readFileSync } from 'node:fs';
+import { parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { gatewayErrors } from '../src/limits/apollo-plugin.ts';
 import { createOperationLimits, type OperationLimitSettings } from '../src/limits/operation-limits.ts';
@@ -102,5 +103,28 @@ describe('gateway error wording', () => {
   it('shows the parser token limit as OPERATION_LIMIT', () => {
     const parse = { message: 'Syntax Error: Document contains more that 5000 tokens. Parsing aborted.', extensions: { code: 'GRAPHQL_PARSE_FAILED' } };
     expect(gatewayErrors(passThrough, { production: false })(parse, null).extensions?.code).toBe('OPERATION_LIMIT');
+  });
+});
+
+describe("the SDK's operations", () => {
+  it('all keep the default limits of the platform gateway', async () => {
+    const operations = await import('@finder/client/operations');
+    const platform = loadSupergraph(readFileSync(new URL('../../schema/supergraph.graphql', import.meta.url), 'utf8'));
+    const defaults = createOperationLimits(platform.apiGraphQLSchema, platform.supergraphGraphQLSchema, {
+      maxDepth: 12,
+      maxAliases: 30,
+      maxRootFields: 20,
+      maxDirectives: 50,
+      maxTokens: 5_000,
+      maxCost: 10_000,
+      defaultListSize: 10,
+    });
+    const documents = Object.entries(operations).filter(([name]) => name.endsWith('Document')) as [string, DocumentNode][];
+    expect(documents.length).toBeGreaterThan(30);
+    const refused = documents.flatMap(([name, document]) => {
+      const refusal = defaults.check(document, undefined, { first: 100, last: 100 });
+      return refusal ? [`${name}: ${refusal.message}`] : [];
+    });
+    expect(refused).toEqual([]);
   });
 });

@@ -92,6 +92,9 @@ export function describeError(err: unknown): Problem {
       return { message: 'That is too large to send.' };
     case 'SERVICE_UNAVAILABLE':
       return { message: 'Finder is briefly unavailable. Please try again in a moment.' };
+    case 'OPERATION_LIMIT':
+    case 'COST_LIMIT_EXCEEDED':
+      return { message: 'That asks for too much at once. Narrow it down (fewer results per page) and try again.' };
     case 'GRAPHQL_PARSE_FAILED':
     case 'GRAPHQL_VALIDATION_FAILED':
     case 'BAD_REQUEST':

@@ -38,6 +38,12 @@ describe('describeError', () => {
     expect(describeError(error('WRITE_PENDING', 'pending', { eventId: 'e1' })).message).toContain('shortly');
   });
 
+  it('words the operation limits as asking for too much', () => {
+    for (const code of ['OPERATION_LIMIT', 'COST_LIMIT_EXCEEDED']) {
+      expect(describeError(error(code, 'Operation cost 12000 exceeds the limit of 10000')).message).toContain('too much at once');
+    }
+  });
+
   it('never shows a raw server message for internal and unknown errors', () => {
     expect(describeError(error('INTERNAL_SERVER_ERROR', 'TypeError: x is undefined')).message).not.toContain('TypeError');
     expect(describeError(error('INTERNAL_SERVER_ERROR', 'db down', { retryable: true })).message).toContain('briefly unavailable');

@@ -45,7 +45,8 @@ export function createOperationLimits(apiSchema: GraphQLSchema, supergraphSchema
     const found: string[] = [];
     const collect = { propagateOnRejection: false, exposeLimits: true, onReject: [(_ctx: ValidationContext | null, err: GraphQLError) => found.push(err.message.replace(/^Syntax Error: /, ''))] };
     validate(apiSchema, document, [
-      maxDepthRule({ n: settings.maxDepth, ...collect }),
+      // Depth counts fields only: a fragment spread is not a level of the response.
+      maxDepthRule({ n: settings.maxDepth, flattenFragments: true, ...collect }),
       maxAliasesRule({ n: settings.maxAliases, ...collect }),
       maxDirectivesRule({ n: settings.maxDirectives, ...collect }),
     ]);

@@ -15,6 +15,10 @@ export type ErrorCode =
   | 'BAD_REQUEST'
   | 'PAYLOAD_TOO_LARGE'
   | 'SERVICE_UNAVAILABLE'
+  /** The operation breaks a shape limit (depth, aliases, root fields, directives, tokens). */
+  | 'OPERATION_LIMIT'
+  /** The operation's estimated cost is over the limit (`extensions.cost`, `extensions.limit`). */
+  | 'COST_LIMIT_EXCEEDED'
   /** The server could not be reached, or its answer was lost or unreadable. */
   | 'NETWORK_ERROR'
   /** The client was closed, or the subscription ended by a sign-out. */
@@ -23,7 +27,7 @@ export type ErrorCode =
 const KNOWN_CODES = new Set<string>([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'WRITE_PENDING',
   'INTERNAL_SERVER_ERROR', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE',
-  'SERVICE_UNAVAILABLE', 'NETWORK_ERROR', 'CLIENT_CLOSED',
+  'SERVICE_UNAVAILABLE', 'OPERATION_LIMIT', 'COST_LIMIT_EXCEEDED', 'NETWORK_ERROR', 'CLIENT_CLOSED',
 ]);
 
 /** A failed request or subscription, typed by the first error's `extensions.code`. */
