@@ -28,7 +28,8 @@ export interface ConversionState {
 /** Asks for a thumbnail and reports every state (QUEUED, RUNNING with progress, DONE or FAILED) live. */
 export async function makeThumbnail(fileId: string, onState: (state: ConversionState) => void): Promise<() => void> {
   const { requestConversion } = await client.request(RequestConversionDocument, { input: { fileId, target: 'THUMBNAIL' } });
-  return client.subscribe(ConversionUpdatedDocument, { id: requestConversion.id }, {
+  // after: 0 replays the states that came before the subscription started (QUEUED at least).
+  return client.subscribe(ConversionUpdatedDocument, { id: requestConversion.id, after: 0 }, {
     next: ({ conversionUpdated: c }) => onState(c),
     error: () => onState({ status: 'FAILED', progress: 0, error: 'Lost track of the conversion.' }),
   });

@@ -1,4 +1,4 @@
-import { useState } from 'preact/hooks';
+import { useEffect, useState } from 'preact/hooks';
 import { client } from '../client.ts';
 import { describeError } from '../errors.ts';
 import { bytes } from '../format.ts';
@@ -18,6 +18,29 @@ async function download(fileId: string): Promise<void> {
   a.remove();
 }
 
+/**
+ * A thumbnail shared a moment ago may not be visible to this reader yet: files learns of the share
+ * from chat's facts, a second or so after the message arrives live. Until a URL comes, ask again.
+ */
+function Thumbnail({ file }: { file: FileItem }) {
+  const [url, setUrl] = useState(file.downloadUrl ?? null);
+  useEffect(() => {
+    if (url) return;
+    let stopped = false;
+    let attempt = 0;
+    const ask = async () => {
+      while (!stopped && attempt++ < 20) {
+        const { file: fresh } = await client.request(FileDocument, { id: file.id }).catch(() => ({ file: null }));
+        if (fresh?.downloadUrl) return void (stopped || setUrl(fresh.downloadUrl));
+        await new Promise((r) => setTimeout(r, 500));
+      }
+    };
+    void ask();
+    return () => void (stopped = true);
+  }, [file.id, url]);
+  return url ? <img class="thumbnail" src={url} alt={`Preview of ${file.name}`} /> : null;
+}
+
 /** A message's files: thumbnails shown as pictures, every other file as a download. */
 export function Attachments({ files }: { files: FileItem[] }) {
   const [problem, setProblem] = useState<string | null>(null);
@@ -26,7 +49,9 @@ export function Attachments({ files }: { files: FileItem[] }) {
   const others = files.filter((f) => !isThumbnail(f));
   return (
     <div class="attachments">
-      {thumbnails.map((t) => t.downloadUrl && <img class="thumbnail" src={t.downloadUrl} alt={`Preview of ${t.name}`} />)}
+      {thumbnails.map((t) => (
+        <Thumbnail key={t.id} file={t} />
+      ))}
       {others.map((f) => (
         <button
           class="file"

@@ -55,7 +55,6 @@ export function Conversation({ id }: { id: string }) {
   const [draft, setDraft] = useState('');
   const [pending, setPending] = useState<PendingFile | null>(null);
   const [problem, setProblem] = useState<Problem | undefined>();
-  const [sending, setSending] = useState(false);
   const listRef = useRef<HTMLOListElement>(null);
   const typingSent = useRef({ at: 0, idle: 0 as unknown as ReturnType<typeof setTimeout> });
 
@@ -173,27 +172,28 @@ export function Conversation({ id }: { id: string }) {
   };
 
   const converting = pending?.conversion && pending.conversion.status !== 'DONE' && pending.conversion.status !== 'FAILED';
-  const canSend = !sending && (draft.trim() !== '' || (pending?.file && !converting));
+  const canSend = draft.trim() !== '' || (pending?.file && !converting);
 
+  // The draft is taken at once, so what is typed while a send is in flight is the next message,
+  // never cleared by the earlier one's answer; a failed send puts its text back if the box is empty.
   const send = async () => {
     if (!canSend) return;
-    setSending(true);
+    const body = draft.trim() || (pending?.file?.name ?? '');
+    const attachment = pending;
+    const attachmentIds = attachment?.file ? [attachment.file.id, ...(attachment.thumbnail ? [attachment.thumbnail.id] : [])] : undefined;
+    setDraft('');
+    setPending(null);
     setProblem(undefined);
-    const attachmentIds = pending?.file ? [pending.file.id, ...(pending.thumbnail ? [pending.thumbnail.id] : [])] : undefined;
+    clearTimeout(typingSent.current.idle);
+    if (typingSent.current.at) setTyping(false);
+    typingSent.current.at = 0;
     try {
-      const { sendMessage } = await client.request(SendMessageDocument, {
-        input: { conversationId: id, body: draft.trim() || (pending?.file?.name ?? ''), attachmentIds },
-      });
+      const { sendMessage } = await client.request(SendMessageDocument, { input: { conversationId: id, body, attachmentIds } });
       add([sendMessage]);
-      setDraft('');
-      setPending(null);
-      clearTimeout(typingSent.current.idle);
-      if (typingSent.current.at) setTyping(false);
-      typingSent.current.at = 0;
     } catch (err) {
       setProblem(describeError(err));
-    } finally {
-      setSending(false);
+      setDraft((current) => (current === '' ? body : current));
+      setPending((current) => current ?? attachment);
     }
   };
 
