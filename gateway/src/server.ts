@@ -11,6 +11,7 @@ import { createGatewayContext, type GatewayContext } from './context.ts';
 import { corsRoute } from './cors.ts';
 import type { GatewayEnv } from './env.ts';
 import { gatewayErrors, operationLimitsPlugin } from './limits/apollo-plugin.ts';
+import { operationResolutionPlugin } from './operation-resolution.ts';
 import { createOperationLimits } from './limits/operation-limits.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
@@ -61,6 +62,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     csrfPrevention: true,
     parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     plugins: [
+      operationResolutionPlugin(),
       operationLimitsPlugin(limits),
       production
         ? ApolloServerPluginLandingPageDisabled()

@@ -6,7 +6,7 @@ import { ErrorCode, type Logger, requestIdFrom } from '@finder/platform/config';
 import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import { WebSocketServer, type WebSocket } from 'ws';
+import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import { isTokenLimitError, operationLimit, type OperationLimits } from '../limits/operation-limits.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { NotASubscriptionError } from './plan.ts';
@@ -90,6 +90,8 @@ export function attachClientSubscriptions(options: {
   wss.on('connection', (ws: WebSocket) => {
     metrics.connections.inc();
     ws.once('close', () => metrics.connections.dec());
+    // Registered before graphql-ws's own listener, so it sees each message first.
+    ws.on('message', (data) => refuseServerMessage(ws, data));
   });
 
   const disposable = useServer(
@@ -253,3 +255,31 @@ function clientAddress(req: IncomingMessage): string {
 }
 
 export { CloseCode };
+
+/** The message types a graphql-transport-ws client may send. */
+const CLIENT_MESSAGE_TYPES = new Set(['connection_init', 'ping', 'pong', 'subscribe', 'complete']);
+/** Client-chosen subscription ids (graphql-ws clients use UUIDs, 36 characters). */
+const MAX_MESSAGE_ID_LENGTH = 64;
+
+/**
+ * graphql-ws treats a client's message of a server-side type (`next`, `error`,
+ * `connection_ack`) as its own failure and closes with 4500 Internal Server Error; it is the
+ * client breaking the protocol, closed here first with 4400 as graphql-ws does for malformed
+ * messages (its close on the closing socket is then a no-op).
+ */
+function refuseServerMessage(ws: WebSocket, data: RawData): void {
+  let message: { type?: unknown; id?: unknown } | null;
+  try {
+    message = JSON.parse(String(data)) as { type?: unknown; id?: unknown } | null;
+  } catch {
+    return; // graphql-ws answers unparsable messages with 4400 itself
+  }
+  const type = message?.type;
+  if (typeof type === 'string' && !CLIENT_MESSAGE_TYPES.has(type)) {
+    ws.close(WsClose.BAD_REQUEST, `Unexpected message of type ${type.slice(0, 40)} from a client`);
+  } else if (typeof message?.id === 'string' && message.id.length > MAX_MESSAGE_ID_LENGTH) {
+    // graphql-ws names the id in some close reasons (4409), and a close reason over 123 bytes
+    // throws inside it, which it reports as 4500.
+    ws.close(WsClose.BAD_REQUEST, `Message id longer than ${MAX_MESSAGE_ID_LENGTH} characters`);
+  }
+}

@@ -96,6 +96,11 @@ export function createErrorFormatter(logger: Logger, options: { maskInternal: bo
       const { stacktrace: _drop, ...extensions } = formatted.extensions ?? {};
       return { ...formatted, extensions };
     }
+    // Apollo Server's own refusals of a request (a persisted query whose hash does not match its
+    // text, say) carry an HTTP status of 4xx but no code: the client's mistake, said as such.
+    if (isUncodedClientError(original)) {
+      return { ...formatted, extensions: { code: 'BAD_REQUEST' } };
+    }
     // Postgres or the network down: say so, rather than a driver message or a bare internal error.
     if (isTransient(original)) {
       logger.warn({ err: original, path: formatted.path }, 'dependency unavailable');
@@ -117,6 +122,12 @@ export function createErrorFormatter(logger: Logger, options: { maskInternal: bo
       extensions: { code: ErrorCode.INTERNAL_SERVER_ERROR },
     };
   };
+}
+
+function isUncodedClientError(error: unknown): boolean {
+  if (!(error instanceof GraphQLError) || error.extensions.code !== undefined) return false;
+  const status = (error.extensions.http as { status?: number } | undefined)?.status;
+  return status !== undefined && status >= 400 && status < 500;
 }
 
 /** graphql-js errors serialize themselves; errors that crossed a wire arrive as plain objects. */

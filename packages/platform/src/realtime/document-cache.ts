@@ -26,7 +26,7 @@ export function createDocumentCache(schema: GraphQLSchema, options: { size?: num
     } catch (err) {
       return { errors: [withCode(err as GraphQLError, 'GRAPHQL_PARSE_FAILED')] };
     }
-    const errors = validate(schema, document);
+    const errors = validateDocument(schema, document);
     const result: ParsedDocument = errors.length > 0 ? { errors: errors.map((e) => withCode(e, 'GRAPHQL_VALIDATION_FAILED')) } : { document };
     // Only valid documents are kept: invalid ones must not evict what real clients use.
     if ('document' in result) {
@@ -35,6 +35,20 @@ export function createDocumentCache(schema: GraphQLSchema, options: { size?: num
     }
     return result;
   };
+}
+
+/**
+ * graphql-js 16's SingleFieldSubscriptionsRule evaluates `@skip`/`@include` on a subscription's
+ * root fields without variables and throws when their argument is a variable. The spec forbids
+ * those directives there, so the document is what is wrong: answered as a validation error.
+ */
+function validateDocument(schema: GraphQLSchema, document: DocumentNode): readonly GraphQLError[] {
+  try {
+    return validate(schema, document);
+  } catch (err) {
+    if (!(err instanceof GraphQLError)) throw err;
+    return [new GraphQLError('A subscription must not use @skip or @include on its root field', { nodes: err.nodes })];
+  }
 }
 
 function withCode(error: GraphQLError, code: string): GraphQLError {

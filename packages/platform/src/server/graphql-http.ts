@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
+import { getOperationAST, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { ErrorCode } from '../config/errors.ts';
 import { sendJson, type RouteHandler } from './http.ts';
 
@@ -68,6 +69,7 @@ export function graphqlRoute<TContext extends BaseContext>(
         const raw = await readBody(req, limit);
         body = parseJsonBody(raw, req.headers['content-type']);
       }
+      refuseSubscription(body, url.searchParams);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       sendError(res, err);
@@ -105,6 +107,55 @@ function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
   } catch (err) {
     throw new HttpError(400, 'BAD_REQUEST', `Malformed JSON body: ${(err as Error).message}`);
   }
+}
+
+const MENTIONS_SUBSCRIPTION = /\bsubscription\b/;
+
+/**
+ * Subscriptions are served over WebSocket (graphql-ws) only. Over HTTP they reach no answer a
+ * client could use: Apollo's gateway throws once execution starts, and before that graphql-js 16
+ * throws out of validation when a subscription of the document (picked or not) has `@skip` or
+ * `@include` on a root field (SingleFieldSubscriptionsRule evaluates them without variables);
+ * Apollo Server reports either as a 500. Only texts that mention the keyword are parsed here, so
+ * queries pay one regex test.
+ */
+function refuseSubscription(body: unknown, search: URLSearchParams): void {
+  const fields = body !== null && typeof body === 'object' && !Array.isArray(body) ? (body as Record<string, unknown>) : undefined;
+  const query = fields ? fields.query : search.get('query');
+  const operationName = fields ? fields.operationName : search.get('operationName');
+  if (typeof query !== 'string' || !MENTIONS_SUBSCRIPTION.test(query)) return;
+  let document: DocumentNode;
+  try {
+    // Bounded, as Apollo's own parse is: a long text is refused there, not parsed whole here.
+    document = parse(query, { maxTokens: 10_000 });
+  } catch {
+    return; // Apollo Server answers the parse error (or the token limit) itself
+  }
+  if (skipsRootSubscriptionField(document)) {
+    throw new HttpError(400, 'GRAPHQL_VALIDATION_FAILED', 'A subscription must not use @skip or @include on its root field');
+  }
+  if (getOperationAST(document, typeof operationName === 'string' ? operationName : undefined)?.operation === 'subscription') {
+    throw new HttpError(400, 'BAD_REQUEST', 'Subscriptions are served over WebSocket (the graphql-transport-ws protocol) at this URL, not over HTTP');
+  }
+}
+
+/** Whether a subscription's root selections (through fragments) carry `@skip` or `@include`. */
+function skipsRootSubscriptionField(document: DocumentNode): boolean {
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const d of document.definitions) if (d.kind === Kind.FRAGMENT_DEFINITION) fragments.set(d.name.value, d);
+  const visited = new Set<string>();
+  const skips = (set: SelectionSetNode): boolean =>
+    set.selections.some((s) => {
+      if (s.directives?.some((d) => d.name.value === 'skip' || d.name.value === 'include')) return true;
+      if (s.kind === Kind.INLINE_FRAGMENT) return skips(s.selectionSet);
+      if (s.kind === Kind.FRAGMENT_SPREAD && !visited.has(s.name.value)) {
+        visited.add(s.name.value);
+        const fragment = fragments.get(s.name.value);
+        return fragment ? skips(fragment.selectionSet) : false;
+      }
+      return false;
+    });
+  return document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && d.operation === 'subscription' && skips(d.selectionSet));
 }
 
 function sendError(res: ServerResponse, err: HttpError): void {

@@ -1,6 +1,6 @@
 import type { Viewer } from '@finder/platform/auth';
 import { forbidden, notFound, validate, conflict } from '@finder/platform/config';
-import { uuidv7 } from '@finder/platform/data';
+import { isUuid, uuidv7 } from '@finder/platform/data';
 import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
@@ -22,7 +22,8 @@ export function createEngagements(submit: Submit<typeof finderEvents.schemas>) {
 
   /** A request the viewer takes part in; anyone else's is NOT_FOUND, so ids reveal nothing. */
   async function ownRequest(em: EntityManager, viewer: Viewer, id: string): Promise<EngagementRequestModel> {
-    const request = await load(em, id);
+    // Not a UUID: no such request (Postgres would refuse to compare it with the uuid column).
+    const request = isUuid(id) ? await load(em, id) : null;
     if (!request || !isParty(request, viewer)) throw notFound('Engagement request');
     return request;
   }
