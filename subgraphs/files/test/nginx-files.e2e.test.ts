@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import { request } from 'node:http';
 import { join } from 'node:path';
 import { startNginx } from '@finder/testing/nginx';
 import { until } from '@finder/testing/processes';
@@ -9,6 +10,21 @@ import { registerUser, upload, type TestUser } from './helpers.ts';
 
 const env = stackEnv();
 const hostPort = (u: string) => new URL(u).host;
+
+/** A request with its path exactly as written: fetch() would normalize `\` and `..` first. */
+function rawGet(base: string, path: string): Promise<{ status: number; body: string; type: string }> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const req = request({ host: hostname, port, path, method: 'GET' }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode!, body, type: String(res.headers['content-type'] ?? '') }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
 
 // A private nginx rendered from the template as it is now, in front of the stack's gateways and
 // files service, so what it logs and refuses is this checkout's configuration.
@@ -39,5 +55,33 @@ describe('nginx in front of the files routes', () => {
     expect(line).not.toContain(sig);
     expect(line).not.toContain('sig=');
     expect(line).not.toContain('expires=');
+  });
+
+  it('refuses paths that Node would read as another route: backslashes, encoded backslashes and dots', async () => {
+    // What is behind them: the files service's internal metrics, reachable from its own port.
+    expect((await rawGet(filesBase, '/metrics')).body).toContain('# HELP');
+    const tricks = [
+      '/files/..\\metrics',
+      '/files/download/..\\..\\metrics',
+      '/files/..%5cmetrics',
+      '/files/..%5Cmetrics',
+      '/files/%2e%2e%5cmetrics',
+      '/files/%2e%2e\\metrics',
+      '/files/%2E%2E/metrics',
+      '/files/download/%2e%2e/%2e%2e/metrics',
+      '/files/.%2e/metrics',
+    ];
+    for (const path of tricks) {
+      const { status, body, type } = await rawGet(nginx.url, path);
+      expect(body, path).not.toContain('# HELP');
+      // Refused, unless nginx's own decoding took it out of /files/ (then it is the web app's page).
+      if (!type.startsWith('text/html')) expect([400, 404], path).toContain(status);
+    }
+    // The files service refuses them too when reached directly (behind another proxy).
+    for (const path of tricks.slice(0, 6)) {
+      const { status, body } = await rawGet(filesBase, path);
+      expect(status, path).toBe(400);
+      expect(body, path).not.toContain('# HELP');
+    }
   });
 });
