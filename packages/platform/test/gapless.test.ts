@@ -1,7 +1,7 @@
 import { stackEnv } from '@finder/testing/stack';
 import { until } from '@finder/testing/processes';
 import { afterAll, describe, expect, it } from 'vitest';
-import { gaplessStream } from '../src/realtime/gapless.ts';
+import { gaplessStream, REPLAY_QUEUE_BOUND } from '../src/realtime/gapless.ts';
 import { createLogger } from '../src/config/logger.ts';
 import { createPubSub } from '../src/realtime/pubsub.ts';
 
@@ -56,5 +56,43 @@ describe('a gapless stream', () => {
     // Live events in order never send the stream back to storage.
     expect(replays).toBe(1);
     await stream.return?.();
+  });
+  it('replays a long history from after: 0 in pages, reading storage only as fast as the consumer takes events', async () => {
+    await Promise.all([pubsub.redis.ping(), pubsub.engine.getSubscriber().ping()]);
+    const trigger = `gapless-test.${crypto.randomUUID()}`;
+    const stored = Array.from({ length: 6_000 }, (_, i) => ({ seq: i + 1 }));
+    // Events read from storage and not yet taken by the consumer: what the stream holds in memory.
+    let read = 0;
+    let taken = 0;
+    let held = 0;
+    const stream = await gaplessStream<{ seq: number }>({
+      pubsub,
+      trigger,
+      after: 0,
+      replay: async (after, limit) => {
+        const page = stored.filter((e) => e.seq > after).slice(0, limit);
+        read += page.length;
+        held = Math.max(held, read - taken);
+        return page;
+      },
+      latest: async () => stored.length,
+      seqOf: (e) => e.seq,
+      logger,
+    });
+    // A consumer that is not reading (a gateway whose socket is full) stops the replay.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(read).toBeLessThan(stored.length);
+    expect(read).toBeLessThanOrEqual(REPLAY_QUEUE_BOUND + 500);
+
+    const received: number[] = [];
+    for await (const event of stream) {
+      received.push(event.seq);
+      taken++;
+      // A slow consumer: a pause now and then lets the replay run ahead as far as it may.
+      if (taken % 100 === 0) await new Promise((resolve) => setTimeout(resolve, 1));
+      if (received.length === stored.length) break;
+    }
+    expect(received).toEqual(stored.map((e) => e.seq));
+    expect(held).toBeLessThanOrEqual(REPLAY_QUEUE_BOUND + 500);
   });
 });

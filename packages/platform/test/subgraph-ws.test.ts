@@ -17,6 +17,7 @@ interface Fixture {
   /** The source stream of each subscription the resolver started, in order. */
   sources: AsyncQueue<{ seq: number }>[];
   returned: () => number;
+  url: string;
 }
 
 let server: Server | null = null;
@@ -32,7 +33,7 @@ afterEach(async () => {
  * tested here: the subgraph's side of the protocol), reached with graphql-ws as the gateway does.
  */
 async function start(): Promise<Fixture> {
-  const schema: GraphQLSchema = buildSchema(`type Query { ok: Boolean } type Tick { seq: Int! double: Int! } type Subscription { counter(from: Int!): Tick! }`);
+  const schema: GraphQLSchema = buildSchema(`type Query { ok: Boolean } type Tick { seq: Int! double: Int! pad: String! } type Subscription { counter(from: Int!): Tick! }`);
   const sources: AsyncQueue<{ seq: number }>[] = [];
   let returned = 0;
   const fields = schema.getSubscriptionType()!.getFields();
@@ -47,6 +48,7 @@ async function start(): Promise<Fixture> {
     return event;
   };
   (schema.getType('Tick') as GraphQLObjectType).getFields().double!.resolve = (event: { seq: number }) => event.seq * 2;
+  (schema.getType('Tick') as GraphQLObjectType).getFields().pad!.resolve = () => 'x'.repeat(10_000);
 
   server = createServer();
   const attached = attachSubgraphSubscriptions({
@@ -59,13 +61,14 @@ async function start(): Promise<Fixture> {
   });
   close = attached.close;
   await new Promise<void>((resolve) => server!.listen(0, '127.0.0.1', resolve));
+  const url = `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`;
   const client = createClient({
-    url: `ws://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    url,
     webSocketImpl: WebSocket,
     connectionParams: { gateway: signIdentity(null, SECRET) },
     retryAttempts: 0,
   });
-  return { client, sources, returned: () => returned };
+  return { client, sources, returned: () => returned, url };
 }
 
 const COUNTER = 'subscription C($from: Int!) { counter(from: $from) { seq double } }';
@@ -112,5 +115,37 @@ it("ends the source stream when the gateway completes the subscription, and repo
   await until(refused.done);
   expect(refused.events).toEqual([{ errors: [{ message: 'from must be at least 0', extensions: { code: 'BAD_USER_INPUT' } }] }]);
   expect(sources).toHaveLength(1);
+  await client.dispose();
+});
+
+it('takes events from the source only while the socket to the gateway has room', async () => {
+  const { client, sources, url } = await start();
+  const ws = new WebSocket(url, 'graphql-transport-ws');
+  const received: number[] = [];
+  let acked = false;
+  ws.on('message', (data) => {
+    const message = JSON.parse(data.toString()) as { type: string; payload?: { data?: { counter: { seq: number } } } };
+    if (message.type === 'connection_ack') acked = true;
+    if (message.type === 'next') received.push(message.payload!.data!.counter.seq);
+  });
+  await new Promise((resolve) => ws.once('open', resolve));
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { gateway: signIdentity(null, SECRET) } }));
+  await until(() => acked);
+  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { counter(from: 0) { seq pad } }', extensions: { identity: signIdentity(viewer, SECRET) } } }));
+  await until(() => sources.length === 1);
+
+  // The gateway stops reading; 3,000 events of 10 KB (30 MB) wait at the source, as a replay from
+  // storage would (gapless.ts reads storage only while its queue has room).
+  ws.pause();
+  const total = 3_000;
+  for (let seq = 1; seq <= total; seq++) sources[0]!.push({ seq });
+  await new Promise((resolve) => setTimeout(resolve, 500));
+  // The socket's buffers hold a few megabytes; the rest was never taken from the source.
+  expect(sources[0]!.size).toBeGreaterThan(total / 2);
+
+  ws.resume();
+  for (let i = 0; i < 1000 && received.length < total; i++) await new Promise((r) => setTimeout(r, 10));
+  expect(received).toEqual(Array.from({ length: total }, (_, i) => i + 1));
+  ws.close();
   await client.dispose();
 });

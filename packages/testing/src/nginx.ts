@@ -13,7 +13,7 @@ export async function startNginx(
   port: number,
   upstreams: string[],
   filesUpstream = '127.0.0.1:9',
-): Promise<{ url: string; stop(): Promise<void> }> {
+): Promise<{ url: string; logDir: string; stop(): Promise<void> }> {
   const prefix = mkdtempSync(join(tmpdir(), 'finder-nginx-'));
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   const values: Record<string, string> = {
@@ -43,6 +43,7 @@ export async function startNginx(
   await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 10_000, 'nginx to answer /healthz');
   return {
     url,
+    logDir: join(prefix, 'logs'),
     async stop() {
       await stopChild(child, 'SIGQUIT');
       // Its configuration, logs and buffers are of no use once it is gone.

@@ -71,8 +71,17 @@ describe.each([
     const csvResponse = await fetch(csv.downloadUrl);
     expect(csvResponse.headers.get('content-type')).toBe('text/csv; charset=utf-8');
 
+    // A page named .html is still the text/plain it was checked to be: it downloads as an
+    // attachment named .txt, served as text/plain and never sniffed.
+    const page = await upload(target.url, alice, 'page.html', 'text/plain', Buffer.from('<script>alert(document.domain)</script>\n'));
+    expect(page.name).toBe('page.html');
+    const pageResponse = await fetch(page.downloadUrl);
+    expect(pageResponse.headers.get('content-type')).toBe('text/plain; charset=utf-8');
+    expect(pageResponse.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(pageResponse.headers.get('content-disposition')).toBe(`attachment; filename="page.html.txt"; filename*=UTF-8''page.html.txt`);
+
     const mine = ok(await gql(target.url, `{ me { files(first: 10) { edges { node { id status } } } } }`, {}, { token: alice.token }));
-    expect(mine.me.files.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([csv.id, stored.id, file.id]);
+    expect(mine.me.files.edges.map((e: { node: { id: string } }) => e.node.id)).toEqual([page.id, csv.id, stored.id, file.id]);
   });
 
   it('refuses a stream longer than declared while it streams, and keeps nothing', async () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createUrlSigner } from '../src/services/signing.ts';
 import { createSniffer, verifyType } from '../src/services/sniff.ts';
-import { contentDisposition } from '../src/services/transfer.ts';
+import { contentDisposition, downloadName } from '../src/services/transfer.ts';
 import { fileNameSchema } from '../src/services/validation.ts';
 
 const sniff = (...chunks: Buffer[]) => {
@@ -51,6 +51,18 @@ describe('file names', () => {
 
   it('serves names safely in Content-Disposition', () => {
     expect(contentDisposition('a "quoted" é.txt')).toBe(`attachment; filename="a _quoted_ _.txt"; filename*=UTF-8''a%20%22quoted%22%20%C3%A9.txt`);
+  });
+
+  it('downloads a file under a name ending in an extension of its checked type', () => {
+    expect(downloadName('page.html', 'text/plain')).toBe('page.html.txt');
+    expect(downloadName('drawing.svg', 'text/plain')).toBe('drawing.svg.txt');
+    expect(downloadName('.env', 'text/plain')).toBe('.env.txt');
+    expect(downloadName('README', 'text/markdown')).toBe('README.md');
+    expect(downloadName('photo.JPEG', 'image/jpeg')).toBe('photo.JPEG');
+    expect(downloadName('photo.jpg.html', 'image/jpeg')).toBe('photo.jpg.html.jpg');
+    expect(downloadName('report.pdf', 'application/pdf')).toBe('report.pdf');
+    expect(downloadName('Quarterly report é.png', 'image/png')).toBe('Quarterly report é.png');
+    expect(downloadName('data.csv', 'text/csv')).toBe('data.csv');
   });
 });
 

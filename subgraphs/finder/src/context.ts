@@ -6,11 +6,13 @@ import { createLoaders, type Loaders } from './loaders.ts';
 import type { Engagements } from './services/engagements.ts';
 import type { Notifications } from './services/notifications.ts';
 import type { Profiles } from './services/profiles.ts';
+import type { Search } from './services/search.ts';
 
 export interface Services {
   profiles: Profiles;
   engagements: Engagements;
   notifications: Notifications;
+  search: Search;
 }
 
 /** One per request, the same shape for HTTP and WebSocket. */

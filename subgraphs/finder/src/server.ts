@@ -9,6 +9,7 @@ import { resolvers } from './resolvers/index.ts';
 import { createEngagements } from './services/engagements.ts';
 import { createNotifications } from './services/notifications.ts';
 import { createProfiles } from './services/profiles.ts';
+import { createSearch } from './services/search.ts';
 
 export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
@@ -19,6 +20,7 @@ export async function buildFinderServer(env: FinderEnv, { orm, pubsub, producer,
     profiles: createProfiles(submit),
     engagements: createEngagements(submit),
     notifications: createNotifications({ submit, pubsub, logger }),
+    search: createSearch(env.searchCursorSecret),
   };
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     typeDefs,

@@ -3,10 +3,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { upsertProfessionalProfiles } from '../src/persister.ts';
 import { professional } from '../src/seed/generator.ts';
-import { searchProfessionals } from '../src/services/search.ts';
+import { createSearch } from '../src/services/search.ts';
 import { finderDatabase } from './fixtures.ts';
 
 const env = stackEnv();
+const searchProfessionals = createSearch('search-cursor-test-secret');
 const PROFESSIONALS = 20_000;
 
 interface PlanNode {

@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Specialty } from '../src/models.ts';
 import { upsertProfessionalProfiles, type ProfessionalProfileRow } from '../src/persister.ts';
 import { professional } from '../src/seed/generator.ts';
-import { searchProfessionals } from '../src/services/search.ts';
+import { createSearch } from '../src/services/search.ts';
 import { finderDatabase } from './fixtures.ts';
 
 const env = stackEnv();
+const searchProfessionals = createSearch('search-cursor-test-secret');
 
 type Fixture = Omit<ProfessionalProfileRow, 'userId' | 'at' | 'currency' | 'location' | 'yearsExperience'> & { key: string; location?: string };
 const FIXTURES: Fixture[] = [
@@ -96,6 +97,27 @@ describe('searchProfessionals on a small fixed data set', () => {
     await fails({ after: 'not-a-cursor' }, 'after');
     const { page } = await search({ query: 'tax', first: 1 });
     await fails({ query: 'cfo', first: 1, after: page.pageInfo.endCursor }, 'after');
+  });
+
+  it('refuses cursors it did not sign, whatever tsquery they carry, with BAD_USER_INPUT naming after', async () => {
+    const fails = async (after: string) => {
+      const error = await searchProfessionals(em(), { query: 'tax', after }).then(() => null, (e: unknown) => e as { extensions?: Record<string, unknown> });
+      expect(error?.extensions, after).toMatchObject({ code: 'BAD_USER_INPUT', field: 'after' });
+    };
+    const { page } = await search({ query: 'tax', first: 1 });
+    const issued = page.pageInfo.endCursor!;
+    const [body, sig] = issued.split('.');
+    const position = JSON.parse(Buffer.from(body!, 'base64url').toString()) as Record<string, unknown>;
+    const forge = (changes: Record<string, unknown>) => Buffer.from(JSON.stringify({ ...position, ...changes })).toString('base64url');
+    // Malformed for to_tsquery (a database error), and far more words than a query may have.
+    for (const t of ['tax & (', '(((tax', Array.from({ length: 40 }, (_, i) => `w${i}`).join(' | ')]) {
+      await fails(forge({ t, l: null }));
+      await fails(`${forge({ t, l: null })}.${sig}`);
+    }
+    await fails(`${body}.${sig}x`);
+    await fails(`${body}`);
+    // The cursor as issued still continues the search.
+    await expect(searchProfessionals(em(), { query: 'tax', first: 1, after: issued })).resolves.toBeDefined();
   });
 
   it('serves one-word searches from the postings with the scores and order of ranking every match', async () => {

@@ -106,4 +106,12 @@ describe('account lifecycle through nginx → gateway → users → Kafka → pe
     const visible = ok(await gql(url, `query($id: ID!) { user(id: $id) { id displayName } }`, { id: first.user.id }, { token: other.accessToken }));
     expect(visible.user).toEqual({ id: first.user.id, displayName: 'After' });
   });
+
+  it('shows emailVerified to the user themself only, null to anyone else', async () => {
+    const owner = ok(await gql(url, REGISTER, { input: { email: uniqueEmail('verified'), password: PASSWORD, displayName: 'Owner', role: 'BUSINESS' } })).register;
+    const other = ok(await gql(url, REGISTER, { input: { email: uniqueEmail('curious'), password: PASSWORD, displayName: 'Curious', role: 'BUSINESS' } })).register;
+    const USER = `query($id: ID!) { user(id: $id) { id emailVerified } }`;
+    expect(ok(await gql(url, USER, { id: owner.user.id }, { token: owner.accessToken })).user).toEqual({ id: owner.user.id, emailVerified: false });
+    expect(ok(await gql(url, USER, { id: owner.user.id }, { token: other.accessToken })).user).toEqual({ id: owner.user.id, emailVerified: null });
+  });
 });

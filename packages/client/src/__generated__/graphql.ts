@@ -424,7 +424,7 @@ export type NotificationAddedSubscription = { notificationAdded: { id: string, s
 
 export type UserSummaryFragment = { id: string, displayName: string, role: Role, avatar: { id: string, downloadUrl: string | null } | null };
 
-export type SessionFragment = { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean } };
+export type SessionFragment = { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean | null } };
 
 export type PageInfoFieldsFragment = { hasNextPage: boolean, hasPreviousPage: boolean, startCursor: string | null, endCursor: string | null };
 
@@ -449,7 +449,7 @@ export type NotificationFieldsFragment = { id: string, seq: number, kind: Notifi
 export type MeQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MeQuery = { me: { email: string, emailVerified: boolean, createdAt: string, id: string, displayName: string, role: Role, professionalProfile: { headline: string, bio: string, specialties: Array<Specialty>, hourlyRate: number, currency: string, location: string | null, remote: boolean, yearsExperience: number, rating: number | null, reviewCount: number, createdAt: string, updatedAt: string, user: { id: string, displayName: string, role: Role, avatar: { id: string, downloadUrl: string | null } | null } } | null, businessProfile: { companyName: string, industry: string | null, size: string | null, createdAt: string, updatedAt: string, user: { id: string, displayName: string, role: Role, avatar: { id: string, downloadUrl: string | null } | null } } | null, avatar: { id: string, downloadUrl: string | null } | null } | null };
+export type MeQuery = { me: { email: string, emailVerified: boolean | null, createdAt: string, id: string, displayName: string, role: Role, professionalProfile: { headline: string, bio: string, specialties: Array<Specialty>, hourlyRate: number, currency: string, location: string | null, remote: boolean, yearsExperience: number, rating: number | null, reviewCount: number, createdAt: string, updatedAt: string, user: { id: string, displayName: string, role: Role, avatar: { id: string, downloadUrl: string | null } | null } } | null, businessProfile: { companyName: string, industry: string | null, size: string | null, createdAt: string, updatedAt: string, user: { id: string, displayName: string, role: Role, avatar: { id: string, downloadUrl: string | null } | null } } | null, avatar: { id: string, downloadUrl: string | null } | null } | null };
 
 export type UserQueryVariables = Exact<{
   id: string | number;
@@ -463,21 +463,21 @@ export type RegisterMutationVariables = Exact<{
 }>;
 
 
-export type RegisterMutation = { register: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean } } };
+export type RegisterMutation = { register: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean | null } } };
 
 export type LoginMutationVariables = Exact<{
   input: LoginInput;
 }>;
 
 
-export type LoginMutation = { login: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean } } };
+export type LoginMutation = { login: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean | null } } };
 
 export type RefreshSessionMutationVariables = Exact<{
   refreshToken: string;
 }>;
 
 
-export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean } } };
+export type RefreshSessionMutation = { refreshSession: { accessToken: string, refreshToken: string, expiresAt: string, user: { id: string, email: string, displayName: string, role: Role, emailVerified: boolean | null } } };
 
 export type LogoutMutationVariables = Exact<{
   refreshToken: string;
@@ -491,7 +491,7 @@ export type VerifyEmailMutationVariables = Exact<{
 }>;
 
 
-export type VerifyEmailMutation = { verifyEmail: { id: string, emailVerified: boolean } };
+export type VerifyEmailMutation = { verifyEmail: { id: string, emailVerified: boolean | null } };
 
 export type RequestPasswordResetMutationVariables = Exact<{
   email: string;

@@ -1,9 +1,14 @@
 /**
  * A push-driven async iterator: producers `push`, the consumer iterates, and `return()` (a client
- * leaving) runs the cleanup exactly once. Unbounded by design; callers cap what they push.
+ * leaving) runs the cleanup exactly once. Unbounded by design; callers cap what they push, and a
+ * producer that can wait (a replay from storage) waits for `below` between pushes.
  */
 export interface AsyncQueue<T> extends AsyncIterableIterator<T> {
   push(value: T): void;
+  /** Values pushed and not yet taken. */
+  readonly size: number;
+  /** Resolves once fewer than `limit` values wait (at once if so), or when the queue closes. */
+  below(limit: number): Promise<void>;
   /** Ends the iteration after the values already queued. */
   end(): void;
   /** Ends the iteration with an error after the values already queued. */
@@ -18,6 +23,18 @@ export function createAsyncQueue<T>(onClose: () => void = () => undefined): Asyn
   let done = false;
   let error: unknown = null;
   let cleaned = false;
+  // Producers waiting for room: each resolves once the queue is shorter than its limit or closed.
+  let roomWaiters: { limit: number; resolve: () => void }[] = [];
+
+  const settleRoom = () => {
+    if (roomWaiters.length === 0) return;
+    const still: typeof roomWaiters = [];
+    for (const waiter of roomWaiters) {
+      if (done || values.length < waiter.limit) waiter.resolve();
+      else still.push(waiter);
+    }
+    roomWaiters = still;
+  };
 
   const cleanup = () => {
     if (cleaned) return;
@@ -32,11 +49,19 @@ export function createAsyncQueue<T>(onClose: () => void = () => undefined): Asyn
       else if (error) reject(error);
       else resolve({ value: undefined, done: true });
     }
+    settleRoom();
   };
 
   const queue: AsyncQueue<T> = {
     get closed() {
       return done;
+    },
+    get size() {
+      return values.length;
+    },
+    below(limit) {
+      if (done || values.length < limit) return Promise.resolve();
+      return new Promise((resolve) => roomWaiters.push({ limit, resolve }));
     },
     push(value) {
       if (done) return;
@@ -57,7 +82,11 @@ export function createAsyncQueue<T>(onClose: () => void = () => undefined): Asyn
       cleanup();
     },
     next() {
-      if (values.length > 0) return Promise.resolve({ value: values.shift()!, done: false });
+      if (values.length > 0) {
+        const value = values.shift()!;
+        settleRoom();
+        return Promise.resolve({ value, done: false });
+      }
       if (done) {
         if (error) {
           const e = error;

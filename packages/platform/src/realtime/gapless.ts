@@ -16,13 +16,20 @@ export interface GaplessOptions<T> {
 }
 
 const REPLAY_PAGE = 500;
+/**
+ * Storage is read only while fewer events than this wait for the consumer, so a replay from
+ * `after: 0` holds at most this plus one page in memory however long the history is, and goes no
+ * faster than the consumer (the socket to the gateway) takes it.
+ */
+export const REPLAY_QUEUE_BOUND = 500;
 
 /**
  * An ordered stream that never skips or repeats: it listens live first, then replays from storage
  * everything after the cursor, then continues live, dropping what it already delivered. A live
  * event that jumps ahead (a message lost by pub/sub, e.g. across a Redis restart) makes it fill
  * the gap from storage first, and so does every Redis reconnect. Publications on `trigger` hold
- * one event or an array of them in ascending order.
+ * one event or an array of them in ascending order. The stream is returned before the replay ends:
+ * the replay reads a page at a time and waits while the queue holds REPLAY_QUEUE_BOUND events.
  */
 export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<AsyncQueue<T>> {
   const { pubsub, trigger, seqOf } = options;
@@ -50,6 +57,8 @@ export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<Asyn
     catchingUp ??= (async () => {
       try {
         for (;;) {
+          await queue.below(REPLAY_QUEUE_BOUND);
+          if (queue.closed) return;
           const page = await options.replay(last, REPLAY_PAGE);
           for (const event of page) deliver(event);
           if (page.length < REPLAY_PAGE) break;
@@ -85,6 +94,6 @@ export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<Asyn
   pubsub.engine.getSubscriber().on('ready', onReady);
   last = options.after ?? (await options.latest());
   starting = false;
-  await catchUp();
+  void catchUp();
   return queue;
 }

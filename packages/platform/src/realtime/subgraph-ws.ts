@@ -89,9 +89,14 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         }
         const { id, socket } = targets.get(args.contextValue as object)!;
         const prefix = nextMessagePrefix(id);
-        return streamEvents(source, args, (result) => {
-          if (socket.readyState === socket.OPEN) socket.send(`${prefix}${JSON.stringify(format(result, args.contextValue))}}`);
-        });
+        return streamEvents(
+          source,
+          args,
+          (result) => {
+            if (socket.readyState === socket.OPEN) socket.send(`${prefix}${JSON.stringify(format(result, args.contextValue))}}`);
+          },
+          () => writable(socket),
+        );
       },
       onConnect: (ctx) => {
         const identity = verifyIdentity(String(ctx.connectionParams?.[GATEWAY_PARAM] ?? ''), options.identitySecret);
@@ -138,6 +143,19 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
   };
 }
 
+/** Unsent bytes on a socket to the gateway above which its streams stop taking events. */
+export const SOCKET_HIGH_WATER_BYTES = 1024 * 1024;
+
+/**
+ * Resolves once the socket's unsent bytes are under SOCKET_HIGH_WATER_BYTES (or it closed). `ws`
+ * has no drain event of its own, so this polls `bufferedAmount`, which is cheap, only while full.
+ */
+async function writable(socket: WebSocket): Promise<void> {
+  while (socket.readyState === socket.OPEN && socket.bufferedAmount > SOCKET_HIGH_WATER_BYTES) {
+    await new Promise((resolve) => setTimeout(resolve, 10));
+  }
+}
+
 /**
  * Executes each event of a subscription's source stream and hands the result to `send`, which
  * writes it to the gateway's socket as graphql-ws would write the `next` message. graphql-js's
@@ -148,11 +166,19 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
  * ends (then graphql-ws sends `complete`) when the source does, and its `return()` (the gateway's
  * `complete`, or the socket closing) ends the source.
  */
-function streamEvents(source: AsyncIterableIterator<unknown>, args: ExecutionArgs, send: (result: ExecutionResult) => void): AsyncIterableIterator<never> {
+function streamEvents(
+  source: AsyncIterableIterator<unknown>,
+  args: ExecutionArgs,
+  send: (result: ExecutionResult) => void,
+  writable: () => Promise<void>,
+): AsyncIterableIterator<never> {
   const done = createAsyncQueue<never>(() => void source.return?.());
   void (async () => {
     try {
       for (;;) {
+        // Take the next event only once the socket has room: a source that can wait (a replay
+        // from storage, gapless.ts) then reads no faster than the gateway takes the frames.
+        await writable();
         const event = await source.next();
         if (event.done || done.closed) break;
         const result = execute({ ...args, rootValue: event.value });

@@ -23,6 +23,16 @@ export interface HttpServer {
   close(): Promise<void>;
 }
 
+/**
+ * A path that Node's URL parser would read as another one: a backslash (a separator to it), an
+ * encoded dot (`%2e%2e` is a `..` segment) or backslash, or a dot segment. nginx passes such
+ * paths on as sent, so `/files/..\\metrics` would otherwise reach the internal `/metrics`.
+ */
+function ambiguousPath(raw: string): boolean {
+  const path = raw.split('?', 1)[0]!;
+  return /\\|%2e|%5c/i.test(path) || /(^|\/)\.\.?(\/|$)/.test(path);
+}
+
 /** Every process serves /healthz, /readyz and /metrics; services add their routes. */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger, registry } = options;
@@ -30,6 +40,10 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   let draining = false;
 
   const server = createServer(async (req, res) => {
+    if (ambiguousPath(req.url ?? '/')) {
+      req.resume();
+      return sendJson(res, 400, { error: 'malformed path' }, { connection: 'close' });
+    }
     const url = new URL(req.url ?? '/', 'http://local');
     const stop = histogram.startTimer({ method: req.method ?? 'GET' });
     res.on('finish', () => stop({ route: routeLabel(url.pathname), status: String(res.statusCode) }));

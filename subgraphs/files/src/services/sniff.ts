@@ -82,6 +82,27 @@ export const ACCEPTED_TYPES: Record<string, Sniffed['kind']> = {
   ...Object.fromEntries(TEXT.map((t) => [t, 'text'])),
 };
 
+/**
+ * File name extensions of each accepted type, the first one canonical. A download's name must end
+ * in one of its type's (see downloadName in transfer.ts), so what a browser or desktop does with
+ * the saved file follows the checked type, never an extension the uploader chose (`.html`, `.svg`).
+ */
+export const TYPE_EXTENSIONS: Record<string, string[]> = {
+  'image/png': ['png'],
+  'image/jpeg': ['jpg', 'jpeg'],
+  'image/gif': ['gif'],
+  'image/webp': ['webp'],
+  'application/pdf': ['pdf'],
+  'application/zip': ['zip'],
+  [OFFICE[0]!]: ['docx'],
+  [OFFICE[1]!]: ['xlsx'],
+  [OFFICE[2]!]: ['pptx'],
+  'text/plain': ['txt', 'text', 'log'],
+  'text/csv': ['csv'],
+  'text/markdown': ['md', 'markdown'],
+  'application/json': ['json'],
+};
+
 /** Normalizes a declared type (case, parameters, the common image/jpg alias). */
 export function normalizeMimeType(raw: string): string {
   const type = raw.split(';')[0]!.trim().toLowerCase();

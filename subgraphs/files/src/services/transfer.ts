@@ -10,6 +10,7 @@ import type { FilesEnv } from '../env.ts';
 import type { FileModel } from '../models.ts';
 import type { FilesCommands } from './commands.ts';
 import { reads } from './reads.ts';
+import { TYPE_EXTENSIONS } from './sniff.ts';
 import type { UrlSigner } from './signing.ts';
 import type { Storage } from './storage.ts';
 
@@ -47,6 +48,19 @@ function fail(res: ServerResponse, status: number, code: string, message: string
 export function contentDisposition(name: string): string {
   const fallback = name.replace(/[^\x20-\x7e]|["\\%]/g, '_');
   return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(name).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+}
+
+/**
+ * The name a file is downloaded under: its own, ending in an extension of its stored (sniffed and
+ * checked) type. Any other extension stays in the name but no longer ends it: a text/plain upload
+ * named `page.html` downloads as `page.html.txt`.
+ */
+export function downloadName(name: string, mimeType: string): string {
+  const extensions = TYPE_EXTENSIONS[mimeType];
+  if (!extensions) return `${name}.bin`;
+  const dot = name.lastIndexOf('.');
+  const extension = dot > 0 ? name.slice(dot + 1).toLowerCase() : '';
+  return extensions.includes(extension) ? name : `${name}.${extensions[0]}`;
 }
 
 /**
@@ -158,7 +172,7 @@ function downloadHeaders(file: FileModel): Record<string, string | number> {
   return {
     'content-type': text ? `${file.mimeType}; charset=utf-8` : file.mimeType,
     'content-length': file.size,
-    'content-disposition': contentDisposition(file.name),
+    'content-disposition': contentDisposition(downloadName(file.name, file.mimeType)),
     'x-content-type-options': 'nosniff',
     'content-security-policy': "default-src 'none'; sandbox",
     'cache-control': 'private, no-store',

@@ -1,11 +1,10 @@
 import { requireViewer } from '@finder/platform/auth';
 import type { QueryResolvers } from '../__generated__/resolvers-types.ts';
-import { searchProfessionals } from '../services/search.ts';
 
 export const Query: QueryResolvers = {
-  searchProfessionals: (_root, args, { viewer, em }) => {
+  searchProfessionals: (_root, args, { viewer, em, search }) => {
     requireViewer(viewer);
-    return searchProfessionals(em, args);
+    return search(em, args);
   },
   engagementRequests: (_root, args, { viewer, em, engagements }) => engagements.list(em, requireViewer(viewer), args),
   engagementRequest: (_root, { id }, { viewer, em, engagements }) => engagements.get(em, requireViewer(viewer), id),

@@ -3,7 +3,7 @@ import { badInput } from '@finder/platform/config';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { z } from 'zod';
 import type { ProfessionalProfileModel, Specialty } from '../models.ts';
-import { decodeCursor, encodeCursor, toPage, type Page } from './cursor.ts';
+import { signedCursors, toPage, type Page, type SignedCursors } from './cursor.ts';
 import { searchArgsSchema, validateArgs, type SearchArgs } from './validation.ts';
 
 /**
@@ -93,10 +93,22 @@ async function correctedGroups(em: EntityManager, words: string[]): Promise<Grou
 
 const tsquery = (groups: Group[], joiner: ' & ' | ' | ') => groups.map((g) => g.word).join(joiner);
 
-export async function searchProfessionals(em: EntityManager, rawArgs: unknown): Promise<SearchResult> {
+/**
+ * The search with its cursor key. Cursors are signed: the tsquery inside one reaches to_tsquery
+ * and ranking, so a client must not be able to write its own (unbounded words, malformed syntax).
+ */
+export function createSearch(cursorSecret: string) {
+  const cursors = signedCursors(cursorSecret, cursorSchema);
+  return (em: EntityManager, rawArgs: unknown): Promise<SearchResult> => searchProfessionals(em, rawArgs, cursors);
+}
+
+export type Search = ReturnType<typeof createSearch>;
+
+async function searchProfessionals(em: EntityManager, rawArgs: unknown, cursors: SignedCursors<Cursor>): Promise<SearchResult> {
+  const encodeCursor = (value: Cursor) => cursors.encode(value);
   const args = validateArgs(searchArgsSchema, rawArgs);
   const print = fingerprint(args);
-  const cursor = args.after ? decodeCursor(args.after, cursorSchema) : null;
+  const cursor = args.after ? cursors.decode(args.after) : null;
   if (cursor && cursor.f !== print) throw badInput('after is a cursor of a different search', 'after');
 
   if (cursor || !args.query) {

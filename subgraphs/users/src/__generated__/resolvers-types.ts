@@ -153,8 +153,11 @@ export type User = {
   displayName: Scalars['String']['output'];
   /** Visible to the user themself and to admins only; anyone else gets a FORBIDDEN error on this field. */
   email: Scalars['String']['output'];
-  /** Accounts can use the API before verifying; clients may prompt for it while this is false. */
-  emailVerified: Scalars['Boolean']['output'];
+  /**
+   * Whether the user has verified their email. Visible to the user themself only (null for anyone
+   * else). Accounts can use the API before verifying; clients may prompt for it while this is false.
+   */
+  emailVerified: Maybe<Scalars['Boolean']['output']>;
   id: Scalars['ID']['output'];
   role: Role;
 };
@@ -325,7 +328,7 @@ export type UserResolvers<ContextType = Context, ParentType extends ResolversPar
   createdAt?: Resolver<ResolversTypes['DateTime'], ParentType, ContextType>;
   displayName?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
   email?: Resolver<ResolversTypes['String'], ParentType, ContextType>;
-  emailVerified?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType>;
+  emailVerified?: Resolver<Maybe<ResolversTypes['Boolean']>, ParentType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
   role?: Resolver<ResolversTypes['Role'], ParentType, ContextType>;
 };

@@ -4,8 +4,9 @@ import type { Context } from '../context.ts';
 import type { AuthResult } from '../services/accounts.ts';
 
 /**
- * Records that this request proved to be the payload's user (by password or refresh token), so
- * the user's own fields resolve for it although it came without an access token.
+ * Records that this request proved to be the payload's user (by password, refresh token or the
+ * link mailed to them), so the user's own fields resolve for it although it came without an
+ * access token.
  */
 function recordProvenUser(ctx: Context, result: AuthResult): AuthResult {
   ctx.provenUserIds.add(result.user.id);
@@ -17,7 +18,11 @@ export const Mutation: MutationResolvers = {
   login: async (_root, { input }, ctx) => recordProvenUser(ctx, await ctx.accounts.login(ctx.em, input)),
   refreshSession: async (_root, { refreshToken }, ctx) => recordProvenUser(ctx, await ctx.accounts.refresh(ctx.em, refreshToken)),
   logout: (_root, { refreshToken }, { accounts, em }) => accounts.logout(em, refreshToken),
-  verifyEmail: (_root, { token }, { accounts, em }) => accounts.verifyEmail(em, token),
+  verifyEmail: async (_root, { token }, ctx) => {
+    const user = await ctx.accounts.verifyEmail(ctx.em, token);
+    ctx.provenUserIds.add(user.id);
+    return user;
+  },
   requestPasswordReset: (_root, { email }, { accounts, em }) => accounts.requestPasswordReset(em, email),
   resetPassword: (_root, { token, newPassword }, { accounts, em }) => accounts.resetPassword(em, token, newPassword),
   updateProfile: (_root, { input }, { accounts, em, viewer }) => accounts.updateProfile(em, requireViewer(viewer), input),

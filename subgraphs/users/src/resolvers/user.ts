@@ -7,6 +7,8 @@ export const User: UserResolvers = {
     if (provenUserIds.has(user.id) || (viewer && (viewer.id === user.id || viewer.role === 'ADMIN'))) return user.email;
     throw forbidden('Only the account owner can see this email');
   },
-  emailVerified: (user) => user.emailVerifiedAt !== null && user.emailVerifiedAt !== undefined,
+  // Whose accounts are unverified (fresh, perhaps throwaway) is nobody else's business.
+  emailVerified: (user, _args, { viewer, provenUserIds }) =>
+    provenUserIds.has(user.id) || viewer?.id === user.id ? user.emailVerifiedAt !== null && user.emailVerifiedAt !== undefined : null,
   avatar: (user) => (user.avatarFileId ? { __typename: 'File', id: user.avatarFileId } : null),
 };

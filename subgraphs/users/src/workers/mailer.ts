@@ -36,7 +36,9 @@ export function createMailSender(opts: { smtpUrl?: string; mailDir?: string; fro
         await writeFile(`${base}.eml`, (info as unknown as { message: Buffer }).message);
         await writeFile(`${base}.json`, JSON.stringify({ ...mail, eventId, sentAt: new Date().toISOString() }, null, 2));
       }
-      opts.logger.info({ to: mail.to, kind: mail.kind, link: mail.link, eventId }, 'mail sent');
+      // Never the link: it carries a token that signs the reader in as the recipient (reset) or
+      // verifies their address, and logs are read by more people than the mailbox.
+      opts.logger.info({ to: mail.to, kind: mail.kind, eventId }, 'mail sent');
     },
   };
 }
