@@ -43,6 +43,8 @@ export const WsClose = {
   TOO_BIG: 1009,
   /** The server is going away: reconnect, to another replica or gateway. */
   SERVICE_RESTART: 1012,
+  /** Try again later: the user has as many sockets open on this gateway as allowed. */
+  TRY_AGAIN_LATER: 1013,
   UNAUTHORIZED: 4401,
   FORBIDDEN: 4403,
   /** No `connection_init` in time (sent by graphql-ws). */
