@@ -3,6 +3,7 @@ import { errorCodes, gql, ok, type GraphQLResult } from '@finder/testing/graphql
 import { freePort, uniqueEmail } from '@finder/testing/ports';
 import { startNode, until, waitForReady, type Service } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
+import { startNginx } from '@finder/testing/nginx';
 import { connect } from '@finder/testing/ws-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
@@ -64,6 +65,8 @@ describe('budgets shared by two gateways (Redis)', () => {
   afterAll(async () => {
     await Promise.all(gateways.map((g) => g.kill()));
   });
+  /** The gateways' ports, for an nginx of the test's own in front of them. */
+  const upstreams = () => urls.map((u) => new URL(u).host);
 
   it("charges each operation's estimated cost per viewer, refusing past the budget on either gateway, over HTTP and WebSocket", async () => {
     const user = await registerUser(stack, 'Cost');
@@ -191,6 +194,37 @@ describe('budgets shared by two gateways (Redis)', () => {
       expect(third.closes[0]).toEqual({ code: 1013, reason: 'Too many connections for this user (limit 2)' });
     } finally {
       await Promise.all(clients.map((c) => c.dispose()));
+    }
+  }, 60_000);
+
+  it('nginx refuses past its per-address request rate and open connections with RATE_LIMITED', async () => {
+    const nginx = await startNginx(await freePort(), upstreams(), undefined, { ratePerSecond: 1, burst: 5, connections: 2 });
+    const sockets: WebSocket[] = [];
+    try {
+      const ws = nginx.url.replace('http', 'ws') + '/graphql';
+      const handshake = () =>
+        new Promise<number>((resolve) => {
+          const socket = new WebSocket(ws, 'graphql-transport-ws');
+          sockets.push(socket);
+          socket.once('open', () => resolve(101));
+          socket.once('unexpected-response', (_req, res) => resolve(res.statusCode ?? 0));
+          socket.once('error', () => resolve(0));
+        });
+      // Two open sockets are this address's connections; a third is refused.
+      expect([await handshake(), await handshake(), await handshake()]).toEqual([101, 101, 429]);
+      for (const socket of sockets) socket.close();
+      await new Promise((r) => setTimeout(r, 200));
+
+      // 1 request a second, 5 more at once: a burst of 10 has some refused, in the GraphQL error shape.
+      const results = await Promise.all(Array.from({ length: 10 }, () => gql(`${nginx.url}/graphql`, '{ __typename }')));
+      const refused = results.filter((r) => r.status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(3);
+      expect(refused.length).toBeLessThanOrEqual(8);
+      expect(errorCodes(refused[0]!)).toEqual(['RATE_LIMITED']);
+      expect(refused[0]!.errors![0]!.extensions!.retryAfterMs).toBe(1000);
+    } finally {
+      for (const socket of sockets) socket.terminate();
+      await nginx.stop();
     }
   }, 60_000);
 });
