@@ -20,7 +20,7 @@ export interface WsOutcome {
 
 /** Close codes that name a client's mistake or a documented limit, never a server failure. */
 export const CLIENT_CLOSE_CODES = new Set([
-  0, 1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1012, 4400, 4401, 4403, 4406, 4408, 4409, 4429,
+  0, 1000, 1001, 1002, 1003, 1005, 1006, 1007, 1008, 1009, 1012, 1013, 4400, 4401, 4403, 4406, 4408, 4409, 4429,
 ]);
 
 /**

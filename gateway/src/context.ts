@@ -2,21 +2,25 @@ import type { IncomingMessage } from 'node:http';
 import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
 import { requestIdFrom } from '@finder/platform/config';
 import { GraphQLError } from 'graphql';
+import type { ClientAddress } from './client-address.ts';
 
 export interface GatewayContext {
   viewer: Viewer | null;
   requestId: string;
+  /** The client's address (client-address.ts), which anonymous budgets count by. */
+  address: string;
 }
 
 /**
  * No token means anonymous; a bad or expired token is an error, never a silent downgrade to
  * anonymous, so clients learn to refresh.
  */
-export async function createGatewayContext(req: IncomingMessage, verifier: TokenVerifier): Promise<GatewayContext> {
+export async function createGatewayContext(req: IncomingMessage, verifier: TokenVerifier, clientAddress: ClientAddress): Promise<GatewayContext> {
   const requestId = requestIdFrom(req.headers);
+  const address = clientAddress(req);
   try {
     const token = bearerToken(req.headers.authorization);
-    return { viewer: token ? await verifier.verify(token) : null, requestId };
+    return { viewer: token ? await verifier.verify(token) : null, requestId, address };
   } catch (err) {
     if (err instanceof GraphQLError) {
       throw new GraphQLError(err.message, { extensions: { ...err.extensions, http: { status: 401 } } });

@@ -1,5 +1,6 @@
-import { baseEnv, boolFromString, csv, identityEnv, loadEnv, pemFrom } from '@finder/platform/config';
+import { baseEnv, boolFromString, budget, csv, identityEnv, loadEnv, pemFrom } from '@finder/platform/config';
 import { z } from 'zod';
+import { isAddressRange } from './client-address.ts';
 import { isOrigin } from './cors.ts';
 
 const schema = baseEnv.extend(identityEnv.shape).extend({
@@ -32,7 +33,28 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
   WS_KEEPALIVE_MS: z.coerce.number().int().positive().default(12_000),
   WS_MAX_CONNECTIONS: z.coerce.number().int().positive().default(20_000),
   WS_CONNECT_RATE_PER_ADDRESS: z.coerce.number().positive().default(200),
+  WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(200),
+  WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
+  /** Where budgets are kept, shared by every gateway (without it: per process, and refused in production). */
+  REDIS_URL: z.url().refine((v) => v.startsWith('redis'), 'must be a redis:// URL').optional(),
+  /** Peers whose X-Forwarded-For names the client (nginx): addresses or CIDR ranges, comma-separated. */
+  TRUSTED_PROXIES: csv.default(['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']).superRefine((ranges, ctx) => {
+    for (const range of ranges) {
+      if (!isAddressRange(range)) ctx.addIssue({ code: 'custom', message: `"${range}" is not an IP address or CIDR range (such as 10.0.0.0/8)` });
+    }
+  }),
+  /** Budgets (gateway/src/limits/budgets.ts), `<points>/<window>`. */
+  BUDGET_COST: z.string().default('200000/1m').pipe(budget),
+  BUDGET_LOGIN_PER_ACCOUNT: z.string().default('10/15m').pipe(budget),
+  BUDGET_LOGIN_PER_ADDRESS: z.string().default('60/15m').pipe(budget),
+  BUDGET_REGISTER: z.string().default('10/1h').pipe(budget),
+  BUDGET_REQUEST_PASSWORD_RESET: z.string().default('5/1h').pipe(budget),
+  BUDGET_CREATE_UPLOAD: z.string().default('60/1m').pipe(budget),
+  BUDGET_REQUEST_CONVERSION: z.string().default('60/1m').pipe(budget),
+  BUDGET_START_CONVERSATION: z.string().default('30/1m').pipe(budget),
+  BUDGET_REQUEST_ENGAGEMENT: z.string().default('30/1m').pipe(budget),
+  BUDGET_SEARCH_PROFESSIONALS: z.string().default('120/1m').pipe(budget),
   UPSTREAM_SOCKETS_PER_SUBGRAPH: z.coerce.number().int().min(1).max(64).default(2),
   /** How long entity fetches of simultaneous subscription events wait to share one request (0: one event-loop turn). */
   SUBSCRIPTION_ENTITY_BATCH_MS: z.coerce.number().int().min(0).max(1_000).default(0),
@@ -59,6 +81,10 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
   const jwtPublicKey = pemFrom(source, 'JWT_PUBLIC_KEY');
   if (!jwtPublicKey) {
     process.stderr.write('Invalid configuration:\n  - JWT_PUBLIC_KEY: set it, or JWT_PUBLIC_KEY_FILE (missing)\n');
+    process.exit(1);
+  }
+  if (env.NODE_ENV === 'production' && !env.REDIS_URL) {
+    process.stderr.write('Invalid configuration:\n  - REDIS_URL: required in production, where every gateway keeps its budgets in Redis (missing)\n');
     process.exit(1);
   }
   const subgraphUrls: Record<string, string> = {};

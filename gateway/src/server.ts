@@ -5,13 +5,15 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createTokenVerifier } from '@finder/platform/auth';
 import { createErrorFormatter, type Logger, toFormattedError } from '@finder/platform/config';
-import { createHttpServer, graphqlRoute, type HttpServer } from '@finder/platform/server';
+import { createHttpServer, createRateLimitRedis, graphqlRoute, type HttpServer } from '@finder/platform/server';
 import type { Registry } from 'prom-client';
+import { createClientAddress } from './client-address.ts';
 import { createGatewayContext, type GatewayContext } from './context.ts';
 import { corsRoute } from './cors.ts';
 import type { GatewayEnv } from './env.ts';
 import { gatewayErrors, operationLimitsPlugin } from './limits/apollo-plugin.ts';
 import { operationResolutionPlugin } from './operation-resolution.ts';
+import { createBudgets } from './limits/budgets.ts';
 import { createOperationLimits } from './limits/operation-limits.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
@@ -52,6 +54,10 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     maxCost: env.GRAPHQL_MAX_COST,
     defaultListSize: env.GRAPHQL_DEFAULT_LIST_SIZE,
   });
+  const budgetRedis = env.REDIS_URL ? createRateLimitRedis(env.REDIS_URL, logger) : null;
+  if (!budgetRedis) logger.warn('REDIS_URL is not set: budgets are kept per gateway process');
+  const budgets = createBudgets(budgetRedis, env);
+  const clientAddress = createClientAddress(env.TRUSTED_PROXIES);
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError,
@@ -63,7 +69,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
     plugins: [
       operationResolutionPlugin(),
-      operationLimitsPlugin(limits),
+      operationLimitsPlugin(limits, budgets),
       production
         ? ApolloServerPluginLandingPageDisabled()
         : ApolloServerPluginLandingPageLocalDefault({ embed: { endpointIsEditable: false }, includeCookies: false }),
@@ -79,7 +85,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     readiness: () => ({ gateway: { ok: ready } }),
     routes: [
       corsRoute(env.corsOrigins),
-      graphqlRoute(apollo, { maxBodyBytes: env.MAX_BODY_BYTES, context: (req) => createGatewayContext(req, verifier) }),
+      graphqlRoute(apollo, { maxBodyBytes: env.MAX_BODY_BYTES, context: (req) => createGatewayContext(req, verifier, clientAddress) }),
     ],
   });
   const metrics = createSubscriptionMetrics(registry);
@@ -111,6 +117,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     apiSchema: loaded.apiGraphQLSchema,
     verifier,
     operationLimits: limits,
+    budgets,
+    clientAddress,
     limits: {
       connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
       maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -118,6 +126,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       keepAliveMs: env.WS_KEEPALIVE_MS,
       maxConnections: env.WS_MAX_CONNECTIONS,
       connectRatePerAddress: env.WS_CONNECT_RATE_PER_ADDRESS,
+      maxConnectionsPerAddress: env.WS_MAX_CONNECTIONS_PER_ADDRESS,
+      maxConnectionsPerUser: env.WS_MAX_CONNECTIONS_PER_USER,
       maxBufferedBytes: env.WS_MAX_BUFFERED_BYTES,
     },
     logger,
@@ -140,6 +150,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       await pool.close();
       await http.close();
       await apollo.stop();
+      budgetRedis?.disconnect();
     },
   };
 }

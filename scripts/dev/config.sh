@@ -25,6 +25,17 @@ load_dotenv "$ROOT_DIR/.env"
 # Seconds a service gets to shut down gracefully before it is killed.
 : "${STOP_TIMEOUT:=20}"
 
+# nginx's per-address limits in front of /graphql (requests per second, burst above it, open
+# connections; nginx takes at most 65535). Tests and benchmarks all come from 127.0.0.1, hence far
+# above production's (PRODUCTION_GRAPHQL_* in scripts/dev/nginx.sh).
+: "${NGINX_GRAPHQL_RATE_PER_SECOND:=100000}"
+: "${NGINX_GRAPHQL_BURST:=100000}"
+: "${NGINX_GRAPHQL_CONNECTIONS_PER_ADDRESS:=60000}"
+for limit_var in NGINX_GRAPHQL_RATE_PER_SECOND NGINX_GRAPHQL_BURST NGINX_GRAPHQL_CONNECTIONS_PER_ADDRESS; do
+  [[ ${!limit_var} =~ ^[1-9][0-9]*$ ]] || die "$limit_var must be a positive whole number, got '${!limit_var}'"
+done
+unset limit_var
+
 # Topics the local Kafka broker creates when it starts, as name:partitions. A new subgraph adds its
 # topics here. (Against real Kafka the services create them, falling back to auto-creation.)
 : "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1 finder.events:4 finder.events.dlq:1 finder.facts:4 finder.facts.dlq:1 chat.events:4 chat.events.dlq:1 files.events:4 files.events.dlq:1 files.facts:4 files.facts.dlq:1 chat.facts:4 chat.facts.dlq:1 users.facts:4 users.facts.dlq:1}"

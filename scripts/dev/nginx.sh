@@ -6,6 +6,11 @@
 PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
 # The files service (signed uploads and downloads), as host:port.
 PRODUCTION_FILES=files:4000
+# Per-address limits in front of /graphql in production: requests per second, the burst allowed
+# above that rate, open connections (WebSockets included). Locally: NGINX_GRAPHQL_* (config.sh).
+PRODUCTION_GRAPHQL_RATE=20
+PRODUCTION_GRAPHQL_BURST=40
+PRODUCTION_GRAPHQL_CONNECTIONS=100
 # Where the nginx container finds the web app's build (docker-compose.yml mounts web/dist there).
 PRODUCTION_WEB_ROOT=/usr/share/nginx/html
 
@@ -33,7 +38,7 @@ EOF
 
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
-  local listen workers pid_file log_dir temp_dir servers="" addr port out files explore= web_root
+  local listen workers pid_file log_dir temp_dir servers="" addr port out files explore= web_root rate burst connections
   local -a gateways=()
   case $1 in
     production)
@@ -42,6 +47,7 @@ render_nginx_conf() {
       gateways=("${PRODUCTION_GATEWAYS[@]}")
       files=$PRODUCTION_FILES
       web_root=$PRODUCTION_WEB_ROOT
+      rate=$PRODUCTION_GRAPHQL_RATE burst=$PRODUCTION_GRAPHQL_BURST connections=$PRODUCTION_GRAPHQL_CONNECTIONS
       ;;
     local)
       listen=127.0.0.1:$NGINX_PORT workers=2 pid_file=$NGINX_PREFIX/logs/nginx.pid
@@ -50,6 +56,7 @@ render_nginx_conf() {
       files=127.0.0.1:$FILES_PORT
       if explorer_served; then explore=$(explore_location "$EXPLORER_DIR/dist"); fi
       web_root=$ROOT_DIR/web/dist
+      rate=$NGINX_GRAPHQL_RATE_PER_SECOND burst=$NGINX_GRAPHQL_BURST connections=$NGINX_GRAPHQL_CONNECTIONS_PER_ADDRESS
       ;;
     *)
       echo "render_nginx_conf: unknown flavour '$1'" >&2
@@ -68,6 +75,9 @@ render_nginx_conf() {
   out=${out//@TEMP_DIR@/"$temp_dir"}
   out=${out//@UPSTREAM_SERVERS@/"$servers"}
   out=${out//@WEB_ROOT@/"$web_root"}
+  out=${out//@GRAPHQL_RATE@/"$rate"}
+  out=${out//@GRAPHQL_BURST@/"$burst"}
+  out=${out//@GRAPHQL_CONNECTIONS@/"$connections"}
   out=${out//@FILES_SERVERS@/"        server $files max_fails=3 fail_timeout=10s;"}
   out=${out//@EXPLORE_LOCATION@/"${explore:-        # /explore: the API explorer, served in development only.}"}
   if [[ $out =~ @[A-Z_]+@ ]]; then

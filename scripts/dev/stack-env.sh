@@ -52,6 +52,16 @@ render_stack_env() {
   env_line REDIS_PORT "$REDIS_PORT"
   env_line NGINX_PORT "$NGINX_PORT"
   env_line KAFKA_MOCK_BIN "$KAFKA_MOCK_BIN"
+  # Budgets and socket caps: tests, drills and benchmarks all come from 127.0.0.1 and sign in
+  # again and again, so the local stack allows far more than production would; the budget tests
+  # start their own gateways with small ones.
+  local budget
+  for budget in COST LOGIN_PER_ACCOUNT LOGIN_PER_ADDRESS REGISTER REQUEST_PASSWORD_RESET CREATE_UPLOAD \
+    REQUEST_CONVERSION START_CONVERSATION REQUEST_ENGAGEMENT SEARCH_PROFESSIONALS; do
+    env_line "BUDGET_$budget" 100000000/1m
+  done
+  env_line WS_MAX_CONNECTIONS_PER_ADDRESS 100000
+  env_line WS_MAX_CONNECTIONS_PER_USER 100000
 }
 
 write_stack_env() {

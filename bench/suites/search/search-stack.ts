@@ -3,7 +3,7 @@ import { createTestDatabase, query } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
-import { stackEnv } from '@finder/testing/stack';
+import { LOAD_GENERATOR_LIMITS, stackEnv } from '@finder/testing/stack';
 import type { Progress } from '../../lib/progress.ts';
 
 const FINDER = 'subgraphs/finder/src/main.ts';
@@ -74,6 +74,8 @@ export async function startSearchStack(options: { professionals: number; busines
     const finder = await start(FINDER, ['server'], {});
     const subgraphUrls = Object.fromEntries(Object.entries(env).filter(([key]) => /^SUBGRAPH_[A-Z]+_URL$/.test(key)));
     const gateway = await start('gateway/src/index.ts', [], {
+      // Every search comes from one load generator on 127.0.0.1.
+      ...LOAD_GENERATOR_LIMITS,
       ...subgraphUrls,
       SUBGRAPH_FINDER_URL: finder.url,
       JWT_PUBLIC_KEY_FILE: env.JWT_PUBLIC_KEY_FILE!,

@@ -5,7 +5,7 @@ import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { privateRedis } from '@finder/testing/redis';
-import { ROOT_DIR } from '@finder/testing/stack';
+import { LOAD_GENERATOR_LIMITS, ROOT_DIR } from '@finder/testing/stack';
 import { parse } from 'graphql';
 import type { BenchKeys } from './keys.ts';
 
@@ -50,8 +50,9 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
       SUBGRAPH_TICKS_URL: `http://127.0.0.1:${ticks.port}/graphql`,
       SUBGRAPH_TICKS_WS_URLS: `ws://127.0.0.1:${ticks.port}/graphql`,
       SUBGRAPH_PEOPLE_URL: `http://127.0.0.1:${people.port}/graphql`,
-      // Every benchmark client connects from 127.0.0.1; the per-address limit is for real clients.
+      // Every benchmark client connects from 127.0.0.1; the per-address limits are for real clients.
       WS_CONNECT_RATE_PER_ADDRESS: '1000000',
+      ...LOAD_GENERATOR_LIMITS,
       // 1,000 clients connect at once from one load generator; on a loaded machine a client may
       // get to send connection_init later than a real one would.
       WS_CONNECTION_INIT_TIMEOUT_MS: '30000',

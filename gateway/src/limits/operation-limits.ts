@@ -64,15 +64,20 @@ export function createOperationLimits(apiSchema: GraphQLSchema, supergraphSchema
     settings,
     /** The refusal for this operation, or null when it keeps every limit. */
     check(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): LimitRefusal | null {
+      return this.measure(document, operationName, variables).refusal;
+    },
+    /** The refusal, if any, and the estimated cost that budgets charge (budgets.ts). */
+    measure(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): { refusal: LimitRefusal | null; estimate: number } {
       const shape = checkShape(document);
-      if (shape) return shape;
+      if (shape) return { refusal: shape, estimate: 0 };
       const estimate = cost.estimate(document, operationName, variables);
       if (estimate > settings.maxCost) {
-        return new GraphQLError(`Operation cost ${estimate} exceeds the limit of ${settings.maxCost}; ask for fewer items (first/last) or fewer nested lists`, {
+        const refusal = new GraphQLError(`Operation cost ${estimate} exceeds the limit of ${settings.maxCost}; ask for fewer items (first/last) or fewer nested lists`, {
           extensions: { code: ErrorCode.COST_LIMIT_EXCEEDED, cost: estimate, limit: settings.maxCost },
         });
+        return { refusal, estimate };
       }
-      return null;
+      return { refusal: null, estimate };
     },
     estimate: (document: DocumentNode, operationName?: string | null, variables?: Record<string, unknown>) => cost.estimate(document, operationName, variables),
   };

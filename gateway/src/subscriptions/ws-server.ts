@@ -7,6 +7,8 @@ import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQL
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
+import type { ClientAddress } from '../client-address.ts';
+import type { Budgets } from '../limits/budgets.ts';
 import { isTokenLimitError, operationLimit, type OperationLimits } from '../limits/operation-limits.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { NotASubscriptionError } from './plan.ts';
@@ -20,6 +22,10 @@ export interface WsLimits {
   maxConnections: number;
   /** New connections per second allowed from one client address (burst: twice as many). */
   connectRatePerAddress: number;
+  /** Open sockets from one client address on this gateway (further upgrades: 429). */
+  maxConnectionsPerAddress: number;
+  /** Open signed-in sockets of one user on this gateway (further ones: closed 1013 after connection_init). */
+  maxConnectionsPerUser: number;
   /** Unsent event bytes held for one client connection before it is closed as too slow. */
   maxBufferedBytes: number;
 }
@@ -28,6 +34,7 @@ interface ConnectionState {
   /** Null on an anonymous connection: it is acknowledged, but every subscribe on it is refused. */
   viewer: Viewer | null;
   requestId: string;
+  address: string;
   expiryTimer?: NodeJS.Timeout;
 }
 
@@ -50,6 +57,9 @@ export function attachClientSubscriptions(options: {
   verifier: TokenVerifier;
   /** Depth, aliases, root fields, directives, tokens and cost: the same limits as over HTTP. */
   operationLimits: OperationLimits;
+  /** The cost budget is charged for every subscribe, as for every HTTP operation. */
+  budgets: Budgets;
+  clientAddress: ClientAddress;
   limits: WsLimits;
   logger: Logger;
   metrics: SubscriptionMetrics;
@@ -61,11 +71,20 @@ export function attachClientSubscriptions(options: {
   const wss = new WebSocketServer({ noServer: true, maxPayload: limits.maxMessageBytes });
   const state = new WeakMap<object, ConnectionState>();
   const buckets = new Map<string, { tokens: number; at: number }>();
+  // Open sockets per address and per user on this gateway: counts of live sockets, which a
+  // crashed gateway would leave behind in a shared store, so each gateway keeps its own.
+  const perAddress = new Map<string, number>();
+  const perUser = new Map<string, number>();
+  const count = (map: Map<string, number>, key: string, delta: number) => {
+    const n = (map.get(key) ?? 0) + delta;
+    if (n > 0) map.set(key, n);
+    else map.delete(key);
+  };
   const documents = createDocumentCache(options.apiSchema, { maxTokens: options.operationLimits.settings.maxTokens });
 
-  const refuse = (socket: Duplex, status: string, reason: string) => {
+  const refuse = (socket: Duplex, status: string, reason: string, message = reason) => {
     metrics.refusedConnections.inc({ reason });
-    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n\r\n${reason}\n`);
+    socket.end(`HTTP/1.1 ${status}\r\nConnection: close\r\nContent-Type: text/plain\r\nRetry-After: 1\r\n\r\n${message}\n`);
   };
 
   function allow(address: string): boolean {
@@ -83,8 +102,17 @@ export function attachClientSubscriptions(options: {
   const onUpgrade = (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     if (new URL(req.url ?? '/', 'http://local').pathname !== '/graphql') return refuse(socket, '404 Not Found', 'not-found');
     if (wss.clients.size >= limits.maxConnections) return refuse(socket, '503 Service Unavailable', 'capacity');
-    if (!allow(clientAddress(req))) return refuse(socket, '429 Too Many Requests', 'rate');
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    const address = options.clientAddress(req);
+    if (!allow(address)) return refuse(socket, '429 Too Many Requests', 'rate');
+    if ((perAddress.get(address) ?? 0) >= limits.maxConnectionsPerAddress) {
+      return refuse(socket, '429 Too Many Requests', 'address', `Too many connections from this address (limit ${limits.maxConnectionsPerAddress})`);
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => {
+      // The upgrade completes synchronously here, so the count cannot be overtaken by another.
+      count(perAddress, address, 1);
+      ws.once('close', () => count(perAddress, address, -1));
+      wss.emit('connection', ws, req);
+    });
   };
   options.server.on('upgrade', onUpgrade);
   wss.on('connection', (ws: WebSocket) => {
@@ -101,6 +129,7 @@ export function attachClientSubscriptions(options: {
       onConnect: async (ctx) => {
         const raw = authorizationFrom(ctx.connectionParams);
         const requestId = requestIdFrom(ctx.extra.request.headers);
+        const address = options.clientAddress(ctx.extra.request);
         const close = (reason: string) => {
           ctx.extra.socket.close(WsClose.UNAUTHORIZED, reason);
           return false;
@@ -108,7 +137,7 @@ export function attachClientSubscriptions(options: {
         // No token at all: an anonymous connection. Apollo Sandbox and Studio open one before the
         // connection that carries their connection settings, and close both when it is refused.
         if (raw === undefined) {
-          state.set(ctx, { viewer: null, requestId });
+          state.set(ctx, { viewer: null, requestId, address });
           return true;
         }
         let viewer: Viewer;
@@ -120,7 +149,14 @@ export function attachClientSubscriptions(options: {
           const reason = (err as GraphQLError).extensions?.reason;
           return close(reason === 'TOKEN_EXPIRED' ? 'Unauthorized: access token expired' : 'Unauthorized: access token invalid');
         }
-        const connection: ConnectionState = { viewer, requestId };
+        if ((perUser.get(viewer.id) ?? 0) >= limits.maxConnectionsPerUser) {
+          metrics.refusedConnections.inc({ reason: 'user' });
+          ctx.extra.socket.close(WsClose.TRY_AGAIN_LATER, `Too many connections for this user (limit ${limits.maxConnectionsPerUser})`);
+          return false;
+        }
+        count(perUser, viewer.id, 1);
+        ctx.extra.socket.once('close', () => count(perUser, viewer.id, -1));
+        const connection: ConnectionState = { viewer, requestId, address };
         if (viewer.expiresAt) {
           // A connection lives no longer than its token; the client reconnects with a fresh one.
           connection.expiryTimer = setTimeout(() => ctx.extra.socket.close(WsClose.UNAUTHORIZED, 'Unauthorized: access token expired'), Math.max(0, viewer.expiresAt - Date.now()));
@@ -129,7 +165,7 @@ export function attachClientSubscriptions(options: {
         state.set(ctx, connection);
         return true;
       },
-      onSubscribe: (ctx, id, payload) => {
+      onSubscribe: async (ctx, id, payload) => {
         const connection = state.get(ctx);
         if (!connection) return [new GraphQLError('Unauthorized', { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
         // Every subscription of the API follows something of the viewer's own.
@@ -145,12 +181,18 @@ export function attachClientSubscriptions(options: {
         const parsed = documents(payload.query);
         if ('errors' in parsed) return parsed.errors.map((e) => (isTokenLimitError(e) ? operationLimit(e.message) : e));
         const { document } = parsed;
-        const refusal = options.operationLimits.check(document, payload.operationName, payload.variables ?? undefined);
+        const { refusal, estimate } = options.operationLimits.measure(document, payload.operationName, payload.variables ?? undefined);
         if (refusal) return [refusal];
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Operation not found; send operationName', { extensions: { code: 'BAD_REQUEST' } })];
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
+        }
+        try {
+          await options.budgets.charge(connection, document, payload.operationName, payload.variables ?? undefined, estimate);
+        } catch (err) {
+          if (err instanceof GraphQLError) return [err];
+          throw err;
         }
         return {
           schema: options.apiSchema,
@@ -241,17 +283,6 @@ export function authorizationFrom(params: ConnectionParams): string | undefined 
   if (value !== undefined) return String(value);
   if (params.accessToken !== undefined && params.accessToken !== null && params.accessToken !== '') return `Bearer ${String(params.accessToken)}`;
   return undefined;
-}
-
-const PROXY_ADDRESS = /^(::ffff:)?(127\.|10\.|192\.168\.|172\.(1[6-9]|2\d|3[01])\.)|^::1$/;
-
-/** X-Forwarded-For counts only when the connection comes from a proxy on a private network (nginx). */
-function clientAddress(req: IncomingMessage): string {
-  const remote = req.socket.remoteAddress ?? 'unknown';
-  if (!PROXY_ADDRESS.test(remote)) return remote;
-  const forwarded = req.headers['x-forwarded-for'];
-  const last = (Array.isArray(forwarded) ? forwarded.join(',') : forwarded)?.split(',').pop()?.trim();
-  return last || remote;
 }
 
 export { CloseCode };

@@ -13,6 +13,8 @@ export async function startNginx(
   port: number,
   upstreams: string[],
   filesUpstream = '127.0.0.1:9',
+  /** Per-address limits on /graphql; by default far above what any test sends from 127.0.0.1. */
+  graphqlLimits: { ratePerSecond: number; burst: number; connections: number } = { ratePerSecond: 100_000, burst: 100_000, connections: 60_000 },
 ): Promise<{ url: string; logDir: string; stop(): Promise<void> }> {
   const prefix = mkdtempSync(join(tmpdir(), 'finder-nginx-'));
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
@@ -29,6 +31,9 @@ export async function startNginx(
     EXPLORE_LOCATION: '        # /explore: not served by test nginx instances.',
     // The web app's build (served at /): whatever web/dist holds, missing in tests that need none.
     WEB_ROOT: join(ROOT_DIR, 'web/dist'),
+    GRAPHQL_RATE: String(graphqlLimits.ratePerSecond),
+    GRAPHQL_BURST: String(graphqlLimits.burst),
+    GRAPHQL_CONNECTIONS: String(graphqlLimits.connections),
   };
   const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
   const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {

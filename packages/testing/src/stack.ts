@@ -35,3 +35,18 @@ export function stackPid(name: string): number {
   if (!Number.isInteger(pid) || pid <= 0) throw new Error(`no pid in ${file}`);
   return pid;
 }
+
+/**
+ * Gateway budgets and socket caps far above what one load generator on 127.0.0.1 needs, for
+ * gateways a benchmark starts with an environment of its own (./dev up writes the same values into
+ * .state/stack.env, so gateways started with the stack's environment have them already).
+ */
+export const LOAD_GENERATOR_LIMITS: Record<string, string> = {
+  ...Object.fromEntries(
+    ['COST', 'LOGIN_PER_ACCOUNT', 'LOGIN_PER_ADDRESS', 'REGISTER', 'REQUEST_PASSWORD_RESET', 'CREATE_UPLOAD', 'REQUEST_CONVERSION', 'START_CONVERSATION', 'REQUEST_ENGAGEMENT', 'SEARCH_PROFESSIONALS'].map(
+      (name) => [`BUDGET_${name}`, '100000000/1m'],
+    ),
+  ),
+  WS_MAX_CONNECTIONS_PER_ADDRESS: '100000',
+  WS_MAX_CONNECTIONS_PER_USER: '100000',
+};

@@ -16,8 +16,10 @@ export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, log
   const commands = createChatCommands({
     submit: createSubmit(createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }), chatEvents),
     pubsub,
-    sendLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-send', limit: env.CHAT_SEND_RATE_PER_SECOND, windowMs: 1_000 }),
-    typingLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-typing', limit: env.CHAT_TYPING_RATE_PER_SECOND, windowMs: 1_000 }),
+    // The pub/sub client queues commands while Redis is down; the limiter does not wait for it
+    // (it answers from memory while the client is not ready).
+    sendLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-send', points: env.CHAT_SEND_RATE_PER_SECOND, durationMs: 1_000 }),
+    typingLimiter: createRateLimiter(pubsub.redis, { prefix: 'chat-typing', points: env.CHAT_TYPING_RATE_PER_SECOND, durationMs: 1_000 }),
   });
   const watching = createWatching(pubsub.redis, logger);
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {

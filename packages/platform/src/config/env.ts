@@ -76,6 +76,23 @@ export const csv = z
 
 export const url = z.url();
 
+const UNIT_MS = { ms: 1, s: 1_000, m: 60_000, h: 3_600_000 } as const;
+
+/**
+ * A budget setting, `<points>/<window>`: `10/15m` is 10 per 15 minutes, `100000/1m` an estimated
+ * cost of 100,000 per minute (windows in ms, s, m or h).
+ */
+export const budget = z.string().transform((text, ctx) => {
+  const match = /^\s*(\d+)\s*\/\s*(\d+)\s*(ms|s|m|h)\s*$/.exec(text);
+  const points = Number(match?.[1]);
+  const durationMs = Number(match?.[2]) * UNIT_MS[(match?.[3] ?? 'ms') as keyof typeof UNIT_MS];
+  if (!match || points < 1 || durationMs < 1_000) {
+    ctx.addIssue({ code: 'custom', message: 'expected <points>/<window> with points ≥ 1 and a window of at least 1s, such as 10/15m or 100000/1m (units ms, s, m, h)' });
+    return z.NEVER;
+  }
+  return { points, durationMs };
+});
+
 const fetchWaitMs = z.coerce.number().int().min(1).max(30_000);
 
 /** A PEM given inline (`\n` escapes allowed) or read from a file by a sibling `*_FILE` variable. */

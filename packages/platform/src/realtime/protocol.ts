@@ -43,6 +43,8 @@ export const WsClose = {
   TOO_BIG: 1009,
   /** The server is going away: reconnect, to another replica or gateway. */
   SERVICE_RESTART: 1012,
+  /** Try again later: the user has as many sockets open on this gateway as allowed. */
+  TRY_AGAIN_LATER: 1013,
   /** A message that is not one a client may send (sent by graphql-ws, or by the gateway for a server-side type). */
   BAD_REQUEST: 4400,
   UNAUTHORIZED: 4401,

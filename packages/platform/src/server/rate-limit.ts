@@ -1,17 +1,81 @@
-import type { Redis } from 'ioredis';
+import { Redis } from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../config/errors.ts';
+import type { Logger } from '../config/logger.ts';
+
+/** A budget: `points` per `durationMs`, kept per key (a user, an address, an account). */
+export interface Budget {
+  points: number;
+  durationMs: number;
+}
+
+export interface RateLimiter {
+  readonly budget: Budget;
+  /** Takes `points` from `key`'s budget, or throws RATE_LIMITED with `retryAfterMs` (and takes nothing more). */
+  consume(key: string, points?: number): Promise<void>;
+  /** Gives points back, e.g. for a login that turned out to be right. */
+  reward(key: string, points?: number): Promise<void>;
+  /** Same as `consume(key, 1)`: the name the chat commands use. */
+  check(key: string): Promise<void>;
+}
 
 /**
- * A per-key limit shared by every replica: at most `limit` calls per `windowMs` (a fixed window
- * in Redis). Refuses with RATE_LIMITED and how long to wait.
+ * A per-key budget shared by every replica through Redis (rate-limiter-flexible's atomic
+ * counters). When Redis is unreachable each process carries on with an in-memory budget of the same
+ * size (the insurance limiter) instead of waiting: `rejectIfRedisNotReady` hands a call to it at
+ * once while the client is not connected, and the client's command timeout does so when Redis
+ * stops answering. Without a Redis client at all the budget is per process.
  */
-export function createRateLimiter(redis: Redis, options: { prefix: string; limit: number; windowMs: number }) {
+export function createRateLimiter(redis: Redis | null, options: { prefix: string } & Budget): RateLimiter {
+  const duration = options.durationMs / 1_000;
+  const memory = new RateLimiterMemory({ keyPrefix: `ratelimit:${options.prefix}`, points: options.points, duration });
+  const limiter = redis
+    ? new RateLimiterRedis({
+        storeClient: redis,
+        keyPrefix: `ratelimit:${options.prefix}`,
+        points: options.points,
+        duration,
+        rejectIfRedisNotReady: true,
+        insuranceLimiter: memory,
+      })
+    : memory;
+  const consume = async (key: string, points = 1) => {
+    try {
+      await limiter.consume(key, points);
+    } catch (refusal) {
+      if (refusal instanceof RateLimiterRes) throw rateLimited(Math.max(1, Math.ceil(refusal.msBeforeNext)));
+      throw refusal;
+    }
+  };
   return {
-    async check(key: string): Promise<void> {
-      const slot = Math.floor(Date.now() / options.windowMs);
-      const redisKey = `ratelimit:${options.prefix}:${key}:${slot}`;
-      const [[, count]] = (await redis.multi().incr(redisKey).pexpire(redisKey, options.windowMs * 2).exec()) as [[null, number]];
-      if (count > options.limit) throw rateLimited(options.windowMs - (Date.now() % options.windowMs));
+    budget: { points: options.points, durationMs: options.durationMs },
+    consume,
+    check: (key) => consume(key, 1),
+    async reward(key, points = 1) {
+      await limiter.reward(key, points);
     },
   };
+}
+
+/**
+ * A Redis client for budgets alone: commands fail fast instead of queueing while Redis is down
+ * (no offline queue, no retries, a short command timeout), so a request never waits on a budget;
+ * the limiter then answers from memory. It reconnects by itself.
+ */
+export function createRateLimitRedis(url: string, logger: Logger, options: { commandTimeoutMs?: number } = {}): Redis {
+  const redis = new Redis(url, {
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 0,
+    commandTimeout: options.commandTimeoutMs ?? 500,
+    retryStrategy: (times: number) => Math.min(times * 100, 2_000),
+  });
+  let warned = false;
+  redis.on('error', (err) => {
+    if (!warned) logger.warn({ err: err.message, component: 'rate-limit-redis' }, 'budgets fall back to per-process memory until Redis answers');
+    warned = true;
+  });
+  redis.on('ready', () => {
+    warned = false;
+  });
+  return redis;
 }

@@ -2,7 +2,7 @@ import type { Viewer } from '@finder/platform/auth';
 import { badInput, notFound, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
 import type { PubSub } from '@finder/platform/realtime';
-import type { createRateLimiter } from '@finder/platform/server';
+import type { RateLimiter } from '@finder/platform/server';
 import type { Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { chatEvents } from '../events/chat-events.ts';
@@ -12,7 +12,7 @@ import { requireShareable } from './attachments.ts';
 import { reads } from './reads.ts';
 import { conversationIdSchema, sendMessageSchema, seqSchema, startConversationSchema } from './validation.ts';
 
-type Limiter = ReturnType<typeof createRateLimiter>;
+type Limiter = RateLimiter;
 
 /**
  * Chat's rules: who may do what, checked here for fast feedback and again by the persister,
