@@ -4,16 +4,25 @@
  * lost or duplicated and that the stack is ready again in time, prints the report and exits 1 on
  * any violation.
  */
+import { stackEnv } from '@finder/testing/stack';
+import { abuseHeld, renderAbuseReport, runAbuse } from './abuse/run-abuse.ts';
 import { DRILLS } from './drills.ts';
 import { renderReport, runDrill } from './lib/drill.ts';
 
 const args = process.argv.slice(2);
 const name = args.find((a) => !a.startsWith('--'));
 const quick = args.includes('--quick');
+
+if (name === 'abuse') {
+  // Not a fault drill: an attacker beside ordinary users (drills/abuse/run-abuse.ts).
+  const report = await runAbuse(stackEnv(), { phaseSeconds: quick ? 8 : 30, log: (line) => console.log(line) });
+  console.log(renderAbuseReport(report));
+  process.exit(abuseHeld(report) ? 0 : 1);
+}
 const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick');
 const selected = name === 'all' ? DRILLS : DRILLS.filter((d) => d.name === name);
 if (!name || selected.length === 0 || unknown.length) {
-  console.error(`usage: npm run drill -- <name>|all [--quick]\n\ndrills:\n${DRILLS.map((d) => `  ${d.name.padEnd(24)} ${d.injects}`).join('\n')}`);
+  console.error(`usage: npm run drill -- <name>|all [--quick]\n\ndrills:\n${DRILLS.map((d) => `  ${d.name.padEnd(24)} ${d.injects}`).join('\n')}\n  ${'abuse'.padEnd(24)} an attacker beside ordinary users (not part of all)`);
   process.exit(2);
 }
 
