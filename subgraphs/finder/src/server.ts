@@ -21,6 +21,7 @@ export async function buildFinderServer(env: FinderEnv, { orm, pubsub, producer,
     notifications: createNotifications({ submit, pubsub, logger }),
   };
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
+    name: 'finder',
     typeDefs,
     resolvers,
     context: (viewer, requestId) => createContext({ em: orm.em, services, logger }, viewer, requestId),
