@@ -42,7 +42,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     if (!target) throw new Error(`no URL for subgraph ${name}: set SUBGRAPH_${name.toUpperCase()}_URL`);
     return target;
   };
-  const source = (name: string, url?: string) => new SignedSubgraphSource(httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
+  const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
   const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
   const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
   const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {

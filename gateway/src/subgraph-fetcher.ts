@@ -1,7 +1,7 @@
 import { Agent as HttpAgent, request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 
-interface SubgraphRequestInit {
+export interface SubgraphRequestInit {
   method?: string;
   headers?: Record<string, string>;
   body?: string | Buffer;

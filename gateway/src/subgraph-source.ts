@@ -1,25 +1,35 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
-import { IDENTITY_HEADER, signIdentity } from '@finder/platform/auth';
+import { IDENTITY_HEADER, signIdentity, type Viewer } from '@finder/platform/auth';
 import { REQUEST_ID_HEADER } from '@finder/platform/config';
 import type { GatewayContext } from './context.ts';
-import { createSubgraphFetcher } from './subgraph-fetcher.ts';
+import { createSubgraphFetcher, type SubgraphRequestInit } from './subgraph-fetcher.ts';
 
 /**
  * Every subgraph request carries the caller's identity signed with the shared secret (and the
- * request id), so subgraphs trust the gateway and nothing else.
+ * request id), so subgraphs trust the gateway and nothing else. The signature covers this
+ * subgraph's name, the method and the exact body bytes sent (identity.ts). Apollo serializes the
+ * body after willSendRequest (with `query` moved first), so willSendRequest only notes the viewer
+ * in the identity header and the fetcher, which is handed the very string it sends, signs it.
  */
 export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
-  readonly #secret: string;
-
-  constructor(url: string, secret: string, timeoutMs: number) {
-    super({ url, fetcher: createSubgraphFetcher({ timeoutMs }) as never });
-    this.#secret = secret;
+  constructor(name: string, url: string, secret: string, timeoutMs: number) {
+    const fetch = createSubgraphFetcher({ timeoutMs });
+    const signed = (target: string, init: SubgraphRequestInit = {}) => {
+      const headers = { ...init.headers };
+      const pending = headers[IDENTITY_HEADER];
+      const viewer = pending ? (JSON.parse(pending) as { viewer: Viewer | null }).viewer : null;
+      const method = init.method ?? 'GET';
+      headers[IDENTITY_HEADER] = signIdentity(viewer, secret, { audience: name, method, body: init.body });
+      return fetch(target, { ...init, method, headers });
+    };
+    super({ url, fetcher: signed as never });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<GatewayContext>): void {
     const headers = request.http?.headers;
     if (!headers) return;
-    headers.set(IDENTITY_HEADER, signIdentity(context?.viewer ?? null, this.#secret));
+    // Replaced by the signature in the fetcher above; never sent as is.
+    headers.set(IDENTITY_HEADER, JSON.stringify({ viewer: context?.viewer ?? null }));
     if (context?.requestId) headers.set(REQUEST_ID_HEADER, context.requestId);
   }
 }

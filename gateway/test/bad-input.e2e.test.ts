@@ -1,4 +1,4 @@
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createTokenIssuer, signIdentity } from '@finder/platform/auth';
 import { query } from '@finder/testing/database';
@@ -86,10 +86,36 @@ describe('bad input is refused clearly and changes nothing', () => {
     const unsigned = await gql(subgraph, '{ me { id } }');
     expect(unsigned.status).toBe(401);
     expect(errorCodes(unsigned)).toEqual(['UNAUTHENTICATED']);
-    const wronglySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, 'z'.repeat(48)) } });
+    const scope = { audience: 'users', method: 'POST', body: JSON.stringify({ query: '{ me { id } }', variables: {} }) };
+    const wronglySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, 'z'.repeat(48), scope) } });
     expect(wronglySigned.status).toBe(401);
-    const correctlySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, env.IDENTITY_SECRET!) } });
+    const correctlySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, env.IDENTITY_SECRET!, scope) } });
     expect(correctlySigned.status).toBe(200);
+  });
+
+  it('refuses a captured identity header replayed to another subgraph, with another body or after 30 s', async () => {
+    const viewer = { id: randomUUID(), role: 'BUSINESS' as const, sessionId: 'captured' };
+    const body = JSON.stringify({ query: '{ me { id } }', variables: {} });
+    const captured = signIdentity(viewer, env.IDENTITY_SECRET!, { audience: 'users', method: 'POST', body });
+    const send = (url: string, sent: string, identity: string) =>
+      fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-finder-identity': identity }, body: sent });
+
+    const genuine = await send(env.SUBGRAPH_USERS_URL!, body, captured);
+    expect(genuine.status).toBe(200);
+    expect(((await genuine.json()) as { errors?: unknown[] }).errors).toBeUndefined();
+
+    const refusals = [
+      [await send(env.SUBGRAPH_CHAT_URL!, JSON.stringify({ query: '{ __typename }', variables: {} }), captured), 'another subgraph'],
+      [await send(env.SUBGRAPH_USERS_URL!, JSON.stringify({ query: '{ me { id email } }', variables: {} }), captured), 'another body'],
+      [await send(env.SUBGRAPH_USERS_URL!, `${body} `, captured), 'another body'],
+      [await send(env.SUBGRAPH_USERS_URL!, body, signIdentity(viewer, env.IDENTITY_SECRET!, { audience: 'users', method: 'POST', body }, Date.now() - 31_000)), 'expired'],
+    ] as const;
+    for (const [response, reason] of refusals) {
+      expect(response.status, reason).toBe(401);
+      const answer = (await response.json()) as { errors: { message: string; extensions: { code: string } }[] };
+      expect(answer.errors[0]!.extensions.code, reason).toBe('UNAUTHENTICATED');
+      expect(answer.errors[0]!.message, reason).toContain(reason);
+    }
   });
 
   it('refuses a body over 1 MB, malformed JSON, invalid documents and cross-site requests', async () => {

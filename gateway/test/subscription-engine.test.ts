@@ -1,6 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { verifyIdentity, type Viewer } from '@finder/platform/auth';
 import { createLogger } from '@finder/platform/config';
+import { subscribeScope } from '@finder/platform/realtime';
 import { parse } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
 import { Registry } from 'prom-client';
@@ -38,7 +39,7 @@ function fakeUpstreams(): Upstreams & { calls: UpstreamCall[] } {
   return {
     calls,
     subscribe(subgraph, payload, sink) {
-      const identity = verifyIdentity(payload.extensions?.identity as string, SECRET);
+      const identity = verifyIdentity(payload.extensions?.identity as string, SECRET, subscribeScope(subgraph, payload));
       if (!identity.ok) throw new Error(`the engine sent an unsigned identity: ${identity.reason}`);
       const call: UpstreamCall = {
         subgraph,

@@ -22,14 +22,12 @@ interface Target {
 const viewer: Viewer = { id: randomUUID(), role: 'BUSINESS', sessionId: randomUUID() };
 
 async function call<T>(target: Target, document: string, variables: Record<string, unknown>): Promise<T> {
-  const response = await fetch(target.graphqlUrl, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', 'x-finder-identity': signIdentity(viewer, target.identitySecret) },
-    body: JSON.stringify({ query: document, variables }),
-  });
-  const body = (await response.json()) as { data?: T; errors?: unknown[] };
-  if (body.errors?.length || !body.data) throw new Error(`GraphQL failed: ${JSON.stringify(body.errors)}`);
-  return body.data;
+  const body = JSON.stringify({ query: document, variables });
+  const identity = signIdentity(viewer, target.identitySecret, { audience: 'files', method: 'POST', body });
+  const response = await fetch(target.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-finder-identity': identity }, body });
+  const answer = (await response.json()) as { data?: T; errors?: unknown[] };
+  if (answer.errors?.length || !answer.data) throw new Error(`GraphQL failed: ${JSON.stringify(answer.errors)}`);
+  return answer.data;
 }
 
 /** A file that sniffs as the PDF it is declared as: a header, then incompressible bytes. */

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { bearerToken, createTokenVerifier, signIdentity, type Viewer } from '@finder/platform/auth';
+import { bearerToken, createTokenVerifier, signIdentity, type IdentityScope, type Viewer } from '@finder/platform/auth';
 
 /**
  * What a peer gateway needs to talk to our subgraphs, and nothing more: verify the caller's access
@@ -18,6 +18,7 @@ export async function createPeerIdentity(env: NodeJS.ProcessEnv) {
       const token = bearerToken(authorization);
       return token ? verifier.verify(token) : null;
     },
-    sign: (viewer: Viewer | null) => signIdentity(viewer, secret),
+    /** For one request: the subgraph's name, the method and the exact body sent (identity.ts). */
+    sign: (viewer: Viewer | null, scope: IdentityScope) => signIdentity(viewer, secret, scope),
   };
 }

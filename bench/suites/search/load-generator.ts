@@ -32,27 +32,24 @@ export interface RunResult {
 
 const VIEWER = { id: '018f0000-0000-7000-8000-00000000b001', role: 'BUSINESS' as const, sessionId: 'bench-search' };
 
-async function headersFor(plan: TargetPlan): Promise<() => Record<string, string>> {
+async function headersFor(plan: TargetPlan): Promise<(body: string) => Record<string, string>> {
   const base = { 'content-type': 'application/json' };
   if (plan.auth === 'token') {
     const issuer = await createTokenIssuer({ privateKeyPem: readFileSync(plan.jwtPrivateKeyFile, 'utf8'), issuer: plan.jwtIssuer, ttlSeconds: 3_600 });
     const { token } = await issuer.sign(VIEWER);
     return () => ({ ...base, authorization: `Bearer ${token}` });
   }
-  // The signature carries its time and expires after minutes: renewed every 30 s.
-  let signed = { at: 0, value: '' };
-  return () => {
-    if (Date.now() - signed.at > 30_000) signed = { at: Date.now(), value: signIdentity(VIEWER, plan.identitySecret) };
-    return { ...base, [IDENTITY_HEADER]: signed.value };
-  };
+  // A signature covers one body for the finder subgraph: signed per request, as the gateway does.
+  return (body) => ({ ...base, [IDENTITY_HEADER]: signIdentity(VIEWER, plan.identitySecret, { audience: 'finder', method: 'POST', body }) });
 }
 
-async function search(url: string, headers: Record<string, string>, variables: object): Promise<{ endCursor: string | null; error: string | null }> {
-  const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ query: SEARCH_DOCUMENT, variables }) });
-  const body = (await response.json().catch(() => null)) as { data?: { searchProfessionals?: { pageInfo: { endCursor: string | null } } }; errors?: { message: string }[] } | null;
-  const page = body?.data?.searchProfessionals;
-  if (response.status !== 200 || !page || body?.errors?.length) {
-    return { endCursor: null, error: `${response.status} ${body?.errors?.map((e) => e.message).join('; ') ?? 'no page'}` };
+async function search(url: string, headers: (body: string) => Record<string, string>, variables: object): Promise<{ endCursor: string | null; error: string | null }> {
+  const body = JSON.stringify({ query: SEARCH_DOCUMENT, variables });
+  const response = await fetch(url, { method: 'POST', headers: headers(body), body });
+  const answer = (await response.json().catch(() => null)) as { data?: { searchProfessionals?: { pageInfo: { endCursor: string | null } } }; errors?: { message: string }[] } | null;
+  const page = answer?.data?.searchProfessionals;
+  if (response.status !== 200 || !page || answer?.errors?.length) {
+    return { endCursor: null, error: `${response.status} ${answer?.errors?.map((e) => e.message).join('; ') ?? 'no page'}` };
   }
   return { endCursor: page.pageInfo.endCursor, error: null };
 }
@@ -66,7 +63,7 @@ async function run(plan: RunPlan): Promise<RunResult> {
       requests.push(entry.args);
       continue;
     }
-    const first = await search(plan.url, headers(), entry.args);
+    const first = await search(plan.url, headers, entry.args);
     if (!first.endCursor) throw new Error(`no second page for ${entry.label}: ${first.error ?? 'the first page was the last'}`);
     requests.push({ ...entry.args, after: first.endCursor });
   }
@@ -76,7 +73,7 @@ async function run(plan: RunPlan): Promise<RunResult> {
     for (let i = offset; performance.now() < until; i++) {
       const index = i % SEARCH_MIX.length;
       const started = performance.now();
-      const { error } = await search(plan.url, headers(), requests[index]!);
+      const { error } = await search(plan.url, headers, requests[index]!);
       if (!record) continue;
       const slot = byLabel[SEARCH_MIX[index]!.label]!;
       if (error) {

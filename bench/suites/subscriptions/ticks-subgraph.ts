@@ -29,6 +29,7 @@ const server = await createSubgraphServer<{ viewer: Viewer | null }>({
     Subscription: { tick: ticks, privateTick: ticks },
     Tick: { author: (event: Tick) => ({ __typename: 'User', id: event.authorId }) },
   },
+  name: 'ticks',
   identitySecret: env.IDENTITY_SECRET,
   logger,
   registry: createRegistry('ticks'),

@@ -1,5 +1,5 @@
 import { signIdentity } from '@finder/platform/auth';
-import { AUTHORIZE_ONLY_EXTENSION, IDENTITY_EXTENSION, REQUEST_ID_EXTENSION } from '@finder/platform/realtime';
+import { AUTHORIZE_ONLY_EXTENSION, IDENTITY_EXTENSION, REQUEST_ID_EXTENSION, subscribeScope } from '@finder/platform/realtime';
 import type { SubscribePayload } from 'graphql-ws';
 import type { SubscribeRequest } from './groups.ts';
 import type { SubscriptionPlan } from './plan.ts';
@@ -32,12 +32,16 @@ export function upstreamPayload(
   authorizeOnly: boolean,
   identitySecret: string,
 ): SubscribePayload {
-  return {
+  const operation = {
     query: plan.primary.operation,
     operationName: plan.primary.operationName ?? null,
     variables: upstreamVariables(plan, request, cursor),
+  };
+  return {
+    ...operation,
     extensions: {
-      [IDENTITY_EXTENSION]: signIdentity(request.viewer, identitySecret),
+      // Signed for the owning subgraph and this very operation and variables (protocol.ts).
+      [IDENTITY_EXTENSION]: signIdentity(request.viewer, identitySecret, subscribeScope(plan.primary.serviceName, operation)),
       [REQUEST_ID_EXTENSION]: request.requestId,
       ...(authorizeOnly ? { [AUTHORIZE_ONLY_EXTENSION]: true } : {}),
     },

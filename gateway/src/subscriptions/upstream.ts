@@ -1,6 +1,6 @@
 import { signIdentity } from '@finder/platform/auth';
 import type { Logger } from '@finder/platform/config';
-import { ALSO_IDS, GATEWAY_PARAM, MERGED_NEXT_PARAM, WsClose } from '@finder/platform/realtime';
+import { ALSO_IDS, CONNECTION_PARAM, connectScope, GATEWAY_PARAM, MERGED_NEXT_PARAM, WsClose } from '@finder/platform/realtime';
 import { MessageType, createClient, type Client, type FormattedExecutionResult, type SubscribePayload } from 'graphql-ws';
 import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
@@ -62,7 +62,11 @@ export function createUpstreamPool(options: {
           // Re-subscribing is the caller's job: it knows the cursor to resume from.
           retryAttempts: 0,
           keepAlive: 10_000,
-          connectionParams: () => ({ [GATEWAY_PARAM]: signIdentity(null, options.identitySecret), [MERGED_NEXT_PARAM]: true }),
+          connectionParams: () => {
+            // Signed for this subgraph and this socket: the params carry a fresh connection id (protocol.ts).
+            const params = { [CONNECTION_PARAM]: crypto.randomUUID(), [MERGED_NEXT_PARAM]: true };
+            return { ...params, [GATEWAY_PARAM]: signIdentity(null, options.identitySecret, connectScope(subgraph, params)) };
+          },
           on: {
             // graphql-ws hands a `next` to the subscription of its `id`; its further ids are ours.
             message: (message) => {

@@ -7,6 +7,7 @@ import { WebSocket } from 'ws';
 import { createAsyncQueue, type AsyncQueue } from '../src/realtime/async-queue.ts';
 import { signIdentity, type Viewer } from '../src/auth/identity.ts';
 import { createLogger } from '../src/config/logger.ts';
+import { connectScope, subscribeScope } from '../src/realtime/protocol.ts';
 import { attachSubgraphSubscriptions, type CursorContext } from '../src/realtime/subgraph-ws.ts';
 
 const SECRET = 'test-identity-secret';
@@ -54,6 +55,7 @@ async function start(): Promise<Fixture> {
   const attached = attachSubgraphSubscriptions({
     server,
     schema,
+    name: 'counter',
     identitySecret: SECRET,
     logger: createLogger('test', 'silent'),
     formatError: (error) => ({ message: error.message, extensions: { code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR' } }),
@@ -65,7 +67,7 @@ async function start(): Promise<Fixture> {
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
-    connectionParams: { gateway: signIdentity(null, SECRET) },
+    connectionParams: { connection: 'c1', gateway: signIdentity(null, SECRET, connectScope('counter', { connection: 'c1' })) },
     retryAttempts: 0,
   });
   return { client, sources, returned: () => returned, url };
@@ -77,7 +79,7 @@ function collect(client: Client, from: number) {
   const events: unknown[] = [];
   let completed = false;
   const stop = client.subscribe(
-    { query: COUNTER, variables: { from }, extensions: { identity: signIdentity(viewer, SECRET) } },
+    { query: COUNTER, variables: { from }, extensions: { identity: signIdentity(viewer, SECRET, subscribeScope('counter', { query: COUNTER, variables: { from } })) } },
     { next: (value) => events.push(value), complete: () => (completed = true), error: (err) => events.push({ unexpected: err }) },
   );
   return { events, stop, done: () => completed };

@@ -23,6 +23,7 @@ export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, log
   });
   const watching = createWatching(pubsub.redis, logger);
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
+    name: 'chat',
     typeDefs,
     resolvers,
     context: (viewer, requestId) => createContext({ em: orm.em, commands, pubsub, watching, logger }, viewer, requestId),

@@ -25,6 +25,7 @@ export async function buildFilesServer(env: FilesEnv, { orm, pubsub, producer, l
     logger,
   });
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
+    name: 'files',
     typeDefs,
     resolvers,
     context: (viewer, requestId) =>

@@ -23,6 +23,7 @@ export async function buildFinderServer(env: FinderEnv, { orm, pubsub, producer,
     search: createSearch(env.searchCursorSecret),
   };
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
+    name: 'finder',
     typeDefs,
     resolvers,
     context: (viewer, requestId) => createContext({ em: orm.em, services, logger }, viewer, requestId),

@@ -21,6 +21,7 @@ export async function buildUsersServer(env: UsersEnv, { orm, pubsub, producer, l
     linkSecret: env.usersTokenSecret,
   });
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
+    name: 'users',
     typeDefs,
     resolvers,
     context: (viewer, requestId) => createContext({ em: orm.em, accounts, logger }, viewer, requestId),

@@ -1,4 +1,4 @@
-import { createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
 import { z } from 'zod';
 import { unauthenticated } from '../config/errors.ts';
@@ -79,20 +79,57 @@ export function bearerToken(header: string | undefined | null): string | null {
 // ---- gateway → subgraph identity --------------------------------------------------------------
 
 export const IDENTITY_HEADER = 'x-finder-identity';
-const IDENTITY_MAX_AGE_MS = 5 * 60_000;
+/**
+ * How far a signature's time may be from the verifier's clock, either way. Short, because a
+ * signature is made for one request just before it is sent; it only has to absorb clock skew
+ * between gateway and subgraph hosts and the time a request waits in a socket.
+ */
+export const IDENTITY_WINDOW_MS = 30_000;
 
 /**
- * Signs who the gateway verified the caller to be (or that the caller is anonymous). Subgraphs
- * refuse anything without a valid signature, so calling a subgraph directly grants nothing.
+ * What one signature is good for: the subgraph it was made for (`audience`, the subgraph's name
+ * in the supergraph), the method (`POST` for HTTP; `WS-CONNECT` / `WS-SUBSCRIBE` for graphql-ws
+ * messages) and the exact body bytes (only their SHA-256 digest is signed). A header captured from
+ * one request is worthless for another subgraph, another method or another body.
  */
-export function signIdentity(viewer: Viewer | null, secret: string, now: number = Date.now()): string {
-  const payload = Buffer.from(JSON.stringify({ v: viewer, t: now })).toString('base64url');
+export interface IdentityScope {
+  audience: string;
+  method: string;
+  body: string | Uint8Array | undefined;
+}
+
+interface IdentityClaims {
+  v: Viewer | null;
+  t: number;
+  aud: string;
+  m: string;
+  d: string;
+}
+
+export const bodyDigest = (body: string | Uint8Array | undefined): string =>
+  createHash('sha256')
+    .update(body ?? '')
+    .digest('base64url');
+
+/**
+ * Signs who the gateway verified the caller to be (or that the caller is anonymous), for one
+ * request. Subgraphs refuse anything without a valid signature, so calling a subgraph directly
+ * grants nothing.
+ */
+export function signIdentity(viewer: Viewer | null, secret: string, scope: IdentityScope, now: number = Date.now()): string {
+  const claims: IdentityClaims = { v: viewer, t: now, aud: scope.audience, m: scope.method.toUpperCase(), d: bodyDigest(scope.body) };
+  const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
   return `${payload}.${mac(payload, secret)}`;
 }
 
 export type IdentityResult = { ok: true; viewer: Viewer | null } | { ok: false; reason: string };
 
-export function verifyIdentity(header: string | undefined | null, secret: string, now: number = Date.now()): IdentityResult {
+export function verifyIdentity(
+  header: string | undefined | null,
+  secret: string,
+  scope: IdentityScope,
+  now: number = Date.now(),
+): IdentityResult {
   if (!header) return { ok: false, reason: 'missing identity signature' };
   const [payload, signature, extra] = header.split('.');
   if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed identity signature' };
@@ -101,16 +138,25 @@ export function verifyIdentity(header: string | undefined | null, secret: string
   if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
     return { ok: false, reason: 'wrong identity signature' };
   }
-  let parsed: { v: Viewer | null; t: number };
+  let parsed: Partial<IdentityClaims>;
   try {
     parsed = JSON.parse(Buffer.from(payload, 'base64url').toString());
   } catch {
     return { ok: false, reason: 'malformed identity signature' };
   }
-  if (typeof parsed.t !== 'number' || Math.abs(now - parsed.t) > IDENTITY_MAX_AGE_MS) {
+  if (typeof parsed.t !== 'number' || Math.abs(now - parsed.t) > IDENTITY_WINDOW_MS) {
     return { ok: false, reason: 'identity signature expired' };
   }
+  if (parsed.aud !== scope.audience) return { ok: false, reason: 'identity signature is for another subgraph' };
+  if (parsed.m !== scope.method.toUpperCase()) return { ok: false, reason: 'identity signature is for another method' };
+  if (typeof parsed.d !== 'string' || !digestsEqual(parsed.d, bodyDigest(scope.body))) {
+    return { ok: false, reason: 'identity signature is for another body' };
+  }
   return { ok: true, viewer: parsed.v ?? null };
+}
+
+function digestsEqual(a: string, b: string): boolean {
+  return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 }
 
 function mac(payload: string, secret: string): string {

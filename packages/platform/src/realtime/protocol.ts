@@ -5,8 +5,40 @@
  * so the two ends cannot drift apart.
  */
 
-/** `connection_init` payload: the gateway's signature (`signIdentity(null, secret)`); only the gateway may connect. */
+import type { IdentityScope } from '../auth/identity.ts';
+
+/**
+ * `connection_init` payload: the gateway's signature (`signIdentity(null, …)`, see connectScope);
+ * only the gateway may connect.
+ */
 export const GATEWAY_PARAM = 'gateway';
+/** `connection_init` payload: a random id the gateway draws for each socket, signed with the rest. */
+export const CONNECTION_PARAM = 'connection';
+
+/**
+ * What the gateway's connection_init signature covers: the subgraph (audience) and the rest of the
+ * connection_init payload, which holds a fresh random connection id. graphql-ws messages have no
+ * HTTP body to digest, so the payload stands for it. A connection grants nothing by itself: every
+ * subscribe is signed again for its caller (subscribeScope), so this signature only has to show
+ * that the gateway opened this socket to this subgraph within the identity window.
+ */
+export function connectScope(audience: string, params: Record<string, unknown> | undefined): IdentityScope {
+  const { [GATEWAY_PARAM]: _signature, ...rest } = params ?? {};
+  return { audience, method: 'WS-CONNECT', body: JSON.stringify(rest) };
+}
+
+/**
+ * What a subscribe's signature covers: the subgraph and the operation, operation name and
+ * variables (what the subgraph executes), serialized the same way at both ends. JSON keeps key
+ * order through a parse, so the subgraph's re-serialization of what it received matches.
+ */
+export function subscribeScope(
+  audience: string,
+  payload: { query: string; operationName?: string | null; variables?: Record<string, unknown> | null },
+): IdentityScope {
+  const body = JSON.stringify({ query: payload.query, operationName: payload.operationName ?? null, variables: payload.variables ?? null });
+  return { audience, method: 'WS-SUBSCRIBE', body };
+}
 
 /**
  * `connection_init` payload set to true by a gateway that reads merged `next` frames

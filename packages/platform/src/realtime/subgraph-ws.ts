@@ -20,11 +20,13 @@ import { mergeEqualNexts, nextMessagePrefix } from './merged-nexts.ts';
 import {
   AUTHORIZE_ONLY_EXTENSION,
   AUTHORIZED_EXTENSION,
+  connectScope,
   CURSOR_EXTENSION,
   GATEWAY_PARAM,
   IDENTITY_EXTENSION,
   MERGED_NEXT_PARAM,
   REQUEST_ID_EXTENSION,
+  subscribeScope,
   WsClose,
 } from './protocol.ts';
 
@@ -37,6 +39,8 @@ export interface CursorContext {
 export interface SubgraphSubscriptionOptions {
   server: Server;
   schema: GraphQLSchema;
+  /** The subgraph's name in the supergraph: the audience identity signatures must be made for. */
+  name: string;
   identitySecret: string;
   logger: Logger;
   formatError(error: GraphQLError): GraphQLFormattedError;
@@ -99,7 +103,11 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         );
       },
       onConnect: (ctx) => {
-        const identity = verifyIdentity(String(ctx.connectionParams?.[GATEWAY_PARAM] ?? ''), options.identitySecret);
+        const identity = verifyIdentity(
+          String(ctx.connectionParams?.[GATEWAY_PARAM] ?? ''),
+          options.identitySecret,
+          connectScope(options.name, ctx.connectionParams),
+        );
         if (!identity.ok) {
           logger.warn({ reason: identity.reason }, 'subscription connection refused: not the gateway');
           return false;
@@ -108,7 +116,11 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         return true;
       },
       onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
-        const identity = verifyIdentity(String(payload.extensions?.[IDENTITY_EXTENSION] ?? ''), options.identitySecret);
+        const identity = verifyIdentity(
+          String(payload.extensions?.[IDENTITY_EXTENSION] ?? ''),
+          options.identitySecret,
+          subscribeScope(options.name, payload),
+        );
         if (!identity.ok) {
           return [new GraphQLError(`Subgraphs only answer the gateway: ${identity.reason}`, { extensions: { code: ErrorCode.UNAUTHENTICATED } })];
         }

@@ -48,6 +48,11 @@ export interface GraphQLRouteOptions<TContext extends BaseContext> {
   path?: string;
   maxBodyBytes?: number;
   context: (req: IncomingMessage) => Promise<TContext>;
+  /**
+   * Called with the raw body bytes (empty for a GET) before anything is parsed or executed; an
+   * HttpError returned is the answer instead (e.g. a subgraph's identity signature over the body).
+   */
+  admit?: (req: IncomingMessage, raw: Buffer) => HttpError | null;
 }
 
 /**
@@ -65,10 +70,10 @@ export function graphqlRoute<TContext extends BaseContext>(
     for (const [name, value] of Object.entries(GRAPHQL_SECURITY_HEADERS)) res.setHeader(name, value);
     let body: unknown;
     try {
-      if (req.method === 'POST') {
-        const raw = await readBody(req, limit);
-        body = parseJsonBody(raw, req.headers['content-type']);
-      }
+      const raw = req.method === 'POST' ? await readBody(req, limit) : Buffer.alloc(0);
+      const refused = options.admit?.(req, raw);
+      if (refused) throw refused;
+      if (req.method === 'POST') body = parseJsonBody(raw, req.headers['content-type']);
       refuseSubscription(body, url.searchParams);
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;

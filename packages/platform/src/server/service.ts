@@ -158,7 +158,7 @@ export interface SubgraphServerEnv {
 export function subgraphServer<TContext extends BaseContext>(
   env: SubgraphServerEnv,
   infra: Pick<Infra, 'orm' | 'pubsub' | 'producer' | 'logger' | 'registry'>,
-  options: Pick<SubgraphServerOptions<TContext>, 'typeDefs' | 'resolvers' | 'context' | 'routes'>,
+  options: Pick<SubgraphServerOptions<TContext>, 'name' | 'typeDefs' | 'resolvers' | 'context' | 'routes'>,
 ): Promise<SubgraphServer> {
   return createSubgraphServer({
     ...options,

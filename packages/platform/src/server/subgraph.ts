@@ -7,15 +7,17 @@ import type { DocumentNode } from 'graphql';
 import type { Registry } from 'prom-client';
 import { IDENTITY_HEADER, verifyIdentity, type Viewer } from '../auth/identity.ts';
 import { createErrorFormatter, ErrorCode, toFormattedError } from '../config/errors.ts';
-import { graphqlRoute } from './graphql-http.ts';
+import { graphqlRoute, HttpError } from './graphql-http.ts';
 import { attachSubgraphSubscriptions } from '../realtime/subgraph-ws.ts';
-import { createHttpServer, sendJson, type HttpServer, type ReadinessProbe, type RouteHandler } from './http.ts';
+import { createHttpServer, type HttpServer, type ReadinessProbe, type RouteHandler } from './http.ts';
 import { requestIdFrom, type Logger } from '../config/logger.ts';
 import { tuneGarbageCollection } from './gc-tuning.ts';
 
 export interface SubgraphServerOptions<TContext extends BaseContext> {
   typeDefs: DocumentNode;
   resolvers: unknown;
+  /** The subgraph's name in the supergraph: identity signatures must be made for it (their audience). */
+  name: string;
   identitySecret: string;
   logger: Logger;
   registry: Registry;
@@ -54,39 +56,38 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   });
   await apollo.start();
 
+  // The identity a request was admitted with, read by its context (never built without one).
+  const admitted = new WeakMap<IncomingMessage, Viewer | null>();
   const graphql = graphqlRoute(apollo, {
     maxBodyBytes: options.maxBodyBytes,
+    // The signature covers this subgraph, the method and the body's exact bytes (identity.ts).
+    admit: (req, raw) => {
+      const scope = { audience: options.name, method: req.method ?? 'GET', body: raw };
+      const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.identitySecret, scope);
+      if (identity.ok) {
+        admitted.set(req, identity.viewer);
+        return null;
+      }
+      logger.warn({ reason: identity.reason, requestId: requestIdFrom(req.headers) }, 'request refused: identity signature');
+      return new HttpError(401, ErrorCode.UNAUTHENTICATED, `Subgraphs only answer the gateway: ${identity.reason}`);
+    },
     context: async (req) => {
-      const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.identitySecret);
-      // Checked again by the guard below; kept here so a context can never exist without it.
-      if (!identity.ok) throw new Error(identity.reason);
-      return options.context(identity.viewer, requestIdFrom(req.headers), req);
+      if (!admitted.has(req)) throw new Error('request was not admitted');
+      return options.context(admitted.get(req) ?? null, requestIdFrom(req.headers), req);
     },
   });
-  const guarded: RouteHandler = async (req, res, url) => {
-    if (url.pathname !== '/graphql') return false;
-    const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.identitySecret);
-    if (!identity.ok) {
-      logger.warn({ reason: identity.reason, requestId: requestIdFrom(req.headers) }, 'request refused: identity signature');
-      sendJson(res, 401, {
-        errors: [{ message: `Subgraphs only answer the gateway: ${identity.reason}`, extensions: { code: ErrorCode.UNAUTHENTICATED } }],
-      });
-      req.resume();
-      return true;
-    }
-    return graphql(req, res, url);
-  };
 
   const http = createHttpServer({
     logger,
     registry: options.registry,
     readiness: options.readiness,
-    routes: [guarded, ...(options.routes ?? [])],
+    routes: [graphql, ...(options.routes ?? [])],
   });
   const subscriptions = schema.getSubscriptionType()
     ? attachSubgraphSubscriptions({
         server: http.server,
         schema,
+        name: options.name,
         identitySecret: options.identitySecret,
         logger,
         formatError: (error) => formatError(toFormattedError(error), error),
