@@ -131,9 +131,10 @@ it('takes events from the source only while the socket to the gateway has room',
     if (message.type === 'next') received.push(message.payload!.data!.counter.seq);
   });
   await new Promise((resolve) => ws.once('open', resolve));
-  ws.send(JSON.stringify({ type: 'connection_init', payload: { gateway: signIdentity(null, SECRET) } }));
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { connection: 'c2', gateway: signIdentity(null, SECRET, connectScope('counter', { connection: 'c2' })) } }));
   await until(() => acked);
-  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query: 'subscription { counter(from: 0) { seq pad } }', extensions: { identity: signIdentity(viewer, SECRET) } } }));
+  const query = 'subscription { counter(from: 0) { seq pad } }';
+  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, extensions: { identity: signIdentity(viewer, SECRET, subscribeScope('counter', { query })) } } }));
   await until(() => sources.length === 1);
 
   // The gateway stops reading; 3,000 events of 10 KB (30 MB) wait at the source, as a replay from
