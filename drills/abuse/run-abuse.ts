@@ -1,11 +1,13 @@
+import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
+import { promisify } from 'node:util';
 import { registerUser, type TestUser } from '@finder/testing/accounts';
 import { gql, ok } from '@finder/testing/graphql-client';
 import { freePort, uniqueEmail } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { connect, type TestClient } from '@finder/testing/ws-client';
-import { WebSocket } from 'ws';
 import type { Env } from '../lib/stack.ts';
+import type { AttackPlan, AttackTally } from './attacker.ts';
 
 /**
  * The abuse drill: ordinary users chat and ask tiny queries through two gateways of the drill's
@@ -37,17 +39,7 @@ export interface PhaseResult {
   serverErrors: number;
 }
 
-export interface AttackTally {
-  kind: string;
-  sent: number;
-  /** Answers by outcome: an error code, `admitted` (served), or `http <status>`. */
-  outcomes: Record<string, number>;
-  /** Served within a budget (not refused); at most `allowed`. */
-  admitted: number;
-  allowed: number;
-  /** Outcomes that are neither the expected refusal nor an admission within budget. */
-  unexpected: number;
-}
+export type { AttackTally };
 
 export interface AbuseReport {
   baseline: PhaseResult;
@@ -59,8 +51,7 @@ export interface AbuseReport {
   unstored: number;
 }
 
-/** The budgets the drill relies on, at their production defaults (gateway/src/env.ts). */
-const DEFAULTS = { loginPerAccount: 10, resetPerAddress: 5, searchPerUser: 120, socketsPerAddress: 200, socketsPerUser: 20 };
+const run_ = promisify(execFile);
 const RAISED = /^(BUDGET_|WS_MAX_CONNECTIONS_PER_|WS_CONNECT_RATE_PER_ADDRESS$)/;
 
 const percentile = (values: number[], p: number) => {
@@ -68,11 +59,6 @@ const percentile = (values: number[], p: number) => {
   const sorted = [...values].sort((a, b) => a - b);
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!;
 };
-
-const aliasBomb = `query { ${Array.from({ length: 60 }, (_, i) => `s${i}: searchProfessionals(query: "tax") { pageInfo { hasNextPage } }`).join(' ')} }`;
-const recursion = `query { me { conversations(first: 100) { edges { node { messages(first: 100) { edges { node {
-  sender { conversations(first: 100) { edges { node { id } } } } } } } } } } } }`;
-const heavySearch = 'query($q: String!) { searchProfessionals(query: $q, first: 50) { edges { node { headline hourlyRate user { displayName } } } } }';
 
 export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseReport> {
   const log = options.log ?? (() => undefined);
@@ -154,7 +140,7 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
           await new Promise((r) => setTimeout(r, 250));
         }
       };
-      const attackDone = attack ? attackFor(deadline) : Promise.resolve();
+      const attackDone = attack ? attackFrom(deadline) : Promise.resolve();
       await Promise.all([...users.map((_, u) => querier(u)), ...conversations.map((_, p) => sender(p)), attackDone]);
       await new Promise((r) => setTimeout(r, 1_500)); // the last deliveries
       return {
@@ -172,38 +158,11 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
     const attacker = await registerUser(stack, 'Attacker');
     const victimEmail = uniqueEmail('victim');
     ok(await gql(stack, 'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }', { i: { email: victimEmail, password: 'correct horse battery', displayName: 'Victim', role: 'BUSINESS' } }));
-    const tallies = new Map<string, AttackTally>();
-    const tally = (kind: string, allowed: number) => {
-      if (!tallies.has(kind)) tallies.set(kind, { kind, sent: 0, outcomes: {}, admitted: 0, allowed, unexpected: 0 });
-      return tallies.get(kind)!;
-    };
-    const record = (t: AttackTally, outcome: string, expected: string[], admitted: boolean) => {
-      t.sent++;
-      t.outcomes[outcome] = (t.outcomes[outcome] ?? 0) + 1;
-      if (admitted) t.admitted++;
-      else if (!expected.includes(outcome)) t.unexpected++;
-    };
-    const asAttacker = { 'x-forwarded-for': attackerAddress };
-    const http = async (t: AttackTally, query: string, variables: Record<string, unknown>, refusals: string[], token?: string, admittedWhen?: (r: Awaited<ReturnType<typeof gql>>) => boolean) => {
-      const result = await gql(at(t.sent), query, variables, { token, headers: asAttacker });
-      const code = result.errors?.[0]?.extensions?.code as string | undefined;
-      const admitted = admittedWhen ? admittedWhen(result) : !result.errors;
-      record(t, result.status >= 500 ? `http ${result.status}` : admitted ? 'admitted' : (code ?? `http ${result.status}`), refusals, admitted && result.status < 500);
-    };
-    const attacks: (() => Promise<void>)[] = [
-      () => http(tally('alias bomb', 0), aliasBomb, {}, ['OPERATION_LIMIT'], attacker.token),
-      () => http(tally('deep recursion', 0), recursion, {}, ['COST_LIMIT_EXCEEDED', 'OPERATION_LIMIT'], attacker.token),
-      () => http(tally('cost-heavy search', 2 * DEFAULTS.searchPerUser), heavySearch, { q: 'tax audit accounting' }, ['RATE_LIMITED'], attacker.token),
-      // A wrong password is served (UNAUTHENTICATED) within the per-account budget, refused beyond it.
-      () => http(tally('login guess', 2 * DEFAULTS.loginPerAccount), 'mutation($i: LoginInput!) { login(input: $i) { accessToken } }', { i: { email: victimEmail, password: `guess-${randomUUID()}` } }, ['RATE_LIMITED'], undefined, (r) => r.errors?.[0]?.extensions?.code === 'UNAUTHENTICATED'),
-      () => http(tally('password reset flood', 2 * DEFAULTS.resetPerAddress), 'mutation($e: String!) { requestPasswordReset(email: $e) }', { e: victimEmail }, ['RATE_LIMITED']),
-    ];
-    const attackFor = async (deadline: number) => {
-      const sockets = socketFlood(wsUrls, attackerAddress, attacker.token, tally('socket flood (address)', 2 * DEFAULTS.socketsPerAddress), tally('socket flood (user)', 2 * DEFAULTS.socketsPerUser), record);
-      const workers = Array.from({ length: options.attackers ?? 4 }, async (_, w) => {
-        for (let i = w; Date.now() < deadline; i++) await attacks[i % attacks.length]!();
-      });
-      await Promise.all([...workers, sockets]);
+    let tallies: AttackTally[] = [];
+    const attackFrom = async (deadline: number) => {
+      const plan: AttackPlan = { urls, wsUrls, address: attackerAddress, token: attacker.token, victimEmail, deadline, workers: options.attackers ?? 4 };
+      const { stdout } = await run_(process.execPath, [new URL('./attacker.ts', import.meta.url).pathname, JSON.stringify(plan)], { maxBuffer: 16 * 1024 * 1024 });
+      tallies = JSON.parse(stdout) as AttackTally[];
     };
 
     log(`abuse: ${options.phaseSeconds} s without the attacker, then ${options.phaseSeconds} s with it`);
@@ -227,55 +186,10 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
       }
       unstored += acknowledged.filter((m) => m.conversation === conversation && !ids.has(m.id)).length;
     }
-    return { baseline, attacked, attacks: [...tallies.values()], acknowledged: acknowledged.length, undelivered, unstored };
+    return { baseline, attacked, attacks: tallies, acknowledged: acknowledged.length, undelivered, unstored };
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
     await Promise.all(gateways.map((g) => g.kill()));
-  }
-}
-
-/**
- * Opens sockets from the attacker's address on both gateways until they are refused: anonymous
- * ones count against the address (refused at the upgrade with 429), signed-in ones against the user
- * too (closed with 1013 after connection_init).
- */
-async function socketFlood(
-  wsUrls: string[],
-  address: string,
-  token: string,
-  byAddress: AttackTally,
-  byUser: AttackTally,
-  record: (t: AttackTally, outcome: string, expected: string[], admitted: boolean) => void,
-): Promise<void> {
-  const open: WebSocket[] = [];
-  const attempt = (url: string, signedIn: boolean) =>
-    new Promise<string>((resolve) => {
-      const ws = new WebSocket(url, ['graphql-transport-ws'], { headers: { 'x-forwarded-for': address } });
-      open.push(ws);
-      const timer = setTimeout(() => resolve('admitted'), 1_500);
-      ws.on('unexpected-response', (_req, res) => {
-        clearTimeout(timer);
-        res.resume();
-        resolve(`http ${res.statusCode}`);
-      });
-      ws.on('error', () => undefined);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: signedIn ? { authorization: `Bearer ${token}` } : {} })));
-      ws.on('close', (code) => {
-        clearTimeout(timer);
-        resolve(`ws ${code}`);
-      });
-    });
-  try {
-    for (const url of wsUrls) {
-      const results = await Promise.all(Array.from({ length: 30 }, () => attempt(url, true)));
-      for (const r of results) record(byUser, r, ['ws 1013'], r === 'admitted');
-    }
-    for (const url of wsUrls) {
-      const results = await Promise.all(Array.from({ length: DEFAULTS.socketsPerAddress + 20 }, () => attempt(url, false)));
-      for (const r of results) record(byAddress, r, ['http 429'], r === 'admitted');
-    }
-  } finally {
-    for (const ws of open) ws.terminate();
   }
 }
 
