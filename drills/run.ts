@@ -5,7 +5,9 @@
  * any violation.
  */
 import { stackEnv } from '@finder/testing/stack';
-import { abuseHeld, renderAbuseReport, runAbuse } from './abuse/run-abuse.ts';
+import { join } from 'node:path';
+import { appendResults, renderMarkdown } from '../bench/lib/report.ts';
+import { abuseHeld, abuseResults, renderAbuseReport, runAbuse } from './abuse/run-abuse.ts';
 import { DRILLS } from './drills.ts';
 import { renderReport, runDrill } from './lib/drill.ts';
 
@@ -15,8 +17,11 @@ const quick = args.includes('--quick');
 
 if (name === 'abuse') {
   // Not a fault drill: an attacker beside ordinary users (drills/abuse/run-abuse.ts).
-  const report = await runAbuse(stackEnv(), { phaseSeconds: quick ? 8 : 30, log: (line) => console.log(line) });
+  const phaseSeconds = quick ? 8 : 30;
+  const report = await runAbuse(stackEnv(), { phaseSeconds, log: (line) => console.log(line) });
   console.log(renderAbuseReport(report));
+  // The full run is a measurement: its figures go to the results file, as a benchmark's do.
+  if (!quick) appendResults(join(import.meta.dirname, '../bench/RESULTS.md'), renderMarkdown(abuseResults(report, phaseSeconds), `npm run drill -- abuse`));
   process.exit(abuseHeld(report) ? 0 : 1);
 }
 const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick');

@@ -7,6 +7,7 @@ import { freePort, uniqueEmail } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { connect, type TestClient } from '@finder/testing/ws-client';
 import type { Env } from '../lib/stack.ts';
+import type { SuiteReport } from '../../bench/lib/report.ts';
 import type { AttackPlan, AttackTally } from './attacker.ts';
 
 /**
@@ -215,3 +216,31 @@ export const abuseHeld = (r: AbuseReport): boolean =>
   r.unstored === 0 &&
   r.baseline.serverErrors === 0 &&
   r.attacked.serverErrors === 0;
+
+/** The run as a results entry for bench/RESULTS.md (the full run's figures, side by side). */
+export function abuseResults(r: AbuseReport, phaseSeconds: number): SuiteReport {
+  const ratio = (a: number, b: number) => (b > 0 ? `${(a / b).toFixed(2)}×` : '-');
+  const phaseRow = (name: string, p: PhaseResult) => [name, p.queries, p.queryP50.toFixed(1), p.queryP99.toFixed(1), p.messages, p.deliveryP50.toFixed(0), p.deliveryP99.toFixed(0), p.serverErrors];
+  const met = (a: number, b: number) => (b > 0 && a / b <= 1.5 ? 'met' : 'not met');
+  return {
+    title: 'Abuse drill',
+    packages: ['@apollo/gateway', 'rate-limiter-flexible', 'graphql-ws'],
+    tables: [
+      {
+        caption: `Ordinary users (${phaseSeconds} s each phase): tiny queries and message deliveries`,
+        columns: ['phase', 'queries', 'query p50 ms', 'query p99 ms', 'messages', 'delivery p50 ms', 'delivery p99 ms', 'errors'],
+        rows: [phaseRow('without the attacker', r.baseline), phaseRow('with the attacker', r.attacked)],
+      },
+      {
+        caption: 'Abusive requests',
+        columns: ['attack', 'sent', 'admitted (budget)', 'unexpected', 'outcomes'],
+        rows: r.attacks.map((t) => [t.kind, t.sent, `${t.admitted} (≤ ${t.allowed})`, t.unexpected, Object.entries(t.outcomes).map(([k, n]) => `${k} ${n}`).join(', ')]),
+      },
+    ],
+    notes: [
+      `Target "ordinary p99 within 1.5× of the run without the attacker": tiny queries ${ratio(r.attacked.queryP99, r.baseline.queryP99)} (${met(r.attacked.queryP99, r.baseline.queryP99)}), deliveries ${ratio(r.attacked.deliveryP99, r.baseline.deliveryP99)} (${met(r.attacked.deliveryP99, r.baseline.deliveryP99)}).`,
+      `Messages: ${r.acknowledged} acknowledged, ${r.undelivered} undelivered, ${r.unstored} not stored.`,
+      'Method: two gateways of the drill\'s own with the production defaults of every limit and budget; four pairs of users chatting (a message every 250 ms per pair) and every user asking { me { id } } every 50 ms, each from its own address; then the same with an attacker process (4 workers and a socket flood) from one address. All on the same 2 cores as the stack.',
+    ],
+  };
+}
