@@ -13,6 +13,10 @@ PRODUCTION_GRAPHQL_BURST=40
 PRODUCTION_GRAPHQL_CONNECTIONS=100
 # Where the nginx container finds the web app's build (docker-compose.yml mounts web/dist there).
 PRODUCTION_WEB_ROOT=/usr/share/nginx/html
+# TLS in production: HTTPS on 443 with this certificate (docker-compose.yml mounts ./tls there),
+# plain HTTP on 80 for health checks and redirects. The local stack serves plain HTTP.
+PRODUCTION_TLS_CERT=/etc/nginx/tls/fullchain.pem
+PRODUCTION_TLS_KEY=/etc/nginx/tls/privkey.pem
 
 # explore_location DIST: the /explore/ block serving the built API explorer from DIST.
 explore_location() {
@@ -39,10 +43,12 @@ EOF
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
   local listen workers pid_file log_dir temp_dir servers="" addr port out files explore= web_root rate burst connections
+  local tls='#TLS ' tls_listen='' tls_cert=none tls_key=none http_listen=none
   local -a gateways=()
   case $1 in
     production)
-      listen=80 workers=auto pid_file=/var/run/nginx.pid
+      listen=443 workers=auto pid_file=/var/run/nginx.pid
+      tls='' tls_listen=' ssl http2' tls_cert=$PRODUCTION_TLS_CERT tls_key=$PRODUCTION_TLS_KEY http_listen=80
       log_dir=/var/log/nginx temp_dir=/var/cache/nginx
       gateways=("${PRODUCTION_GATEWAYS[@]}")
       files=$PRODUCTION_FILES
@@ -69,6 +75,11 @@ render_nginx_conf() {
   out=$(<"$NGINX_TEMPLATE") || return 1
   # Quoted replacements: bash 5.2 would otherwise expand & in them.
   out=${out//@LISTEN@/"$listen"}
+  out=${out//@TLS_LISTEN@/"$tls_listen"}
+  out=${out//@TLS_CERT@/"$tls_cert"}
+  out=${out//@TLS_KEY@/"$tls_key"}
+  out=${out//@HTTP_LISTEN@/"$http_listen"}
+  out=${out//@TLS@/"$tls"}
   out=${out//@WORKER_PROCESSES@/"$workers"}
   out=${out//@PID_FILE@/"$pid_file"}
   out=${out//@LOG_DIR@/"$log_dir"}

@@ -15,6 +15,8 @@ export async function startNginx(
   filesUpstream = '127.0.0.1:9',
   /** Per-address limits on /graphql; by default far above what any test sends from 127.0.0.1. */
   graphqlLimits: { ratePerSecond: number; burst: number; connections: number } = { ratePerSecond: 100_000, burst: 100_000, connections: 60_000 },
+  /** HTTPS on `port` with this certificate, and plain HTTP on `httpPort` (health and redirects). */
+  tls?: { certFile: string; keyFile: string; httpPort: number },
 ): Promise<{ url: string; logDir: string; stop(): Promise<void> }> {
   const prefix = mkdtempSync(join(tmpdir(), 'finder-nginx-'));
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
@@ -34,6 +36,11 @@ export async function startNginx(
     GRAPHQL_RATE: String(graphqlLimits.ratePerSecond),
     GRAPHQL_BURST: String(graphqlLimits.burst),
     GRAPHQL_CONNECTIONS: String(graphqlLimits.connections),
+    TLS: tls ? '' : '#TLS ',
+    TLS_LISTEN: tls ? ' ssl http2' : '',
+    TLS_CERT: tls?.certFile ?? 'none',
+    TLS_KEY: tls?.keyFile ?? 'none',
+    HTTP_LISTEN: tls ? `127.0.0.1:${tls.httpPort}` : 'none',
   };
   const template = readFileSync(join(ROOT_DIR, 'infra/nginx/nginx.conf.template'), 'utf8');
   const config = template.replace(/@([A-Z_]+)@/g, (_, key: string) => {
@@ -44,8 +51,9 @@ export async function startNginx(
   const child = spawn('nginx', ['-p', prefix, '-c', 'conf/nginx.conf', '-e', 'logs/error.log', '-g', 'daemon off;'], {
     stdio: ['ignore', 'inherit', 'inherit'],
   });
-  const url = `http://127.0.0.1:${port}`;
-  await until(() => fetch(`${url}/healthz`).then((r) => r.ok, () => false), 10_000, 'nginx to answer /healthz');
+  const url = tls ? `https://127.0.0.1:${port}` : `http://127.0.0.1:${port}`;
+  const health = tls ? `http://127.0.0.1:${tls.httpPort}/healthz` : `${url}/healthz`;
+  await until(() => fetch(health).then((r) => r.ok, () => false), 10_000, 'nginx to answer /healthz');
   return {
     url,
     logDir: join(prefix, 'logs'),
