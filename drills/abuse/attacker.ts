@@ -9,10 +9,13 @@ import { gql } from '@finder/testing/graphql-client';
 import { WebSocket } from 'ws';
 
 export interface AttackPlan {
-  urls: string[];
-  wsUrls: string[];
-  /** The attacker's client address (X-Forwarded-For). */
+  /** nginx's /graphql, over HTTP and WebSocket. */
+  url: string;
+  wsUrl: string;
+  /** The attacker's loopback address (its requests leave from it). */
   address: string;
+  /** Two more of its addresses, for the socket floods by user and by address. */
+  socketAddresses: [string, string];
   /** A signed-in attacker's access token. */
   token: string;
   /** The account whose password the attacker guesses and whose reset it floods. */
@@ -45,8 +48,7 @@ const heavySearch = 'query($q: String!) { searchProfessionals(query: $q, first: 
 type RecordOutcome = (t: AttackTally, outcome: string, expected: string[], admitted: boolean) => void;
 
 export async function attack(plan: AttackPlan): Promise<AttackTally[]> {
-  const { urls, wsUrls, address, token, victimEmail, deadline } = plan;
-  const at = (i: number) => urls[i % urls.length]!;
+  const { url, wsUrl, address, token, victimEmail, deadline } = plan;
   const tallies = new Map<string, AttackTally>();
   const tally = (kind: string, allowed: number) => {
     if (!tallies.has(kind)) tallies.set(kind, { kind, sent: 0, outcomes: {}, admitted: 0, allowed, unexpected: 0 });
@@ -58,12 +60,13 @@ export async function attack(plan: AttackPlan): Promise<AttackTally[]> {
     if (admitted) t.admitted++;
     else if (!expected.includes(outcome)) t.unexpected++;
   };
-  const asAttacker = { 'x-forwarded-for': address };
+
   const http = async (t: AttackTally, query: string, variables: Record<string, unknown>, refusals: string[], token?: string, admittedWhen?: (r: Awaited<ReturnType<typeof gql>>) => boolean) => {
-    const result = await gql(at(t.sent), query, variables, { token, headers: asAttacker });
+    const result = await gql(url, query, variables, { token, localAddress: address });
     const code = result.errors?.[0]?.extensions?.code as string | undefined;
     const admitted = admittedWhen ? admittedWhen(result) : !result.errors;
-    record(t, result.status >= 500 ? `http ${result.status}` : admitted ? 'admitted' : (code ?? `http ${result.status}`), refusals, admitted && result.status < 500);
+    // RATE_LIMITED is always an expected refusal: nginx's per-address rate refuses first.
+    record(t, result.status >= 500 ? `http ${result.status}` : admitted ? 'admitted' : (code ?? `http ${result.status}`), [...refusals, 'RATE_LIMITED'], admitted && result.status < 500);
   };
   const attacks: (() => Promise<void>)[] = [
     () => http(tally('alias bomb', 0), aliasBomb, {}, ['OPERATION_LIMIT'], token),
@@ -74,7 +77,7 @@ export async function attack(plan: AttackPlan): Promise<AttackTally[]> {
     () => http(tally('password reset flood', 2 * DEFAULT_BUDGETS.resetPerAddress), 'mutation($e: String!) { requestPasswordReset(email: $e) }', { e: victimEmail }, ['RATE_LIMITED']),
   ];
   const attackFor = async (deadline: number) => {
-    const sockets = socketFlood(wsUrls, address, token, tally('socket flood (address)', 2 * DEFAULT_BUDGETS.socketsPerAddress), tally('socket flood (user)', 2 * DEFAULT_BUDGETS.socketsPerUser), record);
+    const sockets = socketFlood(wsUrl, plan.socketAddresses, token, tally('socket flood (address)', 2 * DEFAULT_BUDGETS.socketsPerAddress), tally('socket flood (user)', 2 * DEFAULT_BUDGETS.socketsPerUser), record);
     const workers = Array.from({ length: plan.workers }, async (_, w) => {
       for (let i = w; Date.now() < deadline; i++) await attacks[i % attacks.length]!();
     });
@@ -86,13 +89,14 @@ export async function attack(plan: AttackPlan): Promise<AttackTally[]> {
 }
 
 /**
- * Opens sockets from the attacker's address on both gateways until they are refused: anonymous
- * ones count against the address (refused at the upgrade with 429), signed-in ones against the user
- * too (closed with 1013 after connection_init).
+ * Opens sockets from two more of the attacker's addresses (its requests use up the first's rate)
+ * until they are refused: nginx refuses upgrades past
+ * its per-address rate and connection count (429), the gateways a user's sockets past their cap
+ * (closed with 1013 after connection_init), and anonymous ones past the per-address cap (429).
  */
 async function socketFlood(
-  wsUrls: string[],
-  address: string,
+  wsUrl: string,
+  [userAddress, floodAddress]: [string, string],
   token: string,
   byAddress: AttackTally,
   byUser: AttackTally,
@@ -101,7 +105,7 @@ async function socketFlood(
   const open: WebSocket[] = [];
   const attempt = (url: string, signedIn: boolean) =>
     new Promise<string>((resolve) => {
-      const ws = new WebSocket(url, ['graphql-transport-ws'], { headers: { 'x-forwarded-for': address } });
+      const ws = new WebSocket(url, ['graphql-transport-ws'], { localAddress: signedIn ? userAddress : floodAddress });
       open.push(ws);
       const timer = setTimeout(() => resolve('admitted'), 1_500);
       ws.on('unexpected-response', (_req, res) => {
@@ -117,14 +121,15 @@ async function socketFlood(
       });
     });
   try {
-    for (const url of wsUrls) {
-      const results = await Promise.all(Array.from({ length: 30 }, () => attempt(url, true)));
-      for (const r of results) record(byUser, r, ['ws 1013'], r === 'admitted');
+    // Two waves of 25, each within nginx's burst, balanced over the two gateways: 25 each, past
+    // their cap of 20 per user, so the gateways refuse the last ones.
+    for (let wave = 0; wave < 2; wave++) {
+      if (wave > 0) await new Promise((r) => setTimeout(r, 1_500));
+      const signedIn = await Promise.all(Array.from({ length: 25 }, () => attempt(wsUrl, true)));
+      for (const r of signedIn) record(byUser, r, ['ws 1013', 'http 429'], r === 'admitted');
     }
-    for (const url of wsUrls) {
-      const results = await Promise.all(Array.from({ length: DEFAULT_BUDGETS.socketsPerAddress + 20 }, () => attempt(url, false)));
-      for (const r of results) record(byAddress, r, ['http 429'], r === 'admitted');
-    }
+    const anonymous = await Promise.all(Array.from({ length: DEFAULT_BUDGETS.socketsPerAddress + 20 }, () => attempt(wsUrl, false)));
+    for (const r of anonymous) record(byAddress, r, ['http 429'], r === 'admitted');
   } finally {
     for (const ws of open) ws.terminate();
   }

@@ -4,6 +4,7 @@ import { promisify } from 'node:util';
 import { registerUser, type TestUser } from '@finder/testing/accounts';
 import { gql, ok } from '@finder/testing/graphql-client';
 import { freePort, uniqueEmail } from '@finder/testing/ports';
+import { startNginx } from '@finder/testing/nginx';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { connect, type TestClient } from '@finder/testing/ws-client';
 import type { Env } from '../lib/stack.ts';
@@ -15,8 +16,8 @@ import type { AttackPlan, AttackTally } from './attacker.ts';
  * own running the production defaults of every limit and budget (the stack's own gateways run with
  * budgets raised for the test suites), first alone, then while an attacker from one address sends
  * alias bombs, deep recursions, cost-heavy searches, login guesses, reset floods and socket floods.
- * Every request carries its sender's address in X-Forwarded-For, trusted from 127.0.0.1 as from
- * nginx, so the attacker and each user have their own.
+ * Everything goes through an nginx of the drill's own with production's per-address limits, each
+ * client from a loopback address of its own, as the production topology would see them.
  */
 export interface AbuseOptions {
   /** Seconds of each phase (without, then with the attacker). */
@@ -53,6 +54,8 @@ export interface AbuseReport {
 }
 
 const run_ = promisify(execFile);
+/** nginx's per-address limits on /graphql in production (scripts/dev/nginx.sh). */
+const PRODUCTION_NGINX_LIMITS = { ratePerSecond: 20, burst: 40, connections: 100 };
 const RAISED = /^(BUDGET_|WS_MAX_CONNECTIONS_PER_|WS_CONNECT_RATE_PER_ADDRESS$)/;
 
 const percentile = (values: number[], p: number) => {
@@ -64,8 +67,11 @@ const percentile = (values: number[], p: number) => {
 export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseReport> {
   const log = options.log ?? (() => undefined);
   const stack = env.PUBLIC_URL!;
-  const run = Math.floor(Math.random() * 200) + 20;
-  const addressOf = (i: number) => `10.${run}.${Math.floor(i / 250)}.${(i % 250) + 1}`;
+  // Each client has a loopback address of its own (Linux routes all of 127.0.0.0/8 to lo), so
+  // nginx's per-address limits and the gateways' per-address budgets tell them apart. A run's
+  // third octet is its own: budgets kept in Redis by an earlier run do not carry over.
+  const run = Math.floor(Math.random() * 250) + 1;
+  const addressOf = (i: number) => `127.${run}.${Math.floor(i / 250)}.${(i % 250) + 1}`;
   const attackerAddress = addressOf(9_999);
 
   // Two gateways with production limits: the raised budgets of the stack's env are left out.
@@ -74,11 +80,13 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
   const ports = [await freePort(), await freePort()];
   const gateways: Service[] = ports.map((port) => startNode('gateway/src/index.ts', [], { ...gatewayEnv, PORT: String(port) }));
   const clients: TestClient[] = [];
+  let nginx: Awaited<ReturnType<typeof startNginx>> | undefined;
   try {
     await Promise.all(ports.map((port, i) => waitForReady(`http://127.0.0.1:${port}/readyz`, 240_000, gateways[i])));
-    const urls = ports.map((p) => `http://127.0.0.1:${p}/graphql`);
-    const wsUrls = urls.map((u) => u.replace('http', 'ws'));
-    const at = (i: number) => urls[i % urls.length]!;
+    // nginx in front, with production's per-address limits (scripts/dev/nginx.sh).
+    nginx = await startNginx(await freePort(), ports.map((p) => `127.0.0.1:${p}`), undefined, PRODUCTION_NGINX_LIMITS);
+    const url = `${nginx.url}/graphql`;
+    const wsUrl = url.replace('http', 'ws');
 
     // Ordinary users: pairs in a conversation each, registered through the stack's nginx.
     const pairs = options.pairs ?? 4;
@@ -94,7 +102,7 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
     const delivered = new Map<string, number>();
     const deliveries: Latencies = { samples: [] };
     for (let p = 0; p < pairs; p++) {
-      const client = connect(wsUrls[p % 2]!, { authorization: `Bearer ${users[2 * p + 1]!.token}` });
+      const client = connect(wsUrl, { authorization: `Bearer ${users[2 * p + 1]!.token}` });
       clients.push(client);
       const sub = client.subscribe<{ messageAdded: { id: string; body: string } }>('subscription($c: ID!) { messageAdded(conversationId: $c) { id body } }', { c: conversations[p] });
       const seen = sub.events;
@@ -124,16 +132,16 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
       const querier = async (u: number) => {
         while (Date.now() < deadline) {
           const started = performance.now();
-          const result = await gql(at(u), '{ me { id } }', {}, { token: users[u]!.token, headers: { 'x-forwarded-for': addressOf(u) } });
+          const result = await gql(url, '{ me { id } }', {}, { token: users[u]!.token, localAddress: addressOf(u) });
           queries.push(performance.now() - started);
           if (result.status >= 500 || result.errors) serverErrors++;
-          await new Promise((r) => setTimeout(r, 50));
+          await new Promise((r) => setTimeout(r, 100));
         }
       };
       const sender = async (p: number) => {
         while (Date.now() < deadline) {
           const body = `at ${Date.now()}`;
-          const result = await gql(at(p + 1), 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }', { i: { conversationId: conversations[p], body, idempotencyKey: randomUUID() } }, { token: users[2 * p]!.token, headers: { 'x-forwarded-for': addressOf(2 * p) } });
+          const result = await gql(url, 'mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }', { i: { conversationId: conversations[p], body, idempotencyKey: randomUUID() } }, { token: users[2 * p]!.token, localAddress: addressOf(2 * p) });
           if (result.data?.sendMessage) {
             acknowledged.push({ id: result.data.sendMessage.id, conversation: conversations[p]! });
             messages++;
@@ -161,7 +169,7 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
     ok(await gql(stack, 'mutation($i: RegisterInput!) { register(input: $i) { accessToken } }', { i: { email: victimEmail, password: 'correct horse battery', displayName: 'Victim', role: 'BUSINESS' } }));
     let tallies: AttackTally[] = [];
     const attackFrom = async (deadline: number) => {
-      const plan: AttackPlan = { urls, wsUrls, address: attackerAddress, token: attacker.token, victimEmail, deadline, workers: options.attackers ?? 4 };
+      const plan: AttackPlan = { url, wsUrl, address: attackerAddress, socketAddresses: [addressOf(9_998), addressOf(9_997)], token: attacker.token, victimEmail, deadline, workers: options.attackers ?? 4 };
       const { stdout } = await run_(process.execPath, [new URL('./attacker.ts', import.meta.url).pathname, JSON.stringify(plan)], { maxBuffer: 16 * 1024 * 1024 });
       tallies = JSON.parse(stdout) as AttackTally[];
     };
@@ -190,6 +198,7 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
     return { baseline, attacked, attacks: tallies, acknowledged: acknowledged.length, undelivered, unstored };
   } finally {
     await Promise.all(clients.map((c) => c.dispose()));
+    await nginx?.stop();
     await Promise.all(gateways.map((g) => g.kill()));
   }
 }
@@ -240,7 +249,7 @@ export function abuseResults(r: AbuseReport, phaseSeconds: number): SuiteReport 
     notes: [
       `Target "ordinary p99 within 1.5× of the run without the attacker": tiny queries ${ratio(r.attacked.queryP99, r.baseline.queryP99)} (${met(r.attacked.queryP99, r.baseline.queryP99)}), deliveries ${ratio(r.attacked.deliveryP99, r.baseline.deliveryP99)} (${met(r.attacked.deliveryP99, r.baseline.deliveryP99)}).`,
       `Messages: ${r.acknowledged} acknowledged, ${r.undelivered} undelivered, ${r.unstored} not stored.`,
-      'Method: two gateways of the drill\'s own with the production defaults of every limit and budget; four pairs of users chatting (a message every 250 ms per pair) and every user asking { me { id } } every 50 ms, each from its own address; then the same with an attacker process (4 workers and a socket flood) from one address. All on the same 2 cores as the stack.',
+      'Method: an nginx with production\'s per-address limits (20 requests/s, burst 40, 100 connections) in front of two gateways with the production defaults of every limit and budget; four pairs of users chatting (a message every 250 ms per pair) and every user asking { me { id } } every 100 ms, each from a loopback address of its own; then the same with an attacker process (4 workers and a socket flood) from one address. All on the same 2 cores as the stack.',
     ],
   };
 }
