@@ -33,6 +33,12 @@ export interface Resumable {
 export interface PreparedOperation {
   document: DocumentNode;
   text: string;
+  /**
+   * The SHA-256 (hex) under which the document is in the SDK's persisted documents manifest
+   * (codegen's `__meta__.hash`); absent for a document of the caller's own, or one the SDK
+   * changed (a resumable subscription missing its `after` variable or cursor).
+   */
+  hash: string | undefined;
   operationName: string | undefined;
   kind: 'query' | 'mutation' | 'subscription';
   keySlots: KeySlot[];
@@ -51,6 +57,7 @@ export function prepare(document: DocumentNode): PreparedOperation {
     op = {
       document: finalDocument,
       text: print(finalDocument),
+      hash: finalDocument === document ? persistedHash(document) : undefined,
       operationName: operation.name?.value,
       kind: operation.operation,
       keySlots: operation.operation === 'mutation' ? findKeySlots(operation) : [],
@@ -59,6 +66,18 @@ export function prepare(document: DocumentNode): PreparedOperation {
     prepared.set(document, op);
   }
   return op;
+}
+
+/** A request's fields naming its document: the hash alone when asked to and there is one, else the text. */
+export function documentFields(op: PreparedOperation, persisted: boolean): { query: string; extensions?: { persistedQuery: { version: 1; sha256Hash: string } } } {
+  // graphql-ws requires a string `query`; over HTTP the empty one is left out of the body as well.
+  if (persisted && op.hash) return { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: op.hash } } };
+  return { query: op.text };
+}
+
+function persistedHash(document: DocumentNode): string | undefined {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === 'string' ? hash.replace(/^sha256:/, '') : undefined;
 }
 
 const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
