@@ -4,6 +4,7 @@ import {
   print,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionNode,
   type TypeNode,
@@ -98,6 +99,29 @@ function findKeySlots(operation: OperationDefinitionNode): KeySlot[] {
 }
 
 /**
+ * The cursor field among a payload's selections, directly or through the document's fragments
+ * (the SDK's own operations select it in a fragment): only one that is always there counts, not
+ * under `@skip`/`@include`, so the document is kept as it is, and its persisted hash holds.
+ */
+function findCursor(document: DocumentNode, selections: readonly SelectionNode[], cursorName: string, seen = new Set<string>()): FieldNode | undefined {
+  for (const s of selections) {
+    if (s.directives?.length) continue;
+    if (s.kind === Kind.FIELD && s.name.value === cursorName && !s.arguments?.length) return s;
+    if (s.kind === Kind.INLINE_FRAGMENT && !s.typeCondition) {
+      const found = findCursor(document, s.selectionSet.selections, cursorName, seen);
+      if (found) return found;
+    }
+    if (s.kind === Kind.FRAGMENT_SPREAD && !seen.has(s.name.value)) {
+      seen.add(s.name.value);
+      const fragment = document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
+      const found = fragment && findCursor(document, fragment.selectionSet.selections, cursorName, seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/**
  * A subscription to a resumable stream: its `after` must be a variable (the SDK moves it forward
  * as events arrive) and its payload must carry the cursor. What the document lacks is added: an
  * `$after: Int` variable and argument, and the cursor field.
@@ -133,9 +157,7 @@ function findResumable(document: DocumentNode, operation: OperationDefinitionNod
     ];
   }
   const selections = field.selectionSet?.selections ?? [];
-  const cursorSelection = selections.find(
-    (s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === cursorName && !s.arguments?.length,
-  );
+  const cursorSelection = findCursor(document, selections, cursorName);
   let cursorKey = cursorSelection ? (cursorSelection.alias?.value ?? cursorName) : null;
   if (!cursorKey) {
     cursorKey = cursorName;
