@@ -120,10 +120,14 @@ function withResolvedQuery(resolve: ResolveQuery, method: string | undefined, bo
   if (method === 'POST') {
     // A batch, or a body that is not JSON, names no document: refused as one without a hash.
     const fields = isRecord(body) ? body : {};
-    const { documentId: _documentId, ...rest } = fields;
+    const { documentId: _documentId, extensions: _extensions, ...rest } = fields;
     const query = resolve(fields);
-    return { body: { ...rest, query, extensions: withoutPersistedQuery(fields.extensions) }, search: '' };
+    // Apollo refuses an `extensions` key whose value is not an object: left out when none remain.
+    const extensions = withoutPersistedQuery(fields.extensions);
+    return { body: { ...rest, query, ...(extensions ? { extensions } : {}) }, search: '' };
   }
+  // Other methods run nothing: Apollo Server answers them 405.
+  if (method !== 'GET') return { body, search: params.size ? `?${params.toString()}` : '' };
   let extensions: unknown;
   try {
     extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
