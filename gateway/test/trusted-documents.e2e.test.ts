@@ -86,9 +86,9 @@ describe('trusted documents (TRUSTED_DOCUMENTS)', () => {
     const seen: string[] = [];
     const failures: unknown[] = [];
     const stop = bob.subscribe(MessageAddedDocument, { conversationId: startConversation.id, after: 0 }, { next: (d) => seen.push(d.messageAdded.body), error: (e) => failures.push(e) });
-    await until(() => bob.connection.state === 'connected', 20_000, 'the socket');
+    await until(async () => bob.connection.state === 'connected', 20_000, 'the socket');
     await alice.request(SendMessageDocument, { input: { conversationId: startConversation.id, body: 'by hash' } });
-    await until(() => seen.length > 0 || failures.length > 0, 20_000, 'the message');
+    await until(async () => seen.length > 0 || failures.length > 0, 20_000, 'the message');
     expect(failures).toEqual([]);
     expect(seen).toEqual(['by hash']);
     stop();
