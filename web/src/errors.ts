@@ -98,6 +98,9 @@ export function describeError(err: unknown): Problem {
     case 'GRAPHQL_PARSE_FAILED':
     case 'GRAPHQL_VALIDATION_FAILED':
     case 'BAD_REQUEST':
+    // The gateway runs trusted documents only and does not know this build's operations.
+    case 'TRUSTED_DOCUMENTS_ONLY':
+    case 'PERSISTED_QUERY_NOT_FOUND':
       return { message: 'This page is out of date. Please reload it.' };
     default:
       return { message: err.retryable ? 'Finder is briefly unavailable. Please try again in a moment.' : 'Something went wrong on our side. Please try again.' };
