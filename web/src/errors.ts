@@ -98,8 +98,7 @@ export function describeError(err: unknown): Problem {
     case 'GRAPHQL_PARSE_FAILED':
     case 'GRAPHQL_VALIDATION_FAILED':
     case 'BAD_REQUEST':
-    // The gateway runs trusted documents only and does not know this build's operations.
-    case 'TRUSTED_DOCUMENTS_ONLY':
+    case 'TRUSTED_DOCUMENTS_ONLY': // a gateway with trusted documents that does not know this build's operations
     case 'PERSISTED_QUERY_NOT_FOUND':
       return { message: 'This page is out of date. Please reload it.' };
     default:
