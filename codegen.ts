@@ -60,7 +60,9 @@ const clientOutputs: CodegenConfig['generates'] = {
     schema: API_SCHEMA,
     documents: 'packages/client/operations/*.graphql',
     preset: 'client',
-    presetConfig: { fragmentMasking: false, gqlTagName: 'graphql' },
+    // persistedDocuments: every document carries `__meta__.hash` ("sha256:<hex>"), and
+    // persisted-documents.json maps each hash to its text: the gateway's TRUSTED_DOCUMENTS manifest.
+    presetConfig: { fragmentMasking: false, gqlTagName: 'graphql', persistedDocuments: { hashAlgorithm: 'sha256' } },
     plugins: [{ add: { content: GENERATED_HEADER } }],
     config: {
       useTypeImports: true,

@@ -1,6 +1,7 @@
 /**
- * Fails when committed generated code is stale: the composed supergraph and every subgraph's
- * resolver types must equal what their SDL produces now.
+ * Fails when committed generated code is stale: the composed supergraph, every subgraph's
+ * resolver types and the SDK's documents and persisted documents manifest (the gateway's
+ * TRUSTED_DOCUMENTS) must equal what their sources produce now.
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';

@@ -15,6 +15,11 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
       if (!isOrigin(origin)) ctx.addIssue({ code: 'custom', message: `"${origin}" is not an origin: write scheme://host[:port], without a path or trailing slash` });
     }
   }),
+  /**
+   * Path of a persisted documents manifest (the SDK's packages/client/src/__generated__/persisted-documents.json):
+   * when set, only its operations run, named by hash (trusted-documents.ts). Unset: any operation.
+   */
+  TRUSTED_DOCUMENTS: z.string().min(1).optional(),
   /** Defaults to on outside production; Sandbox needs it. */
   INTROSPECTION: boolFromString.optional(),
   /** Operation limits, over HTTP and WebSocket alike (gateway/src/limits/). */

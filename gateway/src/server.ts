@@ -5,7 +5,7 @@ import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/dis
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createTokenVerifier } from '@finder/platform/auth';
 import { createErrorFormatter, type Logger, toFormattedError } from '@finder/platform/config';
-import { createHttpServer, createRateLimitRedis, graphqlRoute, type HttpServer } from '@finder/platform/server';
+import { createHttpServer, createRateLimitRedis, graphqlRoute, HttpError, type HttpServer } from '@finder/platform/server';
 import type { Registry } from 'prom-client';
 import { createClientAddress } from './client-address.ts';
 import { createGatewayContext, type GatewayContext } from './context.ts';
@@ -16,6 +16,7 @@ import { operationResolutionPlugin } from './operation-resolution.ts';
 import { createBudgets } from './limits/budgets.ts';
 import { createOperationLimits } from './limits/operation-limits.ts';
 import { SignedSubgraphSource } from './subgraph-source.ts';
+import { loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
 import { createSubscriptionMetrics } from './subscriptions/metrics.ts';
 import { createSubscriptionPlanner } from './subscriptions/plan.ts';
@@ -58,6 +59,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   if (!budgetRedis) logger.warn('REDIS_URL is not set: budgets are kept per gateway process');
   const budgets = createBudgets(budgetRedis, env);
   const clientAddress = createClientAddress(env.TRUSTED_PROXIES);
+  const trusted: TrustedDocuments | null = env.TRUSTED_DOCUMENTS ? loadTrustedDocuments(env.TRUSTED_DOCUMENTS) : null;
+  if (trusted) logger.info({ documents: trusted.size, manifest: env.TRUSTED_DOCUMENTS }, 'trusted documents only');
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError,
@@ -67,6 +70,9 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     // On by default; clients send `Content-Type: application/json` (or `apollo-require-preflight: true`).
     csrfPrevention: true,
     parseOptions: { maxTokens: env.GRAPHQL_MAX_TOKENS },
+    // With trusted documents the route hands Apollo the manifest's text and no persistedQuery
+    // extension; APQ, which would register any text under its hash, is off all the same.
+    ...(trusted ? { persistedQueries: false as const } : {}),
     plugins: [
       operationResolutionPlugin(),
       operationLimitsPlugin(limits, budgets),
@@ -85,7 +91,11 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     readiness: () => ({ gateway: { ok: ready } }),
     routes: [
       corsRoute(env.corsOrigins),
-      graphqlRoute(apollo, { maxBodyBytes: env.MAX_BODY_BYTES, context: (req) => createGatewayContext(req, verifier, clientAddress) }),
+      graphqlRoute(apollo, {
+        maxBodyBytes: env.MAX_BODY_BYTES,
+        context: (req) => createGatewayContext(req, verifier, clientAddress),
+        ...(trusted ? { resolveQuery: (fields: Parameters<TrustedDocuments['resolve']>[0]) => trustedQuery(trusted, fields) } : {}),
+      }),
     ],
   });
   const metrics = createSubscriptionMetrics(registry);
@@ -119,6 +129,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     operationLimits: limits,
     budgets,
     clientAddress,
+    trustedDocuments: trusted,
     limits: {
       connectionInitTimeoutMs: env.WS_CONNECTION_INIT_TIMEOUT_MS,
       maxSubscriptionsPerConnection: env.WS_MAX_SUBSCRIPTIONS_PER_CONNECTION,
@@ -153,4 +164,11 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       budgetRedis?.disconnect();
     },
   };
+}
+
+/** The manifest's text for an HTTP request, or its refusal as a 400 answer. */
+function trustedQuery(trusted: TrustedDocuments, fields: Parameters<TrustedDocuments['resolve']>[0]): string {
+  const resolved = trusted.resolve(fields);
+  if ('refusal' in resolved) throw new HttpError(400, resolved.refusal.code, resolved.refusal.message);
+  return resolved.query;
 }

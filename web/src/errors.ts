@@ -98,6 +98,8 @@ export function describeError(err: unknown): Problem {
     case 'GRAPHQL_PARSE_FAILED':
     case 'GRAPHQL_VALIDATION_FAILED':
     case 'BAD_REQUEST':
+    case 'TRUSTED_DOCUMENTS_ONLY': // a gateway with trusted documents that does not know this build's operations
+    case 'PERSISTED_QUERY_NOT_FOUND':
       return { message: 'This page is out of date. Please reload it.' };
     default:
       return { message: err.retryable ? 'Finder is briefly unavailable. Please try again in a moment.' : 'Something went wrong on our side. Please try again.' };

@@ -10,6 +10,7 @@ import { WebSocketServer, type RawData, type WebSocket } from 'ws';
 import type { ClientAddress } from '../client-address.ts';
 import type { Budgets } from '../limits/budgets.ts';
 import { isTokenLimitError, operationLimit, type OperationLimits } from '../limits/operation-limits.ts';
+import type { TrustedDocuments } from '../trusted-documents.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { NotASubscriptionError } from './plan.ts';
 import type { Deliver, SubscribeRequest } from './engine.ts';
@@ -60,6 +61,8 @@ export function attachClientSubscriptions(options: {
   /** The cost budget is charged for every subscribe, as for every HTTP operation. */
   budgets: Budgets;
   clientAddress: ClientAddress;
+  /** When set, a subscribe names a document of the manifest by hash; its text is the manifest's. */
+  trustedDocuments?: TrustedDocuments | null;
   limits: WsLimits;
   logger: Logger;
   metrics: SubscriptionMetrics;
@@ -178,7 +181,14 @@ export function attachClientSubscriptions(options: {
             }),
           ];
         }
-        const parsed = documents(payload.query);
+        let query = payload.query;
+        if (options.trustedDocuments) {
+          // graphql-ws requires a string `query`: a subscribe by hash alone sends "".
+          const resolved = options.trustedDocuments.resolve(payload as typeof payload & { documentId?: unknown });
+          if ('refusal' in resolved) return [new GraphQLError(resolved.refusal.message, { extensions: { code: resolved.refusal.code } })];
+          query = resolved.query;
+        }
+        const parsed = documents(query);
         if ('errors' in parsed) return parsed.errors.map((e) => (isTokenLimitError(e) ? operationLimit(e.message) : e));
         const { document } = parsed;
         const { refusal, estimate } = options.operationLimits.measure(document, payload.operationName, payload.variables ?? undefined);

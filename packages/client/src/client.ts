@@ -2,7 +2,7 @@ import type { ResultOf, TypedDocumentNode, VariablesOf } from '@graphql-typed-do
 import type { DocumentNode } from 'graphql';
 import { LoginDocument, LogoutDocument, RefreshSessionDocument, RegisterDocument } from './__generated__/graphql.ts';
 import { createConnectionTracker, type ConnectionApi } from './connection.ts';
-import { prepare, type PreparedOperation } from './documents.ts';
+import { documentFields, prepare, type PreparedOperation } from './documents.ts';
 import { FinderError } from './errors.ts';
 import { backoff, postGraphQL, sleep, type FetchLike } from './http.ts';
 import { createSessionManager, type AuthPayloadLike, type SessionApi } from './session.ts';
@@ -23,6 +23,13 @@ export interface FinderClientOptions {
   maxAttempts?: number;
   /** Makes idempotency keys; default `crypto.randomUUID`. */
   idempotencyKey?: () => string;
+  /**
+   * Send the SDK's operations by hash (`extensions.persistedQuery.sha256Hash`) instead of their
+   * text, over HTTP and WebSocket: for a gateway with TRUSTED_DOCUMENTS set to this SDK's
+   * manifest (one without it answers `PERSISTED_QUERY_NOT_FOUND`). Documents of your own are
+   * still sent as text. Default false.
+   */
+  persistedDocuments?: boolean;
 }
 
 type Variables<D> = VariablesOf<D> extends Record<string, never> ? [variables?: VariablesOf<D>] : [variables: VariablesOf<D>];
@@ -51,6 +58,11 @@ export function createFinderClient(options: FinderClientOptions): FinderClient {
   const maxAttempts = options.maxAttempts ?? 5;
   const newKey = options.idempotencyKey ?? (() => crypto.randomUUID());
   const connection = createConnectionTracker();
+  const persisted = options.persistedDocuments ?? false;
+  const fieldsOf = (op: PreparedOperation) => {
+    const { query, extensions } = documentFields(op, persisted);
+    return extensions ? { extensions } : { query };
+  };
 
   /** Sends one operation; retries what is safe to retry; refreshes the session once on UNAUTHENTICATED. */
   async function execute(op: PreparedOperation, variables: Record<string, unknown> | undefined, authenticate: boolean): Promise<unknown> {
@@ -67,7 +79,7 @@ export function createFinderClient(options: FinderClientOptions): FinderClient {
           token = await session.accessToken();
           if (signedIn && !token) throw new FinderError('UNAUTHENTICATED', 'The session could not be refreshed: signed out', { retryable: false });
         }
-        const { status, result } = await postGraphQL(fetchImpl, url, { query: op.text, operationName: op.operationName, variables: vars }, token);
+        const { status, result } = await postGraphQL(fetchImpl, url, { ...fieldsOf(op), operationName: op.operationName, variables: vars }, token);
         if (!result.errors?.length && result.data) return result.data;
         error = FinderError.fromErrors(result.errors ?? [], status);
       } catch (err) {
@@ -96,7 +108,7 @@ export function createFinderClient(options: FinderClientOptions): FinderClient {
     },
   });
 
-  const subscriptions = createSubscriptions({ wsUrl, webSocketImpl: options.webSocketImpl, session, connection });
+  const subscriptions = createSubscriptions({ wsUrl, webSocketImpl: options.webSocketImpl, session, connection, persistedDocuments: persisted });
 
   const publicSession: SessionApi = {
     current: () => session.current(),

@@ -4,6 +4,7 @@ import {
   print,
   type DocumentNode,
   type FieldNode,
+  type FragmentDefinitionNode,
   type OperationDefinitionNode,
   type SelectionNode,
   type TypeNode,
@@ -33,6 +34,12 @@ export interface Resumable {
 export interface PreparedOperation {
   document: DocumentNode;
   text: string;
+  /**
+   * The SHA-256 (hex) under which the document is in the SDK's persisted documents manifest
+   * (codegen's `__meta__.hash`); absent for a document of the caller's own, or one the SDK
+   * changed (a resumable subscription missing its `after` variable or cursor).
+   */
+  hash: string | undefined;
   operationName: string | undefined;
   kind: 'query' | 'mutation' | 'subscription';
   keySlots: KeySlot[];
@@ -51,6 +58,7 @@ export function prepare(document: DocumentNode): PreparedOperation {
     op = {
       document: finalDocument,
       text: print(finalDocument),
+      hash: finalDocument === document ? persistedHash(document) : undefined,
       operationName: operation.name?.value,
       kind: operation.operation,
       keySlots: operation.operation === 'mutation' ? findKeySlots(operation) : [],
@@ -59,6 +67,18 @@ export function prepare(document: DocumentNode): PreparedOperation {
     prepared.set(document, op);
   }
   return op;
+}
+
+/** A request's fields naming its document: the hash alone when asked to and there is one, else the text. */
+export function documentFields(op: PreparedOperation, persisted: boolean): { query: string; extensions?: { persistedQuery: { version: 1; sha256Hash: string } } } {
+  // graphql-ws requires a string `query`; over HTTP the empty one is left out of the body as well.
+  if (persisted && op.hash) return { query: '', extensions: { persistedQuery: { version: 1, sha256Hash: op.hash } } };
+  return { query: op.text };
+}
+
+function persistedHash(document: DocumentNode): string | undefined {
+  const hash = (document as { __meta__?: { hash?: unknown } }).__meta__?.hash;
+  return typeof hash === 'string' ? hash.replace(/^sha256:/, '') : undefined;
 }
 
 const namedType = (type: TypeNode): string => (type.kind === Kind.NAMED_TYPE ? type.name.value : namedType(type.type));
@@ -76,6 +96,29 @@ function findKeySlots(operation: OperationDefinitionNode): KeySlot[] {
     }
   }
   return slots;
+}
+
+/**
+ * The cursor field among a payload's selections, directly or through the document's fragments
+ * (the SDK's own operations select it in a fragment): only one that is always there counts, not
+ * under `@skip`/`@include`, so the document is kept as it is, and its persisted hash holds.
+ */
+function findCursor(document: DocumentNode, selections: readonly SelectionNode[], cursorName: string, seen = new Set<string>()): FieldNode | undefined {
+  for (const s of selections) {
+    if (s.directives?.length) continue;
+    if (s.kind === Kind.FIELD && s.name.value === cursorName && !s.arguments?.length) return s;
+    if (s.kind === Kind.INLINE_FRAGMENT && !s.typeCondition) {
+      const found = findCursor(document, s.selectionSet.selections, cursorName, seen);
+      if (found) return found;
+    }
+    if (s.kind === Kind.FRAGMENT_SPREAD && !seen.has(s.name.value)) {
+      seen.add(s.name.value);
+      const fragment = document.definitions.find((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION && d.name.value === s.name.value);
+      const found = fragment && findCursor(document, fragment.selectionSet.selections, cursorName, seen);
+      if (found) return found;
+    }
+  }
+  return undefined;
 }
 
 /**
@@ -114,9 +157,7 @@ function findResumable(document: DocumentNode, operation: OperationDefinitionNod
     ];
   }
   const selections = field.selectionSet?.selections ?? [];
-  const cursorSelection = selections.find(
-    (s): s is FieldNode => s.kind === Kind.FIELD && s.name.value === cursorName && !s.arguments?.length,
-  );
+  const cursorSelection = findCursor(document, selections, cursorName);
   let cursorKey = cursorSelection ? (cursorSelection.alias?.value ?? cursorName) : null;
   if (!cursorKey) {
     cursorKey = cursorName;

@@ -19,6 +19,9 @@ export type ErrorCode =
   | 'OPERATION_LIMIT'
   /** The operation's estimated cost is over the limit (`extensions.cost`, `extensions.limit`). */
   | 'COST_LIMIT_EXCEEDED'
+  /** The gateway runs trusted documents only, and the request named none it knows (a stale SDK build?). */
+  | 'TRUSTED_DOCUMENTS_ONLY'
+  | 'PERSISTED_QUERY_NOT_FOUND'
   /** The server could not be reached, or its answer was lost or unreadable. */
   | 'NETWORK_ERROR'
   /** The client was closed, or the subscription ended by a sign-out. */
@@ -28,6 +31,7 @@ const KNOWN_CODES = new Set<string>([
   'UNAUTHENTICATED', 'FORBIDDEN', 'BAD_USER_INPUT', 'NOT_FOUND', 'CONFLICT', 'RATE_LIMITED', 'WRITE_PENDING',
   'INTERNAL_SERVER_ERROR', 'GRAPHQL_PARSE_FAILED', 'GRAPHQL_VALIDATION_FAILED', 'BAD_REQUEST', 'PAYLOAD_TOO_LARGE',
   'SERVICE_UNAVAILABLE', 'OPERATION_LIMIT', 'COST_LIMIT_EXCEEDED', 'NETWORK_ERROR', 'CLIENT_CLOSED',
+  'TRUSTED_DOCUMENTS_ONLY', 'PERSISTED_QUERY_NOT_FOUND',
 ]);
 
 /** A failed request or subscription, typed by the first error's `extensions.code`. */

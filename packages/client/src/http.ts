@@ -10,7 +10,7 @@ export type FetchLike = (input: string, init: RequestInit) => Promise<Response>;
 export async function postGraphQL(
   fetchImpl: FetchLike,
   url: string,
-  body: { query: string; operationName?: string; variables?: Record<string, unknown> },
+  body: { query?: string; operationName?: string; variables?: Record<string, unknown>; extensions?: Record<string, unknown> },
   token: string | null,
 ): Promise<{ status: number; result: FormattedExecutionResult }> {
   let response: Response;

@@ -1,7 +1,7 @@
 import type { FormattedExecutionResult, GraphQLFormattedError } from 'graphql';
 import { createClient, type Client } from 'graphql-ws';
 import type { ConnectionTracker } from './connection.ts';
-import type { PreparedOperation } from './documents.ts';
+import { documentFields, type PreparedOperation } from './documents.ts';
 import { FinderError } from './errors.ts';
 import { backoff, sleep } from './http.ts';
 import type { SessionManager } from './session.ts';
@@ -17,6 +17,8 @@ export interface SubscriptionOptions {
   webSocketImpl?: unknown;
   session: SessionManager;
   connection: ConnectionTracker;
+  /** Subscribe by the SDK's document hashes (FinderClientOptions.persistedDocuments). */
+  persistedDocuments?: boolean;
 }
 
 const isCloseEvent = (value: unknown): value is { code: number; reason: string } =>
@@ -34,7 +36,7 @@ const MAX_EVENT_FAILURES = 6;
  * (graphql-ws's own after a reconnect, or ours after a refresh) continues exactly there, and
  * anything at or below it that a replay repeats is dropped.
  */
-export function createSubscriptions({ wsUrl, webSocketImpl, session, connection }: SubscriptionOptions) {
+export function createSubscriptions({ wsUrl, webSocketImpl, session, connection, persistedDocuments = false }: SubscriptionOptions) {
   let active = 0;
   let wasConnected = false;
   /** The access token the current socket was opened with (to refresh it once on a 4401). */
@@ -78,7 +80,7 @@ export function createSubscriptions({ wsUrl, webSocketImpl, session, connection 
   });
 
   function subscribe<T>(op: PreparedOperation, variables: Record<string, unknown> | undefined, sink: SubscriptionSink<T>): () => void {
-    const payload = { query: op.text, operationName: op.operationName, variables: { ...variables } as Record<string, unknown> };
+    const payload = { ...documentFields(op, persistedDocuments), operationName: op.operationName, variables: { ...variables } as Record<string, unknown> };
     const resumable = op.resumable;
     const given = resumable ? payload.variables[resumable.afterVariable] : undefined;
     let lastCursor: number | null = typeof given === 'number' ? given : null;

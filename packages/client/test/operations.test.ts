@@ -2,6 +2,7 @@ import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { buildSchema, getNamedType, isInputObjectType, Kind, parse, type GraphQLObjectType, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
+import * as generated from '../src/__generated__/graphql.ts';
 import { prepare } from '../src/documents.ts';
 
 const root = join(import.meta.dirname, '../../..');
@@ -61,5 +62,27 @@ describe('resumable subscriptions', () => {
     const op = prepare(doc);
     expect(op.resumable).toEqual({ responseKey: 'n', cursorKey: 's', afterVariable: 'a' });
     expect(op.document).toBe(doc);
+  });
+
+  it('find a cursor selected through a fragment, and leave the document as it is', () => {
+    const doc = parse('subscription S($a: Int) { messageAdded(conversationId: "c", after: $a) { ...F } } fragment F on Message { body n: seq }');
+    const op = prepare(doc);
+    expect(op.resumable).toEqual({ responseKey: 'messageAdded', cursorKey: 'n', afterVariable: 'a' });
+    expect(op.document).toBe(doc);
+  });
+});
+
+describe('persisted document hashes', () => {
+  const manifest = JSON.parse(readFileSync(join(import.meta.dirname, '../src/__generated__/persisted-documents.json'), 'utf8')) as Record<string, string>;
+  const documents = Object.entries(generated).filter(([name]) => name.endsWith('Document'));
+
+  it('every SDK operation, subscriptions included, is sent under its hash in the manifest', () => {
+    expect(documents.length).toBeGreaterThan(20);
+    const missing = documents.filter(([, document]) => !(`sha256:${prepare(document as never).hash}` in manifest)).map(([name]) => name);
+    expect(missing).toEqual([]);
+  });
+
+  it("a document of the caller's own has none", () => {
+    expect(prepare(parse('{ me { id } }')).hash).toBeUndefined();
   });
 });

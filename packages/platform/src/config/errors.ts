@@ -16,6 +16,8 @@ export const ErrorCode = {
   OPERATION_LIMIT: 'OPERATION_LIMIT',
   /** The operation's estimated cost is over the limit (`extensions.cost`, `extensions.limit`). */
   COST_LIMIT_EXCEEDED: 'COST_LIMIT_EXCEEDED',
+  /** The gateway runs trusted documents only (TRUSTED_DOCUMENTS) and the request named none by hash. */
+  TRUSTED_DOCUMENTS_ONLY: 'TRUSTED_DOCUMENTS_ONLY',
   INTERNAL_SERVER_ERROR: 'INTERNAL_SERVER_ERROR',
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];

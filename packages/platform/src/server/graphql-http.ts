@@ -53,6 +53,16 @@ export interface GraphQLRouteOptions<TContext extends BaseContext> {
    * HttpError returned is the answer instead (e.g. a subgraph's identity signature over the body).
    */
   admit?: (req: IncomingMessage, raw: Buffer) => HttpError | null;
+  /**
+   * Decides the document of every request before Apollo Server sees it (the gateway's trusted
+   * documents): given the fields that name it (of a POST's JSON body, or a GET's URL), returns
+   * the text to run in place of what was sent, or throws an HttpError that is the answer. The
+   * request goes on with that text as its `query`, without `documentId` or a `persistedQuery`
+   * extension. Done here rather than in an Apollo plugin: Apollo Server reads the persisted
+   * query extension (APQ) right after `requestDidStart`, before any hook that could refuse with
+   * a status of its own, and the subscription check below needs the text too.
+   */
+  resolveQuery?: (fields: { query?: unknown; documentId?: unknown; extensions?: unknown }) => string;
 }
 
 /**
@@ -69,12 +79,14 @@ export function graphqlRoute<TContext extends BaseContext>(
     if (url.pathname !== path) return false;
     for (const [name, value] of Object.entries(GRAPHQL_SECURITY_HEADERS)) res.setHeader(name, value);
     let body: unknown;
+    let search = url.search;
     try {
       const raw = req.method === 'POST' ? await readBody(req, limit) : Buffer.alloc(0);
       const refused = options.admit?.(req, raw);
       if (refused) throw refused;
       if (req.method === 'POST') body = parseJsonBody(raw, req.headers['content-type']);
-      refuseSubscription(body, url.searchParams);
+      if (options.resolveQuery) ({ body, search } = withResolvedQuery(options.resolveQuery, req.method, body, url.searchParams));
+      refuseSubscription(body, new URLSearchParams(search));
     } catch (err) {
       if (!(err instanceof HttpError)) throw err;
       sendError(res, err);
@@ -86,7 +98,7 @@ export function graphqlRoute<TContext extends BaseContext>(
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
     const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search: url.search, body },
+      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
       context: () => options.context(req),
     });
     for (const [key, value] of response.headers) res.setHeader(key, value);
@@ -100,6 +112,45 @@ export function graphqlRoute<TContext extends BaseContext>(
     return true;
   };
 }
+
+type ResolveQuery = NonNullable<GraphQLRouteOptions<BaseContext>['resolveQuery']>;
+
+/** The request with the text `resolve` decides on as its `query`, and nothing else naming a document. */
+function withResolvedQuery(resolve: ResolveQuery, method: string | undefined, body: unknown, params: URLSearchParams): { body: unknown; search: string } {
+  if (method === 'POST') {
+    // A batch, or a body that is not JSON, names no document: refused as one without a hash.
+    const fields = isRecord(body) ? body : {};
+    const { documentId: _documentId, extensions: _extensions, ...rest } = fields;
+    const query = resolve(fields);
+    // Apollo refuses an `extensions` key whose value is not an object: left out when none remain.
+    const extensions = withoutPersistedQuery(fields.extensions);
+    return { body: { ...rest, query, ...(extensions ? { extensions } : {}) }, search: '' };
+  }
+  // Other methods run nothing: Apollo Server answers them 405.
+  if (method !== 'GET') return { body, search: params.size ? `?${params.toString()}` : '' };
+  let extensions: unknown;
+  try {
+    extensions = params.has('extensions') ? JSON.parse(params.get('extensions')!) : undefined;
+  } catch {
+    throw new HttpError(400, 'BAD_REQUEST', 'The extensions parameter is not JSON');
+  }
+  const query = resolve({ query: params.get('query') ?? undefined, documentId: params.get('documentId') ?? undefined, extensions });
+  const next = new URLSearchParams(params);
+  next.delete('documentId');
+  next.set('query', query);
+  const rest = withoutPersistedQuery(extensions);
+  if (rest) next.set('extensions', JSON.stringify(rest));
+  else next.delete('extensions');
+  return { body, search: `?${next.toString()}` };
+}
+
+function withoutPersistedQuery(extensions: unknown): Record<string, unknown> | undefined {
+  if (!isRecord(extensions)) return undefined;
+  const { persistedQuery: _persistedQuery, ...rest } = extensions;
+  return Object.keys(rest).length ? rest : undefined;
+}
+
+const isRecord = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === 'object' && !Array.isArray(value);
 
 function parseJsonBody(raw: Buffer, contentType: string | undefined): unknown {
   if (raw.length === 0) return undefined;
