@@ -17,7 +17,6 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       Message: '../models.ts#MessageModel',
       TypingEvent: '../models.ts#TypingModel',
       User: '../models.ts#UserReference',
-      File: '../models.ts#FileReference',
     },
   },
   finder: {
@@ -37,6 +36,7 @@ const subgraphs: Record<string, { mappers: Record<string, string> }> = {
       Conversion: '../models.ts#ConversionModel',
       UploadTicket: '../models.ts#UploadTicketModel',
       User: '../models.ts#UserReference',
+      Message: '../models.ts#MessageReference',
     },
   },
 };

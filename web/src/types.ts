@@ -15,6 +15,7 @@ export interface FileItem {
   size: number;
   status: string;
   downloadUrl?: string | null;
+  downloadUrlExpiresAt?: string | null;
 }
 
 export interface MessageItem {

@@ -279,11 +279,10 @@ describe('web app journey through nginx', () => {
       // delivery is counted from the sender's acknowledgement.
       await shows(message(biz, 'cash-flow chart'));
       const received = message(pro, 'cash-flow chart');
-      // Known gap, not a 2 s live event yet: the recipient's copy of a message with attachments
-      // resolves the files through the files subgraph, which learns of the share from chat's facts
-      // a moment later; until then the event cannot be completed for the recipient.
-      await shows(received);
-      await shows(received.locator('img.thumbnail'));
+      // The recipient's copy comes live with its files (files resolves a message's attachments from
+      // the message itself, not from the share it projects a moment later).
+      await live(received);
+      await live(received.locator('img.thumbnail'));
       await shot(pro, '10-attachment-received');
 
       const [download] = await Promise.all([

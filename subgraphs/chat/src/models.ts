@@ -38,8 +38,3 @@ export interface UserReference {
   __typename?: 'User';
   id: string;
 }
-
-export interface FileReference {
-  __typename: 'File';
-  id: string;
-}

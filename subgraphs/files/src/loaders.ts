@@ -7,6 +7,8 @@ export interface Loaders {
   file: DataLoader<string, FileModel | null>;
   /** Whether the viewer got to see the file through a conversation (false without a viewer). */
   sharedWithViewer: DataLoader<string, boolean>;
+  /** Whether a given user got to see the file through a conversation (a message's sender). */
+  sharedWithUser: DataLoader<{ userId: string; fileId: string }, boolean, string>;
   /** Whether the file is its owner's avatar (visible to every signed-in user). */
   isAvatar: DataLoader<string, boolean>;
   conversion: DataLoader<string, ConversionModel | null>;
@@ -27,6 +29,17 @@ export function createLoaders(em: EntityManager, viewerId: string | null): Loade
       const shared = await reads.sharedWith(em, viewerId, ids);
       return ids.map((id) => shared.has(id));
     }),
+    sharedWithUser: new DataLoader(
+      async (keys) => {
+        const byUser = Map.groupBy(keys, (k) => k.userId);
+        const shared = new Set<string>();
+        for (const [userId, ofUser] of byUser) {
+          for (const fileId of await reads.sharedWith(em, userId, ofUser.map((k) => k.fileId))) shared.add(`${userId}:${fileId}`);
+        }
+        return keys.map((k) => shared.has(`${k.userId}:${k.fileId}`));
+      },
+      { cacheKeyFn: (k) => `${k.userId}:${k.fileId}` },
+    ),
     isAvatar: new DataLoader(async (ids) => {
       const avatars = await reads.avatars(em, ids);
       return ids.map((id) => avatars.has(id));

@@ -34,6 +34,17 @@ export interface UploadTicketModel {
   expiresAt: string;
 }
 
+/**
+ * A chat message as chat hands it over (`@requires`): its id, who sent it and the ids of the files
+ * attached. Files stores no messages.
+ */
+export interface MessageReference {
+  __typename?: 'Message';
+  id: string;
+  attachmentIds?: string[];
+  sender?: { id: string };
+}
+
 /** Users belong to the users subgraph; files only holds their ids. */
 export interface UserReference {
   __typename?: 'User';

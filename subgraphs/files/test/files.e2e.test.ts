@@ -1,7 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
 import { until } from '@finder/testing/processes';
-import { stackEnv } from '@finder/testing/stack';
+import { stackEnv, stackPid } from '@finder/testing/stack';
 import { connect } from '@finder/testing/ws-client';
 import sharp from 'sharp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -209,9 +209,27 @@ describe('files: sharing, avatars, deletion', () => {
     const file = await upload(url, alice, 'notes.txt', 'text/plain', bytes);
     const conversationId = await startConversation(url, alice, [bob]);
     expect(errorCodes(await fileQuery(url, bob, file.id))).toEqual(['NOT_FOUND']);
-    const sent = ok(
-      await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'see attached', attachmentIds: [file.id] } }, { token: alice.token }),
-    );
+    // Bob sees the attachment on the live message itself, before files has heard of the share:
+    // the files worker (whose projector records shares) is paused meanwhile.
+    const watcher = connect(url.replace(/^http/, 'ws'), { authorization: `Bearer ${bob.token}` });
+    const live = watcher.subscribe(`subscription($c: ID!) { messageAdded(conversationId: $c, after: 0) { id attachments { id name downloadUrl } } }`, { c: conversationId });
+    const worker = stackPid('files-worker');
+    process.kill(worker, 'SIGSTOP');
+    let sent;
+    try {
+      sent = ok(
+        await gql(url, `mutation($i: SendMessageInput!) { sendMessage(input: $i) { id } }`, { i: { conversationId, body: 'see attached', attachmentIds: [file.id] } }, { token: alice.token }),
+      );
+      const [event] = await live.waitFor(1);
+      expect(event!.errors).toBeUndefined();
+      const attached = event!.data!.messageAdded;
+      expect(attached).toMatchObject({ id: sent.sendMessage.id, attachments: [{ id: file.id, name: 'notes.txt' }] });
+      expect(Buffer.from(await (await fetch(attached.attachments[0].downloadUrl)).arrayBuffer()).equals(bytes)).toBe(true);
+      expect(errorCodes(await fileQuery(url, bob, file.id))).toEqual(['NOT_FOUND']);
+    } finally {
+      process.kill(worker, 'SIGCONT');
+      await watcher.dispose();
+    }
     // Files learns about the share from chat.facts.
     const seen = await until(async () => (await fileQuery(url, bob, file.id)).data?.file, 90_000, 'the share to reach files');
     expect(seen).toMatchObject({ id: file.id, name: 'notes.txt', owner: { id: alice.id } });
@@ -239,6 +257,12 @@ describe('files: sharing, avatars, deletion', () => {
     await until(async () => (await fileQuery(url, bob, later.id)).data?.file, 90_000, 'the second share');
     expect(errorCodes(await fileQuery(url, mallory, file.id))).toEqual(['NOT_FOUND']);
     expect(errorCodes(await fileQuery(url, eve, file.id))).toEqual(['NOT_FOUND']);
+
+    // A deleted file leaves the messages it was attached to; the messages stay readable.
+    ok(await gql(url, `mutation($f: ID!) { deleteFile(fileId: $f) }`, { f: file.id }, { token: alice.token }));
+    const after = await gql(url, `query($c: ID!) { conversation(id: $c) { messages(last: 5) { edges { node { id attachments { id } } } } } }`, { c: conversationId }, { token: bob.token });
+    expect(after.errors).toBeUndefined();
+    expect(after.data.conversation.messages.edges.find((e: { node: { id: string } }) => e.node.id === sent.sendMessage.id).node.attachments).toEqual([]);
   });
 
   // The avatar projector runs in the files worker, which the conversions suite restarts: generous waits.

@@ -1,4 +1,4 @@
-import { useEffect, useState } from 'preact/hooks';
+import { useState } from 'preact/hooks';
 import { client } from '../client.ts';
 import { describeError } from '../errors.ts';
 import { bytes } from '../format.ts';
@@ -6,39 +6,26 @@ import { FileDocument } from '../operations.ts';
 import type { FileItem } from '../types.ts';
 import { isThumbnail } from '../upload.ts';
 
-/** Asks for a fresh signed URL (they last minutes) and lets the browser download it. */
-async function download(fileId: string): Promise<void> {
-  const { file } = await client.request(FileDocument, { id: fileId });
-  if (!file?.downloadUrl) throw new Error('not ready');
+/** A signed URL still good for this long is used as it came with the message. */
+const URL_MARGIN_MS = 30_000;
+
+/**
+ * Lets the browser download a file: with the signed URL that came with the message while it is
+ * fresh, else with a new one (they last minutes).
+ */
+async function download(file: FileItem): Promise<void> {
+  let url = file.downloadUrl;
+  if (!url || !file.downloadUrlExpiresAt || Date.parse(file.downloadUrlExpiresAt) - Date.now() < URL_MARGIN_MS) {
+    const { file: fresh } = await client.request(FileDocument, { id: file.id });
+    url = fresh?.downloadUrl;
+  }
+  if (!url) throw new Error('not ready');
   const a = document.createElement('a');
-  a.href = file.downloadUrl;
+  a.href = url;
   a.download = file.name;
   document.body.append(a);
   a.click();
   a.remove();
-}
-
-/**
- * A thumbnail shared a moment ago may not be visible to this reader yet: files learns of the share
- * from chat's facts, a second or so after the message arrives live. Until a URL comes, ask again.
- */
-function Thumbnail({ file }: { file: FileItem }) {
-  const [url, setUrl] = useState(file.downloadUrl ?? null);
-  useEffect(() => {
-    if (url) return;
-    let stopped = false;
-    let attempt = 0;
-    const ask = async () => {
-      while (!stopped && attempt++ < 20) {
-        const { file: fresh } = await client.request(FileDocument, { id: file.id }).catch(() => ({ file: null }));
-        if (fresh?.downloadUrl) return void (stopped || setUrl(fresh.downloadUrl));
-        await new Promise((r) => setTimeout(r, 500));
-      }
-    };
-    void ask();
-    return () => void (stopped = true);
-  }, [file.id, url]);
-  return url ? <img class="thumbnail" src={url} alt={`Preview of ${file.name}`} /> : null;
 }
 
 /** A message's files: thumbnails shown as pictures, every other file as a download. */
@@ -49,16 +36,14 @@ export function Attachments({ files }: { files: FileItem[] }) {
   const others = files.filter((f) => !isThumbnail(f));
   return (
     <div class="attachments">
-      {thumbnails.map((t) => (
-        <Thumbnail key={t.id} file={t} />
-      ))}
+      {thumbnails.map((t) => t.downloadUrl && <img key={t.id} class="thumbnail" src={t.downloadUrl} alt={`Preview of ${t.name}`} />)}
       {others.map((f) => (
         <button
           class="file"
           data-testid="download"
           onClick={() => {
             setProblem(null);
-            download(f.id).catch((err: unknown) => setProblem(describeError(err).message));
+            download(f).catch((err: unknown) => setProblem(describeError(err).message));
           }}
         >
           ⬇ {f.name} <span class="muted">({bytes(f.size)})</span>

@@ -8,5 +8,4 @@ export const Message: MessageResolvers = {
     return participants.some((p) => p.userId === viewer.id) ? message : null;
   },
   sender: (message) => ({ __typename: 'User', id: message.senderId }),
-  attachments: (message) => message.attachmentIds.map((id) => ({ __typename: 'File' as const, id })),
 };

@@ -2,6 +2,7 @@ import { DateTime } from '@finder/platform/server';
 import type { Resolvers } from '../__generated__/resolvers-types.ts';
 import { Conversion } from './conversion.ts';
 import { File } from './file.ts';
+import { Message } from './message.ts';
 import { Mutation } from './mutation.ts';
 import { Query } from './query.ts';
 import { Subscription } from './subscription.ts';
@@ -14,5 +15,6 @@ export const resolvers: Resolvers = {
   Subscription,
   File,
   Conversion,
+  Message,
   User,
 };
