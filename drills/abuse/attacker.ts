@@ -107,18 +107,27 @@ async function socketFlood(
     new Promise<string>((resolve) => {
       const ws = new WebSocket(url, ['graphql-transport-ws'], { localAddress: signedIn ? userAddress : floodAddress });
       open.push(ws);
-      const timer = setTimeout(() => resolve('admitted'), 1_500);
-      ws.on('unexpected-response', (_req, res) => {
+      // Admitted is an answer, not a silence: the upgrade for an anonymous socket (refused with
+      // 429 past the address's cap), connection_ack for a signed-in one (closed with 1013 past the
+      // user's), so a slow machine cannot turn a late refusal into an admission.
+      const timer = setTimeout(() => resolve('no answer'), 15_000);
+      const settle = (outcome: string) => {
         clearTimeout(timer);
+        resolve(outcome);
+      };
+      ws.on('unexpected-response', (_req, res) => {
         res.resume();
-        resolve(`http ${res.statusCode}`);
+        settle(`http ${res.statusCode}`);
       });
       ws.on('error', () => undefined);
-      ws.on('open', () => ws.send(JSON.stringify({ type: 'connection_init', payload: signedIn ? { authorization: `Bearer ${token}` } : {} })));
-      ws.on('close', (code) => {
-        clearTimeout(timer);
-        resolve(`ws ${code}`);
+      ws.on('open', () => {
+        if (!signedIn) return settle('admitted');
+        ws.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${token}` } }));
       });
+      ws.on('message', (data) => {
+        if ((JSON.parse(String(data)) as { type?: string }).type === 'connection_ack') settle('admitted');
+      });
+      ws.on('close', (code) => settle(`ws ${code}`));
     });
   try {
     // Two waves of 25, each within nginx's burst, balanced over the two gateways: 25 each, past
@@ -135,7 +144,15 @@ async function socketFlood(
   }
 }
 
+/** What the attacker process prints: its tallies and the CPU it used itself. */
+export interface AttackOutcome {
+  tallies: AttackTally[];
+  cpuMs: number;
+}
+
 if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const plan = JSON.parse(process.argv[2]!) as AttackPlan;
-  process.stdout.write(`${JSON.stringify(await attack(plan))}\n`);
+  const tallies = await attack(plan);
+  const { user, system } = process.cpuUsage();
+  process.stdout.write(`${JSON.stringify({ tallies, cpuMs: (user + system) / 1000 } satisfies AttackOutcome)}\n`);
 }

@@ -9,7 +9,8 @@ import { startNode, waitForReady, type Service } from '@finder/testing/processes
 import { connect, type TestClient } from '@finder/testing/ws-client';
 import type { Env } from '../lib/stack.ts';
 import type { SuiteReport } from '../../bench/lib/report.ts';
-import type { AttackPlan, AttackTally } from './attacker.ts';
+import type { AttackOutcome, AttackPlan, AttackTally } from './attacker.ts';
+import { cpuByGroup, stackPids, type CpuGroups } from './cpu-share.ts';
 
 /**
  * The abuse drill: ordinary users chat and ask tiny queries through two gateways of the drill's
@@ -39,6 +40,8 @@ export interface PhaseResult {
   deliveryP50: number;
   deliveryP99: number;
   serverErrors: number;
+  /** Cores used during the phase, by group of processes (CPU ms / phase ms). */
+  cores: Record<string, number>;
 }
 
 export type { AttackTally };
@@ -122,8 +125,14 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
     }
     await new Promise((r) => setTimeout(r, 1_000));
 
+    // Where the CPU goes in each phase: the attacker reports its own; the rest is read from /proc.
+    const groups: CpuGroups = { 'drill gateways': gateways.map((g) => g.process.pid!), 'drill nginx': [nginx.pid], stack: stackPids() };
+    let attackerCpuMs = 0;
     const acknowledged: { id: string; conversation: string }[] = [];
     const phase = async (attack: boolean): Promise<PhaseResult> => {
+      const cpu = cpuByGroup(groups);
+      const ownCpu = process.cpuUsage();
+      const phaseStarted = performance.now();
       const queries: number[] = [];
       deliveries.samples = [];
       let serverErrors = 0;
@@ -152,7 +161,13 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
       const attackDone = attack ? attackFrom(deadline) : Promise.resolve();
       await Promise.all([...users.map((_, u) => querier(u)), ...conversations.map((_, p) => sender(p)), attackDone]);
       await new Promise((r) => setTimeout(r, 1_500)); // the last deliveries
+      const elapsed = performance.now() - phaseStarted;
+      const own = process.cpuUsage(ownCpu);
+      const cores = Object.fromEntries(Object.entries(cpu.since()).map(([group, ms]) => [group, ms / elapsed]));
+      cores['ordinary users (drill)'] = (own.user + own.system) / 1000 / elapsed;
+      if (attack) cores['attacker (nice 19)'] = attackerCpuMs / elapsed;
       return {
+        cores,
         queries: queries.length,
         queryP50: percentile(queries, 50),
         queryP99: percentile(queries, 99),
@@ -170,8 +185,12 @@ export async function runAbuse(env: Env, options: AbuseOptions): Promise<AbuseRe
     let tallies: AttackTally[] = [];
     const attackFrom = async (deadline: number) => {
       const plan: AttackPlan = { url, wsUrl, address: attackerAddress, socketAddresses: [addressOf(9_998), addressOf(9_997)], token: attacker.token, victimEmail, deadline, workers: options.attackers ?? 4 };
-      const { stdout } = await run_(process.execPath, [new URL('./attacker.ts', import.meta.url).pathname, JSON.stringify(plan)], { maxBuffer: 16 * 1024 * 1024 });
-      tallies = JSON.parse(stdout) as AttackTally[];
+      // At the lowest priority: on one machine its own CPU (on another host in an attack) would
+      // otherwise be taken from the stack it attacks; what it costs the stack is still measured.
+      const { stdout } = await run_('nice', ['-n', '19', process.execPath, new URL('./attacker.ts', import.meta.url).pathname, JSON.stringify(plan)], { maxBuffer: 16 * 1024 * 1024 });
+      const outcome = JSON.parse(stdout) as AttackOutcome;
+      tallies = outcome.tallies;
+      attackerCpuMs = outcome.cpuMs;
     };
 
     log(`abuse: ${options.phaseSeconds} s without the attacker, then ${options.phaseSeconds} s with it`);
@@ -215,8 +234,11 @@ export function renderAbuseReport(r: AbuseReport): string {
     '  attacks:',
     ...r.attacks.map((t) => `    ${t.kind.padEnd(26)} sent ${String(t.sent).padStart(5)}, admitted ${t.admitted} (≤ ${t.allowed}), unexpected ${t.unexpected}: ${Object.entries(t.outcomes).map(([k, n]) => `${k} ${n}`).join(', ')}`),
     `  messages: ${r.acknowledged} acknowledged, ${r.undelivered} undelivered, ${r.unstored} not stored`,
+    `  cores used without / with the attacker: ${coreGroups(r).map((g) => `${g} ${(r.baseline.cores[g] ?? 0).toFixed(2)} / ${(r.attacked.cores[g] ?? 0).toFixed(2)}`).join('; ')}`,
   ].join('\n');
 }
+
+const coreGroups = (r: AbuseReport) => [...new Set([...Object.keys(r.baseline.cores), ...Object.keys(r.attacked.cores)])];
 
 /** Every abusive request refused with its code (or served within its budget), nothing lost, no 5xx. */
 export const abuseHeld = (r: AbuseReport): boolean =>
@@ -245,11 +267,16 @@ export function abuseResults(r: AbuseReport, phaseSeconds: number): SuiteReport 
         columns: ['attack', 'sent', 'admitted (budget)', 'unexpected', 'outcomes'],
         rows: r.attacks.map((t) => [t.kind, t.sent, `${t.admitted} (≤ ${t.allowed})`, t.unexpected, Object.entries(t.outcomes).map(([k, n]) => `${k} ${n}`).join(', ')]),
       },
+      {
+        caption: 'Where the CPU went: cores used in each phase, by group of processes (from /proc; the attacker its own)',
+        columns: ['group', 'without the attacker', 'with the attacker'],
+        rows: coreGroups(r).map((g) => [g, (r.baseline.cores[g] ?? 0).toFixed(2), (r.attacked.cores[g] ?? 0).toFixed(2)]),
+      },
     ],
     notes: [
       `Target "ordinary p99 within 1.5× of the run without the attacker": tiny queries ${ratio(r.attacked.queryP99, r.baseline.queryP99)} (${met(r.attacked.queryP99, r.baseline.queryP99)}), deliveries ${ratio(r.attacked.deliveryP99, r.baseline.deliveryP99)} (${met(r.attacked.deliveryP99, r.baseline.deliveryP99)}).`,
       `Messages: ${r.acknowledged} acknowledged, ${r.undelivered} undelivered, ${r.unstored} not stored.`,
-      'Method: an nginx with production\'s per-address limits (20 requests/s, burst 40, 100 connections) in front of two gateways with the production defaults of every limit and budget; four pairs of users chatting (a message every 250 ms per pair) and every user asking { me { id } } every 100 ms, each from a loopback address of its own; then the same with an attacker process (4 workers and a socket flood) from one address. All on the same 2 cores as the stack.',
+      'Method: an nginx with production\'s per-address limits (20 requests/s, burst 40, 100 connections) in front of two gateways with the production defaults of every limit and budget; four pairs of users chatting (a message every 250 ms per pair) and every user asking { me { id } } every 100 ms, each from a loopback address of its own; then the same with an attacker process (4 workers and a socket flood, at nice 19) from one address. All on the same 2 cores as the stack.',
     ],
   };
 }

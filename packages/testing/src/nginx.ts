@@ -17,7 +17,7 @@ export async function startNginx(
   graphqlLimits: { ratePerSecond: number; burst: number; connections: number } = { ratePerSecond: 100_000, burst: 100_000, connections: 60_000 },
   /** HTTPS on `port` with this certificate, and plain HTTP on `httpPort` (health and redirects). */
   tls?: { certFile: string; keyFile: string; httpPort: number },
-): Promise<{ url: string; logDir: string; stop(): Promise<void> }> {
+): Promise<{ url: string; logDir: string; pid: number; stop(): Promise<void> }> {
   const prefix = mkdtempSync(join(tmpdir(), 'finder-nginx-'));
   for (const dir of ['conf', 'logs', 'temp']) mkdirSync(join(prefix, dir), { recursive: true });
   const values: Record<string, string> = {
@@ -57,6 +57,7 @@ export async function startNginx(
   return {
     url,
     logDir: join(prefix, 'logs'),
+    pid: child.pid!,
     async stop() {
       await stopChild(child, 'SIGQUIT');
       // Its configuration, logs and buffers are of no use once it is gone.
