@@ -12,6 +12,7 @@ const suites = [
   'web/test/**/*.test.ts',
   'explorer/test/**/*.test.ts',
   'examples/test/**/*.test.ts',
+  'infra/test/**/*.test.ts',
 ];
 /** Tests that kill shared services or load the machine: run after the others, one at a time. */
 const drills = ['**/*.drill.test.ts', 'bench/test/**/*.test.ts'];

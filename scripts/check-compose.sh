@@ -6,10 +6,10 @@ empty_env=$(mktemp)
 trap 'rm -f "$empty_env"' EXIT
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 secret() { openssl rand -base64 48 | tr -d '\n'; }
-IDENTITY_SECRET=$(secret) USERS_TOKEN_SECRET=$(secret) FILES_URL_SECRET=$(secret)
-export IDENTITY_SECRET USERS_TOKEN_SECRET FILES_URL_SECRET
+IDENTITY_SECRET=$(secret) USERS_TOKEN_SECRET=$(secret) FILES_URL_SECRET=$(secret) GRAFANA_ADMIN_PASSWORD=$(secret)
+export IDENTITY_SECRET USERS_TOKEN_SECRET FILES_URL_SECRET GRAFANA_ADMIN_PASSWORD
 docker-compose --env-file "$empty_env" -f docker-compose.yml config -q
-for name in IDENTITY_SECRET USERS_TOKEN_SECRET FILES_URL_SECRET; do
+for name in IDENTITY_SECRET USERS_TOKEN_SECRET FILES_URL_SECRET GRAFANA_ADMIN_PASSWORD; do
   if out=$(env -u "$name" docker-compose --env-file "$empty_env" -f docker-compose.yml config -q 2>&1); then
     echo "docker-compose.yml renders without $name: it must have no default" >&2
     exit 1

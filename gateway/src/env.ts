@@ -20,6 +20,8 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
    * when set, only its operations run, named by hash (trusted-documents.ts). Unset: any operation.
    */
   TRUSTED_DOCUMENTS: z.string().min(1).optional(),
+  /** The manifest whose operation names metrics label by name (any other name is pooled as `other`). */
+  OPERATION_NAMES_MANIFEST: z.string().default(new URL('../../packages/client/src/__generated__/persisted-documents.json', import.meta.url).pathname),
   /** Defaults to on outside production; Sandbox needs it. */
   INTROSPECTION: boolFromString.optional(),
   /** Operation limits, over HTTP and WebSocket alike (gateway/src/limits/). */

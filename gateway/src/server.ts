@@ -6,7 +6,7 @@ import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin
 import { createTokenVerifier } from '@finder/platform/auth';
 import { createErrorFormatter, type Logger, toFormattedError } from '@finder/platform/config';
 import { createHttpServer, createRateLimitRedis, graphqlRoute, HttpError, type HttpServer } from '@finder/platform/server';
-import type { Registry } from 'prom-client';
+import { Counter, type Registry } from 'prom-client';
 import { createClientAddress } from './client-address.ts';
 import { createGatewayContext, type GatewayContext } from './context.ts';
 import { corsRoute } from './cors.ts';
@@ -19,6 +19,8 @@ import { SignedSubgraphSource } from './subgraph-source.ts';
 import { loadTrustedDocuments, type TrustedDocuments } from './trusted-documents.ts';
 import { createSubscriptionEngine } from './subscriptions/engine.ts';
 import { createSubscriptionMetrics } from './subscriptions/metrics.ts';
+import { createOperationMetrics, knownOperationNames, operationMetricsPlugin } from './operation-metrics.ts';
+import { createSubgraphFetchMetrics } from './subgraph-metrics.ts';
 import { createSubscriptionPlanner } from './subscriptions/plan.ts';
 import { loadSupergraph } from './subscriptions/supergraph.ts';
 import { createUpstreamPool } from './subscriptions/upstream.ts';
@@ -43,7 +45,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     if (!target) throw new Error(`no URL for subgraph ${name}: set SUBGRAPH_${name.toUpperCase()}_URL`);
     return target;
   };
-  const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS);
+  const fetchMetrics = createSubgraphFetchMetrics(registry);
+  const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics);
   const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
   const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
   const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {
@@ -57,7 +60,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   });
   const budgetRedis = env.REDIS_URL ? createRateLimitRedis(env.REDIS_URL, logger) : null;
   if (!budgetRedis) logger.warn('REDIS_URL is not set: budgets are kept per gateway process');
-  const budgets = createBudgets(budgetRedis, env);
+  const budgetRefusals = new Counter({ name: 'gateway_budget_refusals_total', help: 'Operations refused with RATE_LIMITED, by budget', labelNames: ['budget'], registers: [registry] });
+  const budgets = createBudgets(budgetRedis, env, (budget) => budgetRefusals.inc({ budget }));
   const clientAddress = createClientAddress(env.TRUSTED_PROXIES);
   const trusted: TrustedDocuments | null = env.TRUSTED_DOCUMENTS ? loadTrustedDocuments(env.TRUSTED_DOCUMENTS) : null;
   if (trusted) logger.info({ documents: trusted.size, manifest: env.TRUSTED_DOCUMENTS }, 'trusted documents only');
@@ -74,6 +78,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     // extension; APQ, which would register any text under its hash, is off all the same.
     ...(trusted ? { persistedQueries: false as const } : {}),
     plugins: [
+      operationMetricsPlugin(createOperationMetrics(registry, knownOperationNames(env.OPERATION_NAMES_MANIFEST))),
       operationResolutionPlugin(),
       operationLimitsPlugin(limits, budgets),
       production

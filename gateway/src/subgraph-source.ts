@@ -3,6 +3,7 @@ import { IDENTITY_HEADER, signIdentity, type Viewer } from '@finder/platform/aut
 import { REQUEST_ID_HEADER } from '@finder/platform/config';
 import type { GatewayContext } from './context.ts';
 import { createSubgraphFetcher, type SubgraphRequestInit } from './subgraph-fetcher.ts';
+import type { SubgraphFetchMetrics } from './subgraph-metrics.ts';
 
 /**
  * Every subgraph request carries the caller's identity signed with the shared secret (and the
@@ -12,7 +13,7 @@ import { createSubgraphFetcher, type SubgraphRequestInit } from './subgraph-fetc
  * in the identity header and the fetcher, which is handed the very string it sends, signs it.
  */
 export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(name: string, url: string, secret: string, timeoutMs: number) {
+  constructor(name: string, url: string, secret: string, timeoutMs: number, metrics?: SubgraphFetchMetrics) {
     const fetch = createSubgraphFetcher({ timeoutMs });
     const signed = (target: string, init: SubgraphRequestInit = {}) => {
       const headers = { ...init.headers };
@@ -20,7 +21,15 @@ export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext
       const viewer = pending ? (JSON.parse(pending) as { viewer: Viewer | null }).viewer : null;
       const method = init.method ?? 'GET';
       headers[IDENTITY_HEADER] = signIdentity(viewer, secret, { audience: name, method, body: init.body });
-      return fetch(target, { ...init, method, headers });
+      if (!metrics) return fetch(target, { ...init, method, headers });
+      const started = performance.now();
+      return fetch(target, { ...init, method, headers }).then(
+        (response) => (metrics.observe(name, started, response), response),
+        (err: Error) => {
+          metrics.observe(name, started, err);
+          throw err;
+        },
+      );
     };
     super({ url, fetcher: signed as never });
   }

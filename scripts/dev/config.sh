@@ -18,6 +18,8 @@ load_dotenv "$ROOT_DIR/.env"
 : "${FILES_PORT:=4104}"
 : "${FILES_PERSISTER_PORT:=9205}"
 : "${FILES_WORKER_PORT:=9206}"
+: "${PROMETHEUS_PORT:=59090}"
+: "${PROMETHEUS_SCRAPE_INTERVAL:=5s}"
 : "${LOG_LEVEL:=info}"
 : "${KAFKA_MOCK_BROKERS:=1}"
 # Seconds a service gets to answer GET /readyz with 200 after it was started.
@@ -40,7 +42,7 @@ unset limit_var
 # topics here. (Against real Kafka the services create them, falling back to auto-creation.)
 : "${KAFKA_TOPICS:=users.events:4 users.events.dlq:1 finder.events:4 finder.events.dlq:1 finder.facts:4 finder.facts.dlq:1 chat.events:4 chat.events.dlq:1 files.events:4 files.events.dlq:1 files.facts:4 files.facts.dlq:1 chat.facts:4 chat.facts.dlq:1 users.facts:4 users.facts.dlq:1}"
 
-for port_var in PG_PORT REDIS_PORT NGINX_PORT USERS_PORT USERS_PERSISTER_PORT USERS_MAILER_PORT FINDER_PORT FINDER_PERSISTER_PORT \
+for port_var in PG_PORT REDIS_PORT NGINX_PORT PROMETHEUS_PORT USERS_PORT USERS_PERSISTER_PORT USERS_MAILER_PORT FINDER_PORT FINDER_PERSISTER_PORT \
   CHAT_PORT CHAT_PERSISTER_PORT FILES_PORT FILES_PERSISTER_PORT FILES_WORKER_PORT; do
   [[ ${!port_var} =~ ^[0-9]+$ ]] || die "$port_var must be a port number, got '${!port_var}'"
 done
@@ -63,6 +65,9 @@ PG_DATABASE=finder
 
 REDIS_DIR="$STATE_DIR/redis"
 
+PROMETHEUS_DIR="$STATE_DIR/prometheus"
+PROMETHEUS_RULES="$ROOT_DIR/infra/prometheus/alerts.yml"
+
 NGINX_PREFIX="$STATE_DIR/nginx"
 NGINX_TEMPLATE="$ROOT_DIR/infra/nginx/nginx.conf.template"
 
@@ -75,6 +80,6 @@ NODE_MAJOR=24
 
 # Debian packages the stack needs (chromium: the browser tests); only missing ones are installed.
 APT_PACKAGES=(postgresql-15 redis-server nginx librdkafka-dev build-essential docker-compose
-  curl openssl procps ca-certificates chromium)
+  curl openssl procps ca-certificates chromium prometheus)
 
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"

@@ -46,6 +46,7 @@ render_stack_env() {
   env_line FILES_WORKER_URL "http://127.0.0.1:$FILES_WORKER_PORT"
   env_line FILES_PUBLIC_URL "http://127.0.0.1:$NGINX_PORT"
   env_line FILES_STORAGE_DIR "$FILES_STORAGE_DIR"
+  env_line PROMETHEUS_URL "http://127.0.0.1:$PROMETHEUS_PORT"
   env_line STATE_DIR "$STATE_DIR"
   env_line ROOT_DIR "$ROOT_DIR"
   env_line PG_PORT "$PG_PORT"

@@ -1,6 +1,6 @@
 # ./dev status, ./dev logs, and the summary ./dev up ends with.
 
-INFRA_COMPONENTS=(postgres redis kafka-mock nginx)
+INFRA_COMPONENTS=(postgres redis kafka-mock nginx prometheus)
 
 status_line() { printf '%-18s %-8s %-5s %s\n' "$@"; }
 
@@ -37,6 +37,12 @@ cmd_status() {
     status_line nginx "$pid" up "/healthz: $(http_status "http://127.0.0.1:$NGINX_PORT/healthz")"
   else
     status_line nginx - down ""
+  fi
+
+  if pid=$(running prometheus); then
+    status_line prometheus "$pid" up "/-/ready: $(http_status "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"), targets up: $(prometheus_targets_up)"
+  else
+    status_line prometheus - down ""
   fi
 
   for entry in "${SERVICES[@]}"; do
@@ -98,6 +104,7 @@ print_urls() {
   Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
   Redis             redis://127.0.0.1:$REDIS_PORT
   Kafka (mock)      $kafka
+  Prometheus        http://127.0.0.1:$PROMETHEUS_PORT  (alerts: http://127.0.0.1:$PROMETHEUS_PORT/alerts)
   outgoing mail     ${MAIL_DIR#"$ROOT_DIR/"}/
   environment       source ${STACK_ENV#"$ROOT_DIR/"}
   ./dev status   ./dev logs <name>   ./dev down

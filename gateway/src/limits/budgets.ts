@@ -43,8 +43,21 @@ export interface Charge {
   loginAccounts: string[];
 }
 
-export function createBudgets(redis: Parameters<typeof createRateLimiter>[0], settings: Record<BudgetSetting, Budget>) {
-  const limiter = (prefix: string, budget: Budget): RateLimiter => createRateLimiter(redis, { prefix: `budget:${prefix}`, ...budget });
+export function createBudgets(
+  redis: Parameters<typeof createRateLimiter>[0],
+  settings: Record<BudgetSetting, Budget>,
+  /** Told of every refusal, with the budget's name (`cost`, `login-account` or a field coordinate). */
+  onRefusal: (budget: string) => void = () => undefined,
+) {
+  const limiter = (prefix: string, budget: Budget): RateLimiter => {
+    const inner = createRateLimiter(redis, { prefix: `budget:${prefix}`, ...budget });
+    const consume = (key: string, points?: number) =>
+      inner.consume(key, points).catch((err: unknown) => {
+        if (err instanceof GraphQLError && err.extensions.code === ErrorCode.RATE_LIMITED) onRefusal(prefix);
+        throw err;
+      });
+    return { budget: inner.budget, consume, reward: (key, points) => inner.reward(key, points), check: (key) => consume(key) };
+  };
   const cost = limiter('cost', settings.BUDGET_COST);
   const loginPerAccount = limiter('login-account', settings.BUDGET_LOGIN_PER_ACCOUNT);
   const fields = new Map(Object.entries(FIELD_BUDGETS).map(([coordinate, { setting, by }]) => [coordinate, { by, limiter: limiter(coordinate, settings[setting]) }]));

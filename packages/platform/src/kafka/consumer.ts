@@ -55,6 +55,7 @@ export function createConsumer<C extends DataSchemas>(options: ConsumerOptions<C
       handled.inc({ consumer: options.name, result: 'ok' });
     },
     onDeadLettered: (count) => handled.inc({ consumer: options.name, result: 'dead-lettered' }, count),
+    ...(options.registry ? { registry: options.registry } : {}),
   });
 
   return {

@@ -1,4 +1,5 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
+import { Gauge, type Registry } from 'prom-client';
 import { isRetryable } from '../config/errors.ts';
 import type { Logger } from '../config/logger.ts';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
@@ -47,6 +48,21 @@ export interface PartitionLoopOptions<C extends DataSchemas> {
   onDeadLettered(count: number): void;
   /** Seconds from the start of the attempt that committed a unit to its commit. */
   onCommitted?(seconds: number): void;
+  /** Where the consumer lag gauge is registered (none without). */
+  registry?: Registry;
+}
+
+/** One gauge per process, shared by its consumers: events behind each partition, by group. */
+function consumerLagGauge(registry: Registry): Gauge<'group' | 'topic' | 'partition'> {
+  return (
+    (registry.getSingleMetric('kafka_consumer_lag') as Gauge<'group' | 'topic' | 'partition'> | undefined) ??
+    new Gauge({
+      name: 'kafka_consumer_lag',
+      help: 'Events in a partition after the last batch fetched, by consumer group, topic and partition',
+      labelNames: ['group', 'topic', 'partition'],
+      registers: [registry],
+    })
+  );
 }
 
 /**
@@ -140,8 +156,12 @@ export function createPartitionLoop<C extends DataSchemas>(options: PartitionLoo
     }
   }
 
+  const lag = options.registry ? consumerLagGauge(options.registry) : null;
+
   async function eachBatch(payload: EachBatchPayload) {
-    const { messages } = payload.batch;
+    const { messages, topic, partition } = payload.batch;
+    // What is left behind this batch, as the broker told it (offsetLag is from the batch's end).
+    lag?.set({ group: options.groupId, topic, partition: String(partition) }, Number(payload.batch.offsetLag()));
     if (messages.length === 0) return;
     const units = options.unit === 'event' ? messages.map((message) => [message]) : [messages];
     for (const unit of units) {

@@ -1,5 +1,5 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import type { Registry } from 'prom-client';
+import { Gauge, type Registry } from 'prom-client';
 import type { Logger } from '../config/logger.ts';
 import { httpRequestHistogram } from '../config/metrics.ts';
 
@@ -38,6 +38,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const { logger, registry } = options;
   const histogram = httpRequestHistogram(registry);
   let draining = false;
+  const readiness = async () => (draining ? { shutdown: { ok: false, detail: 'draining' } } : await options.readiness());
+  // What /readyz answers, at every scrape: an alert sees a process that is up but not ready.
+  new Gauge({
+    name: 'service_ready',
+    help: '1 when the process would answer /readyz with 200, else 0',
+    registers: [registry],
+    async collect() {
+      this.set(Object.values(await readiness().catch(() => ({ probe: { ok: false } }))).every((c) => c.ok) ? 1 : 0);
+    },
+  });
 
   const server = createServer(async (req, res) => {
     if (ambiguousPath(req.url ?? '/')) {
@@ -50,7 +60,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     try {
       if (url.pathname === '/healthz') return sendJson(res, 200, { status: 'ok' });
       if (url.pathname === '/readyz') {
-        const checks = draining ? { shutdown: { ok: false, detail: 'draining' } } : await options.readiness();
+        const checks = await readiness();
         const ok = Object.values(checks).every((c) => c.ok);
         return sendJson(res, ok ? 200 : 503, { status: ok ? 'ready' : 'not ready', checks });
       }

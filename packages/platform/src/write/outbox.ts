@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { Counter, type Registry } from 'prom-client';
+import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Envelope } from '../kafka/events.ts';
 import type { EventProducer } from '../kafka/producer.ts';
 import type { Logger } from '../config/logger.ts';
@@ -76,6 +76,14 @@ export function createOutboxRelay(deps: {
       labelNames: ['path'],
       registers: deps.registry ? [deps.registry] : [],
     });
+  const backlog =
+    (deps.registry?.getSingleMetric('outbox_backlog') as Gauge<'schema'> | undefined) ??
+    new Gauge({
+      name: 'outbox_backlog',
+      help: 'Follow-up events left in the outbox past their flush, found by the last relay pass (at most 500), by schema',
+      labelNames: ['schema'],
+      registers: deps.registry ? [deps.registry] : [],
+    });
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
 
@@ -100,7 +108,11 @@ export function createOutboxRelay(deps: {
           order by seq limit 500 for update skip locked`,
         [age / 1000],
       );
-      if (rows.length === 0) return 0;
+      if (rows.length === 0) {
+        backlog.set({ schema }, 0);
+        return 0;
+      }
+      backlog.set({ schema }, rows.length);
       await produce(rows.map((r) => ({ topic: r.topic, event: r.event })));
       await em.execute(`delete from ${table} where event_id in (?)`, [rows.map((r) => r.event_id)]);
       produced.inc({ path: 'relay' }, rows.length);

@@ -67,6 +67,13 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     registers,
   });
 
+  const batchSize = new Histogram({
+    name: 'persister_batch_events',
+    help: 'Events per batch applied',
+    buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
+    registers,
+  });
+
   const outbox = options.outbox
     ? createOutboxRelay({ orm, schema, producer, logger: log, ...(options.registry ? { registry: options.registry } : {}), ...options.outbox })
     : null;
@@ -90,11 +97,13 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
     unit: 'batch',
     async handle(events, partition) {
+      batchSize.observe(events.length);
       const { outcomes, publications, followUps } = await applyBatch(events);
       await Promise.all([announce([...replies(events, outcomes), ...publications], partition), outbox?.flush(followUps)]);
     },
     onDeadLettered: (count) => applied.inc({ result: 'dead-lettered' }, count),
     onCommitted: (seconds) => batchSeconds.observe(seconds),
+    ...(options.registry ? { registry: options.registry } : {}),
   });
 
   /**
