@@ -13,6 +13,7 @@ const suites = [
   'explorer/test/**/*.test.ts',
   'examples/test/**/*.test.ts',
   'infra/test/**/*.test.ts',
+  'scripts/test/**/*.test.ts',
 ];
 /** Tests that kill shared services or load the machine: run after the others, one at a time. */
 const drills = ['**/*.drill.test.ts', 'bench/test/**/*.test.ts'];

@@ -58,7 +58,12 @@ MAIL_DIR="$STATE_DIR/mail"
 FILES_STORAGE_DIR="$STATE_DIR/files"
 STACK_ENV="$STATE_DIR/stack.env"
 
-PG_BIN=/usr/lib/postgresql/15/bin
+# Postgres: the major version of an existing data directory, else PG_MAJOR if set, else the newest
+# installed, which on a fresh machine is the distribution's own (the `postgresql` package).
+: "${PG_MAJOR:=}"
+# Where the distribution installs each major version's binaries (one directory per version).
+: "${PG_LIB_DIR:=/usr/lib/postgresql}"
+[[ -z $PG_MAJOR || $PG_MAJOR =~ ^[0-9]+$ ]] || die "PG_MAJOR must be a Postgres major version such as 16, got '$PG_MAJOR'"
 PG_DATA="$STATE_DIR/postgres"
 PG_SOCKET_DIR="$STATE_DIR/postgres-socket"
 PG_DATABASE=finder
@@ -78,8 +83,8 @@ KAFKA_BOOTSTRAP_FILE="$STATE_DIR/kafka.bootstrap"
 NODE_BIN="$ROOT_DIR/node_modules/.bin/node"
 NODE_MAJOR=24
 
-# Debian packages the stack needs (chromium: the browser tests); only missing ones are installed.
-APT_PACKAGES=(postgresql-15 redis-server nginx librdkafka-dev build-essential docker-compose
+# Debian packages the stack needs (`postgresql` is the distribution's current major version) (chromium: the browser tests); only missing ones are installed.
+APT_PACKAGES=("postgresql${PG_MAJOR:+-$PG_MAJOR}" redis-server nginx librdkafka-dev build-essential docker-compose
   curl openssl procps ca-certificates chromium prometheus)
 
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"

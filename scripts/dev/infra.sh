@@ -22,6 +22,35 @@ ensure_traversable() {
   runuser -u "$user" -- test -x "$dir" || { echo "user $user still cannot enter $dir" >&2; return 1; }
 }
 
+# pg_bin: the directory of the Postgres binaries to run: those of the data directory's major
+# version when it exists (a data directory only opens with its own major), else PG_MAJOR's, else
+# the newest installed.
+pg_bin() {
+  local major="" dir
+  [[ -s $PG_DATA/PG_VERSION ]] && read -r major <"$PG_DATA/PG_VERSION"
+  if [[ -n $major ]]; then
+    [[ -z $PG_MAJOR || $PG_MAJOR == "$major" ]] ||
+      { echo "PG_MAJOR=$PG_MAJOR but $PG_DATA holds a Postgres $major cluster: unset PG_MAJOR, or ./dev down and remove $PG_DATA" >&2; return 1; }
+  else
+    major=$PG_MAJOR
+  fi
+  if [[ -n $major ]]; then
+    dir=$PG_LIB_DIR/$major/bin
+    [[ -x $dir/initdb ]] || { echo "Postgres $major is not installed ($dir/initdb missing): apt-get install postgresql-$major" >&2; return 1; }
+  else
+    local initdb newest=0
+    for initdb in "$PG_LIB_DIR"/*/bin/initdb; do
+      [[ -x $initdb ]] || continue
+      major=${initdb#"$PG_LIB_DIR"/}
+      major=${major%%/*}
+      [[ $major =~ ^[0-9]+$ ]] && ((major > newest)) && newest=$major
+    done
+    ((newest > 0)) || { echo "no Postgres server installed under $PG_LIB_DIR: apt-get install postgresql" >&2; return 1; }
+    dir=$PG_LIB_DIR/$newest/bin
+  fi
+  echo "$dir"
+}
+
 # The running postmaster's pid, from its own postmaster.pid.
 postgres_pid() {
   local pid=""
@@ -41,6 +70,7 @@ start_postgres() {
     stop_postgres
   fi
   require_free_port "$PG_PORT" PG_PORT
+  PG_BIN=$(pg_bin) || return 1
   ensure_traversable postgres "$STATE_DIR"
   if [[ ! -s $PG_DATA/PG_VERSION ]]; then
     rm -rf "$PG_DATA"
@@ -67,7 +97,7 @@ EOF
     { show_log_tail "$log"; return 1; }
   pid=$(postgres_pid) || { show_log_tail "$log"; return 1; }
   write_pid postgres "$pid" "$PG_DATA"
-  note "started (pid $pid, 127.0.0.1:$PG_PORT)"
+  note "started (pid $pid, Postgres $(<"$PG_DATA/PG_VERSION"), 127.0.0.1:$PG_PORT)"
 }
 
 psql_local() { psql -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PG_PORT" -U postgres "$@"; }
