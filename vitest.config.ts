@@ -14,6 +14,7 @@ const suites = [
   'examples/test/**/*.test.ts',
   'infra/test/**/*.test.ts',
   'scripts/test/**/*.test.ts',
+  'deploy/**/test/**/*.test.ts',
 ];
 /** Tests that kill shared services or load the machine: run after the others, one at a time. */
 const drills = ['**/*.drill.test.ts', 'bench/test/**/*.test.ts'];

@@ -1,0 +1,200 @@
+/**
+ * The Kubernetes manifests of Finder Realtime, built from one table of processes (the same
+ * processes docker-compose.yml runs; Postgres, Redis and Kafka are the cluster's own services or
+ * managed ones, named in the ConfigMap). `npm run k8s` writes them to deploy/k8s/finder.yaml;
+ * deploy/k8s/test checks that file is fresh and valid against the Kubernetes schemas.
+ */
+
+/** A long-running process: its command, replicas, and requests from the soak's measured RSS. */
+interface Process {
+  name: string;
+  command: string[];
+  replicas: number;
+  /** Requested memory (MiB): the soak's maximum RSS rounded up; the limit is twice it. */
+  memoryMiB: number;
+  /** Requested CPU (millicores), from the write-path and gateway benchmarks' CPU per request. */
+  cpuMillis: number;
+  /** A Service in front of it (subgraph servers and gateways; persisters for their outcomes URL). */
+  service: boolean;
+}
+
+export const NAMESPACE = 'finder';
+const IMAGE = 'finder-realtime:local';
+const PORT = 4000;
+/** The process's own drain (SHUTDOWN_GRACE_MS) plus the pre-stop pause, with a margin. */
+const SHUTDOWN_GRACE_MS = 20_000;
+const PRE_STOP_SECONDS = 5;
+const TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_GRACE_MS / 1000 + 5;
+
+const node = (script: string, role?: string) => ['node', script, ...(role ? [role] : [])];
+const subgraph = (name: string, role: string) => node(`subgraphs/${name}/src/main.ts`, role);
+
+export const PROCESSES: Process[] = [
+  { name: 'gateway', command: node('gateway/src/index.ts'), replicas: 2, memoryMiB: 320, cpuMillis: 500, service: true },
+  { name: 'users', command: subgraph('users', 'server'), replicas: 2, memoryMiB: 448, cpuMillis: 250, service: true },
+  { name: 'users-persister', command: subgraph('users', 'persister'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'users-mailer', command: subgraph('users', 'mailer'), replicas: 1, memoryMiB: 192, cpuMillis: 50, service: true },
+  { name: 'chat', command: subgraph('chat', 'server'), replicas: 2, memoryMiB: 320, cpuMillis: 250, service: true },
+  { name: 'chat-persister', command: subgraph('chat', 'persister'), replicas: 2, memoryMiB: 288, cpuMillis: 250, service: true },
+  { name: 'finder', command: subgraph('finder', 'server'), replicas: 2, memoryMiB: 512, cpuMillis: 250, service: true },
+  { name: 'finder-persister', command: subgraph('finder', 'persister'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'files', command: subgraph('files', 'server'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'files-persister', command: subgraph('files', 'persister'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'files-worker', command: subgraph('files', 'worker'), replicas: 1, memoryMiB: 256, cpuMillis: 250, service: true },
+];
+
+/** Schema migrations, one Job per subgraph, run before the processes roll out. */
+export const MIGRATIONS = ['users', 'chat', 'finder', 'files'];
+
+const url = (name: string, path = '') => `http://${name}.${NAMESPACE}.svc:${PORT}${path}`;
+
+/** Settings every process reads that are not secret (secrets: the finder-secrets Secret). */
+export const CONFIG: Record<string, string> = {
+  NODE_ENV: 'production',
+  LOG_LEVEL: 'info',
+  HOST: '0.0.0.0',
+  PORT: String(PORT),
+  SHUTDOWN_GRACE_MS: String(SHUTDOWN_GRACE_MS),
+  REDIS_URL: 'redis://redis:6379',
+  KAFKA_BROKERS: 'kafka:9092',
+  KAFKA_IDEMPOTENT: 'true',
+  KAFKAJS_NO_PARTITIONER_WARNING: '1',
+  NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
+  JWT_PRIVATE_KEY_FILE: '/keys/jwt-private.pem',
+  JWT_PUBLIC_KEY_FILE: '/keys/jwt-public.pem',
+  PUBLIC_URL: 'https://finder.example.com/graphql',
+  APP_URL: 'https://finder.example.com',
+  FILES_PUBLIC_URL: 'https://finder.example.com',
+  FILES_S3_BUCKET: 'finder-files',
+  GATEWAY_URLS: url('gateway', '/graphql'),
+  SUBGRAPH_USERS_URL: url('users', '/graphql'),
+  SUBGRAPH_CHAT_URL: url('chat', '/graphql'),
+  SUBGRAPH_FINDER_URL: url('finder', '/graphql'),
+  SUBGRAPH_FILES_URL: url('files', '/graphql'),
+  USERS_PERSISTER_URL: url('users-persister'),
+  USERS_MAILER_URL: url('users-mailer'),
+  FINDER_PERSISTER_URL: url('finder-persister'),
+  TRUSTED_PROXIES: '10.0.0.0/8',
+};
+
+/** Keys of the finder-secrets Secret (created by the operator, never in the repository). */
+export const SECRET_KEYS = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'IDENTITY_SECRET', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET', 'SMTP_URL'];
+
+type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
+
+const labels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'finder-realtime' });
+const meta = (name: string) => ({ name, namespace: NAMESPACE, labels: labels(name) });
+
+/** The pod's environment: the ConfigMap, the Secret, and the JWT keys as files. */
+const envFrom = [{ configMapRef: { name: 'finder-config' } }, { secretRef: { name: 'finder-secrets', optional: false } }];
+const keysVolume = { name: 'jwt-keys', secret: { secretName: 'finder-jwt', defaultMode: 0o440 } };
+const keysMount = { name: 'jwt-keys', mountPath: '/keys', readOnly: true };
+const securityContext = { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
+
+function deployment(p: Process): Manifest {
+  const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
+    httpGet: { path, port: 'http' },
+    periodSeconds,
+    timeoutSeconds: 3,
+    failureThreshold,
+  });
+  return {
+    apiVersion: 'apps/v1',
+    kind: 'Deployment',
+    metadata: meta(p.name),
+    spec: {
+      replicas: p.replicas,
+      selector: { matchLabels: labels(p.name) },
+      // One pod at a time, the new one ready before an old one goes.
+      strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 0, maxSurge: 1 } },
+      template: {
+        metadata: { labels: labels(p.name), annotations: { 'prometheus.io/scrape': 'true', 'prometheus.io/port': String(PORT) } },
+        spec: {
+          // SIGTERM turns /readyz to 503, closes WebSockets with 1012 (clients reconnect to
+          // another pod and resume from their cursors) and drains HTTP within SHUTDOWN_GRACE_MS.
+          terminationGracePeriodSeconds: TERMINATION_GRACE_SECONDS,
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: p.name,
+              image: IMAGE,
+              command: p.command,
+              ports: [{ name: 'http', containerPort: PORT }],
+              envFrom,
+              volumeMounts: [keysMount, { name: 'tmp', mountPath: '/tmp' }],
+              resources: {
+                requests: { cpu: `${p.cpuMillis}m`, memory: `${p.memoryMiB}Mi` },
+                limits: { memory: `${p.memoryMiB * 2}Mi` },
+              },
+              startupProbe: probe('/healthz', 2, 60),
+              readinessProbe: probe('/readyz', 5, 2),
+              livenessProbe: probe('/healthz', 10, 3),
+              // Endpoints drop the pod before it starts draining.
+              lifecycle: { preStop: { exec: { command: ['sleep', String(PRE_STOP_SECONDS)] } } },
+              securityContext,
+            },
+          ],
+          volumes: [keysVolume, { name: 'tmp', emptyDir: {} }],
+        },
+      },
+    },
+  };
+}
+
+function service(p: Process): Manifest {
+  return {
+    apiVersion: 'v1',
+    kind: 'Service',
+    metadata: meta(p.name),
+    spec: { selector: labels(p.name), ports: [{ name: 'http', port: PORT, targetPort: 'http' }] },
+  };
+}
+
+function migration(name: string): Manifest {
+  return {
+    apiVersion: 'batch/v1',
+    kind: 'Job',
+    metadata: meta(`${name}-migrate`),
+    spec: {
+      backoffLimit: 3,
+      ttlSecondsAfterFinished: 3600,
+      template: {
+        metadata: { labels: labels(`${name}-migrate`) },
+        spec: {
+          restartPolicy: 'OnFailure',
+          automountServiceAccountToken: false,
+          containers: [
+            {
+              name: 'migrate',
+              image: IMAGE,
+              command: subgraph(name, 'migrate'),
+              // Migrations run on the primary alone.
+              envFrom,
+              env: [{ name: 'DATABASE_REPLICA_URLS', value: '' }, { name: 'PORT', value: '0' }],
+              volumeMounts: [keysMount],
+              resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '384Mi' } },
+              securityContext,
+            },
+          ],
+          volumes: [keysVolume],
+        },
+      },
+    },
+  };
+}
+
+export function manifests(): Manifest[] {
+  return [
+    { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: labels(NAMESPACE) } },
+    { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('finder-config'), data: CONFIG },
+    ...MIGRATIONS.map(migration),
+    ...PROCESSES.flatMap((p) => [deployment(p), ...(p.service ? [service(p)] : [])]),
+    // At most one gateway away at a time (node drains, upgrades): sockets move to the other.
+    {
+      apiVersion: 'policy/v1',
+      kind: 'PodDisruptionBudget',
+      metadata: meta('gateway'),
+      spec: { minAvailable: 1, selector: { matchLabels: labels('gateway') } },
+    },
+  ];
+}

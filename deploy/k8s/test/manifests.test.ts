@@ -1,0 +1,76 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ROOT_DIR } from '@finder/testing/stack';
+import { Deployment } from 'kubernetes-models/apps/v1';
+import { Job } from 'kubernetes-models/batch/v1';
+import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
+import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
+import { describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { CONFIG, PROCESSES, SECRET_KEYS } from '../manifests.ts';
+
+/** The models of the kinds the manifests use; each validates against the Kubernetes schemas. */
+const MODELS: Record<string, new (data: never) => { validate(): void }> = {
+  'v1/Namespace': Namespace,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'batch/v1/Job': Job,
+  'policy/v1/PodDisruptionBudget': PodDisruptionBudget,
+};
+
+type Doc = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any };
+const docs = (): Doc[] => parseAllDocuments(readFileSync(join(ROOT_DIR, 'deploy/k8s/finder.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
+
+describe('Kubernetes manifests (deploy/k8s)', () => {
+  it('are what manifests.ts gives (npm run k8s)', () => {
+    expect(() => execFileSync(process.execPath, [join(ROOT_DIR, 'deploy/k8s/render.ts'), '--check'], { stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('validate against the Kubernetes schemas, offline', () => {
+    const all = docs();
+    expect(all.length).toBeGreaterThan(20);
+    for (const doc of all) {
+      const Model = MODELS[`${doc.apiVersion}/${doc.kind}`];
+      expect(Model, `${doc.apiVersion} ${doc.kind} has no model here`).toBeDefined();
+      expect(() => new Model!(doc as never).validate(), `${doc.kind}/${doc.metadata.name}`).not.toThrow();
+    }
+    // The check itself refuses a broken manifest.
+    const broken = structuredClone(all.find((d) => d.kind === 'Deployment')!);
+    broken.spec.template.spec.containers[0].ports[0].containerPort = 'http';
+    expect(() => new Deployment(broken as never).validate()).toThrow(/containerPort/);
+  });
+
+  it('run every process with probes, requests, a drain longer than its own, and a gateway disruption budget', () => {
+    const all = docs();
+    const deployments = all.filter((d) => d.kind === 'Deployment');
+    expect(deployments.map((d) => d.metadata.name).sort()).toEqual(PROCESSES.map((p) => p.name).sort());
+    const grace = Number(CONFIG.SHUTDOWN_GRACE_MS) / 1000;
+    for (const d of deployments) {
+      const pod = d.spec.template.spec;
+      const [container] = pod.containers;
+      expect(container.readinessProbe.httpGet.path, d.metadata.name).toBe('/readyz');
+      expect(container.livenessProbe.httpGet.path, d.metadata.name).toBe('/healthz');
+      expect(container.resources.requests.memory, d.metadata.name).toMatch(/^\d+Mi$/);
+      expect(container.resources.requests.cpu, d.metadata.name).toMatch(/^\d+m$/);
+      // SIGTERM after the pre-stop pause, then the process's own drain, inside the grace period.
+      const preStop = Number(container.lifecycle.preStop.exec.command[1]);
+      expect(pod.terminationGracePeriodSeconds, d.metadata.name).toBeGreaterThan(preStop + grace);
+      expect(d.spec.strategy.rollingUpdate.maxUnavailable, d.metadata.name).toBe(0);
+    }
+    expect(deployments.find((d) => d.metadata.name === 'gateway')!.spec.replicas).toBeGreaterThanOrEqual(2);
+    const pdb = all.find((d) => d.kind === 'PodDisruptionBudget')!;
+    expect(pdb.spec.selector.matchLabels).toEqual(deployments.find((d) => d.metadata.name === 'gateway')!.spec.selector.matchLabels);
+    expect(pdb.spec.minAvailable).toBe(1);
+    // Secrets come from the finder-secrets Secret only, never from the ConfigMap.
+    for (const key of Object.keys(CONFIG)) expect(SECRET_KEYS.includes(key) || /SECRET|PASSWORD|TOKEN/.test(key), key).toBe(false);
+    // Every Service selects pods of a Deployment; every subgraph URL names a Service.
+    const services = all.filter((d) => d.kind === 'Service');
+    for (const s of services) expect(deployments.some((d) => JSON.stringify(d.spec.selector.matchLabels) === JSON.stringify(s.spec.selector))).toBe(true);
+    for (const [key, value] of Object.entries(CONFIG).filter(([k]) => /_URL$|_URLS$/.test(k) && !/^(PUBLIC|APP|FILES_PUBLIC|REDIS)_URL$/.test(k))) {
+      const host = new URL(value.split(',')[0]!).hostname.split('.')[0];
+      expect(services.map((s) => s.metadata.name), key).toContain(host);
+    }
+  });
+});
