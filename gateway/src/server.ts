@@ -97,6 +97,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     routes: [
       corsRoute(env.corsOrigins),
       graphqlRoute(apollo, {
+        serviceName: 'gateway',
         maxBodyBytes: env.MAX_BODY_BYTES,
         context: (req) => createGatewayContext(req, verifier, clientAddress),
         ...(trusted ? { resolveQuery: (fields: Parameters<TrustedDocuments['resolve']>[0]) => trustedQuery(trusted, fields) } : {}),

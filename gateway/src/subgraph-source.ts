@@ -1,6 +1,7 @@
 import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
 import { IDENTITY_HEADER, signIdentity, type Viewer } from '@finder/platform/auth';
 import { REQUEST_ID_HEADER } from '@finder/platform/config';
+import { injectTraceHeaders } from '@finder/platform/telemetry';
 import type { GatewayContext } from './context.ts';
 import { createSubgraphFetcher, type SubgraphRequestInit } from './subgraph-fetcher.ts';
 import type { SubgraphFetchMetrics } from './subgraph-metrics.ts';
@@ -21,6 +22,8 @@ export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext
       const viewer = pending ? (JSON.parse(pending) as { viewer: Viewer | null }).viewer : null;
       const method = init.method ?? 'GET';
       headers[IDENTITY_HEADER] = signIdentity(viewer, secret, { audience: name, method, body: init.body });
+      // Apollo's gateway.fetch span is active here: the subgraph continues its trace.
+      injectTraceHeaders(headers);
       if (!metrics) return fetch(target, { ...init, method, headers });
       const started = performance.now();
       return fetch(target, { ...init, method, headers }).then(

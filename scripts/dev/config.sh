@@ -20,6 +20,8 @@ load_dotenv "$ROOT_DIR/.env"
 : "${FILES_WORKER_PORT:=9206}"
 : "${PROMETHEUS_PORT:=59090}"
 : "${PROMETHEUS_SCRAPE_INTERVAL:=5s}"
+: "${OTEL_TRACES_EXPORTER:=file}"
+: "${OTEL_TRACES_SAMPLER_ARG:=0}"
 : "${LOG_LEVEL:=info}"
 : "${KAFKA_MOCK_BROKERS:=1}"
 # Seconds a service gets to answer GET /readyz with 200 after it was started.

@@ -47,6 +47,10 @@ render_stack_env() {
   env_line FILES_PUBLIC_URL "http://127.0.0.1:$NGINX_PORT"
   env_line FILES_STORAGE_DIR "$FILES_STORAGE_DIR"
   env_line PROMETHEUS_URL "http://127.0.0.1:$PROMETHEUS_PORT"
+  # Spans to .state/traces, only of requests whose traceparent asks for them (sampled flag).
+  env_line OTEL_TRACES_EXPORTER "$OTEL_TRACES_EXPORTER"
+  env_line OTEL_TRACES_SAMPLER_ARG "$OTEL_TRACES_SAMPLER_ARG"
+  env_line OTEL_TRACES_DIR "$STATE_DIR/traces"
   env_line STATE_DIR "$STATE_DIR"
   env_line ROOT_DIR "$ROOT_DIR"
   env_line PG_PORT "$PG_PORT"

@@ -1,5 +1,6 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
-import { createAsyncQueue, CURSOR_EXTENSION } from '@finder/platform/realtime';
+import { createAsyncQueue, CURSOR_EXTENSION, TRACEPARENT_EXTENSION } from '@finder/platform/realtime';
+import { inSpan, SpanKind } from '@finder/platform/telemetry';
 import type { Logger } from '@finder/platform/config';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError } from 'graphql';
 import { createAuthorization } from './authorization.ts';
@@ -13,6 +14,15 @@ import { retryDelay, upstreamPayload, type Upstreams } from './upstream-request.
 import type { ViewerScope } from './viewer-scope.ts';
 
 export type { ClientEvent, Deliver, SubscribeRequest } from './groups.ts';
+
+/**
+ * A sampled trace (its caller asked for it) is shown to the subscribers too, as
+ * `extensions.traceparent`: the client sees on the event the trace id its write started.
+ */
+function withTrace<T extends { extensions?: Record<string, unknown> }>(event: T, traceparent: unknown): T {
+  if (typeof traceparent !== 'string' || !/-01$/.test(traceparent)) return event;
+  return { ...event, extensions: { ...event.extensions, [TRACEPARENT_EXTENSION]: traceparent } };
+}
 
 const INTERNAL_ERROR: GraphQLFormattedError = { message: 'Internal server error', extensions: { code: 'INTERNAL_SERVER_ERROR' } };
 
@@ -57,12 +67,18 @@ export function createSubscriptionEngine(options: {
         group.attempts = 0;
         metrics.events.inc({ subgraph: primary.serviceName });
         if (!advanceCursor(group, result.extensions?.[CURSOR_EXTENSION])) return;
-        group.chain = group.chain.then(() => complete(group, result)).then(
-          (event) => groups.broadcast(group, event),
-          (err) => {
-            logger.error({ err, key: group.key }, 'completing a subscription event failed');
-            groups.broadcast(group, { data: null, errors: [INTERNAL_ERROR] });
-          },
+        const traceparent = result.extensions?.[TRACEPARENT_EXTENSION];
+        const deliver = () =>
+          complete(group, result).then(
+            (event) => groups.broadcast(group, withTrace(event, traceparent)),
+            (err) => {
+              logger.error({ err, key: group.key }, 'completing a subscription event failed');
+              groups.broadcast(group, { data: null, errors: [INTERNAL_ERROR] });
+            },
+          );
+        // The delivery continues the trace of the write that caused the event, when it has one.
+        group.chain = group.chain.then(() =>
+          typeof traceparent === 'string' ? inSpan(`gateway deliver ${primary.serviceName}`, traceparent, SpanKind.CONSUMER, deliver) : deliver(),
         );
       },
       refused: (errors) => {

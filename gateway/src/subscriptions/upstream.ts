@@ -6,7 +6,7 @@ import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
 
 export interface UpstreamSink {
-  next(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: number; authorized?: boolean }>): void;
+  next(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: number; authorized?: boolean; traceparent?: string }>): void;
   /** The subgraph refused or failed the subscription itself (GraphQL errors): final. */
   refused(errors: readonly { message: string; extensions?: Record<string, unknown> }[]): void;
   /** The socket went away (replica died, restart, network): the caller re-subscribes. */
@@ -125,7 +125,7 @@ export function createUpstreamPool(options: {
         connection.routes.delete(id);
       };
       connection.routes.set(id, next);
-      const unsubscribe = connection.client.subscribe<Record<string, unknown>, { cursor?: number; authorized?: boolean }>(payload, {
+      const unsubscribe = connection.client.subscribe<Record<string, unknown>, { cursor?: number; authorized?: boolean; traceparent?: string }>(payload, {
         next,
         error: (error) => {
           finish();

@@ -9,6 +9,7 @@ const read = (path: string) => readFileSync(join(root, path), 'utf8');
 const envFiles = [
   'packages/platform/src/config/env.ts',
   'packages/platform/src/auth/identity.ts',
+  'packages/platform/src/telemetry/tracing.ts',
   'gateway/src/env.ts',
   ...readdirSync(join(root, 'subgraphs')).map((name) => `subgraphs/${name}/src/env.ts`),
 ];

@@ -18,6 +18,8 @@ export interface MessageModel {
   body: string;
   attachmentIds: string[];
   createdAt: Date | string;
+  /** The trace of the sendMessage that wrote it, on a live publication (not read back from storage). */
+  traceparent?: string;
 }
 
 export interface ParticipantModel {

@@ -126,9 +126,14 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
     [JSON.stringify([...readBySender.values()])],
   );
 
-  // gapless.ts takes a publication of several messages.
-  for (const [conversationId, messages] of byConversation) publish(triggers.messageAdded(conversationId), messages);
   const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
+  // gapless.ts takes a publication of several messages; each carries the trace of its sendMessage.
+  for (const [conversationId, messages] of byConversation) {
+    publish(
+      triggers.messageAdded(conversationId),
+      messages.map((m) => ({ ...m, ...(sourceOf.get(m.id)?.traceparent ? { traceparent: sourceOf.get(m.id)!.traceparent } : {}) })),
+    );
+  }
   // Files decides what an attachment grants; it learns of them only from messages chat stored.
   for (const row of rows.filter((r) => r.attachmentIds.length > 0)) {
     ctx.emit(

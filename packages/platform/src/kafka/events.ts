@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { derivedUuid, uuidv7 } from '../data/ids.ts';
+import { currentTraceparent } from '../telemetry/tracing.ts';
 
 /** The envelope every event on every topic carries (docs/architecture.md#write-path). */
 export const envelopeSchema = z.object({
@@ -57,6 +58,8 @@ export class PoisonEventError extends Error {
   }
 }
 
+const traceparentOf = (traceparent: string | undefined) => (traceparent ? { traceparent } : {});
+
 /** Events are contracts: producer and consumers import the same catalog. */
 export function defineEvents<C extends DataSchemas>(topic: string, schemas: C): EventCatalog<C> {
   return {
@@ -72,7 +75,8 @@ export function defineEvents<C extends DataSchemas>(topic: string, schemas: C): 
         actorId: fields.actorId,
         occurredAt: new Date().toISOString(),
         ...(fields.idempotencyKey ? { idempotencyKey: fields.idempotencyKey } : {}),
-        ...(fields.traceparent ? { traceparent: fields.traceparent } : {}),
+        // The trace of the request that produced it (when one is being traced) goes with it.
+        ...traceparentOf(fields.traceparent ?? currentTraceparent()),
         data,
       } as EventOf<C>;
     },

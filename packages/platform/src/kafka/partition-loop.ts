@@ -1,5 +1,6 @@
 import type { EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { Gauge, type Registry } from 'prom-client';
+import { contextFrom, inSpan, linkTo, SpanKind, tracer } from '../telemetry/tracing.ts';
 import { isRetryable } from '../config/errors.ts';
 import type { Logger } from '../config/logger.ts';
 import { PoisonEventError, type DataSchemas, type EventCatalog, type EventOf } from './events.ts';
@@ -87,6 +88,26 @@ export function createPartitionLoop<C extends DataSchemas>(options: PartitionLoo
 
   type Dead = { message: KafkaMessage; reason: string };
 
+  /**
+   * Traces a unit: a span per event under the trace its producer started (its `traceparent`), so
+   * a mutation's trace reaches every consumer of its events; a batch of several also gets a span
+   * of its own, linked to each event's trace.
+   */
+  async function traced(events: Delivered<C>[], run: () => Promise<void>): Promise<void> {
+    const spanOf = (e: Delivered<C>) =>
+      tracer().startSpan(`${options.name} ${e.event.type}`, { kind: SpanKind.CONSUMER, attributes: { 'event.id': e.event.id } }, contextFrom(e.event.traceparent ? { traceparent: e.event.traceparent } : undefined));
+    const applyAll = async () => {
+      const spans = events.map(spanOf);
+      try {
+        await run();
+      } finally {
+        for (const span of spans) span.end();
+      }
+    };
+    if (events.length === 1) return applyAll();
+    return inSpan(`${options.name} batch`, undefined, SpanKind.CONSUMER, applyAll, events.flatMap((e) => linkTo(e.event.traceparent)));
+  }
+
   async function deadLetter(dead: Dead[], partition: number) {
     if (dead.length === 0) return;
     for (const { message, reason } of dead) log.warn({ offset: message.offset, partition, reason }, 'event dead-lettered');
@@ -123,7 +144,7 @@ export function createPartitionLoop<C extends DataSchemas>(options: PartitionLoo
         dead = [];
         if (events.length > 0) {
           const current = events;
-          await keepingMembership(() => handle(current, partition), heartbeat);
+          await keepingMembership(() => traced(current, () => handle(current, partition)), heartbeat);
           events = [];
         }
         await consumer.commitOffsets([{ topic: batch.topic, partition, offset: (BigInt(last.offset) + 1n).toString() }]);

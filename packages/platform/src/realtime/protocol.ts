@@ -64,6 +64,8 @@ export const AUTHORIZE_ONLY_EXTENSION = 'authorizeOnly';
 export const AUTHORIZED_EXTENSION = 'authorized';
 /** `next` result `extensions`: the cursor (e.g. `seq`) of the event delivered, to resume after a reconnect. */
 export const CURSOR_EXTENSION = 'cursor';
+/** `next` result `extensions`: the W3C trace context of the write that caused the event, when known. */
+export const TRACEPARENT_EXTENSION = 'traceparent';
 
 /** WebSocket close codes; 44xx follow graphql-ws's own conventions. */
 export const WsClose = {

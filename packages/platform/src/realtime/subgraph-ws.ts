@@ -27,6 +27,7 @@ import {
   MERGED_NEXT_PARAM,
   REQUEST_ID_EXTENSION,
   subscribeScope,
+  TRACEPARENT_EXTENSION,
   WsClose,
 } from './protocol.ts';
 
@@ -34,6 +35,8 @@ import {
 export interface CursorContext {
   /** The cursor (e.g. `seq`) of the event being delivered; sent as `extensions.cursor`. */
   cursor?: number;
+  /** The trace of the write behind the event being delivered; sent as `extensions.traceparent`. */
+  traceparent?: string | undefined;
 }
 
 export interface SubgraphSubscriptionOptions {
@@ -76,9 +79,10 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
   const targets = new WeakMap<object, { id: string; socket: WebSocket }>();
   const documents = createDocumentCache(options.schema);
   const format = (result: ExecutionResult, contextValue: unknown) => {
-    const cursor = (contextValue as CursorContext | undefined)?.cursor;
+    const { cursor, traceparent } = (contextValue as CursorContext | undefined) ?? {};
     const formatted = { ...result, ...(result.errors ? { errors: result.errors.map((e) => options.formatError(e)) } : {}) };
-    return cursor === undefined ? formatted : { ...formatted, extensions: { ...result.extensions, [CURSOR_EXTENSION]: cursor } };
+    if (cursor === undefined) return formatted;
+    return { ...formatted, extensions: { ...result.extensions, [CURSOR_EXTENSION]: cursor, ...(traceparent ? { [TRACEPARENT_EXTENSION]: traceparent } : {}) } };
   };
   const disposable = useServer(
     {

@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { HeaderMap, type ApolloServer, type BaseContext } from '@apollo/server';
 import { getOperationAST, Kind, parse, type DocumentNode, type FragmentDefinitionNode, type SelectionSetNode } from 'graphql';
 import { ErrorCode } from '../config/errors.ts';
+import { inSpan, SpanKind } from '../telemetry/tracing.ts';
 import { sendJson, type RouteHandler } from './http.ts';
 
 export const DEFAULT_MAX_BODY_BYTES = 1024 * 1024;
@@ -46,6 +47,8 @@ export async function readBody(req: IncomingMessage, limit: number): Promise<Buf
 
 export interface GraphQLRouteOptions<TContext extends BaseContext> {
   path?: string;
+  /** Names the request's span (`<serviceName> POST /graphql`). */
+  serviceName?: string;
   maxBodyBytes?: number;
   context: (req: IncomingMessage) => Promise<TContext>;
   /**
@@ -97,10 +100,14 @@ export function graphqlRoute<TContext extends BaseContext>(
     for (const [key, value] of Object.entries(req.headers)) {
       if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
     }
-    const response = await server.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-      context: () => options.context(req),
-    });
+    // In the trace the caller started (its `traceparent`), or in a new one when sampled here.
+    const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
+    const response = await inSpan(`${options.serviceName ?? 'graphql'} ${req.method ?? 'GET'} ${path}`, traceparent, SpanKind.SERVER, () =>
+      server.executeHTTPGraphQLRequest({
+        httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
+        context: () => options.context(req),
+      }),
+    );
     for (const [key, value] of response.headers) res.setHeader(key, value);
     res.statusCode = response.status ?? 200;
     if (response.body.kind === 'complete') {

@@ -8,6 +8,7 @@ import { createLogger, type Logger } from '../config/logger.ts';
 import { createRegistry } from '../config/metrics.ts';
 import { createOrm, databaseReady, runMigrations, type OrmConfig } from '../data/orm.ts';
 import type { Worker } from '../kafka/worker.ts';
+import { startTracing } from '../telemetry/tracing.ts';
 import { createPubSub, type PubSub } from '../realtime/pubsub.ts';
 import type { BaseContext } from '@apollo/server';
 import { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions } from './subgraph.ts';
@@ -52,6 +53,7 @@ export async function startInfra(
   options: { subgraph: string; role: string; orm: Omit<OrmConfig, 'url' | 'replicaUrls' | 'poolMax' | 'logger'> },
 ): Promise<Infra | null> {
   const name = options.role === 'server' ? options.subgraph : `${options.subgraph}-${options.role}`;
+  const flushTraces = options.role === 'migrate' ? null : startTracing(name);
   const logger = createLogger(name, env.LOG_LEVEL);
   const orm = await createOrm({
     ...options.orm,
@@ -81,6 +83,7 @@ export async function startInfra(
       { name: 'kafka producer', run: () => producer.disconnect() },
       { name: 'redis', run: () => pubsub.close() },
       { name: 'postgres', run: () => orm.close() },
+      { name: 'traces', run: () => flushTraces?.() ?? Promise.resolve() },
     ],
   };
 }

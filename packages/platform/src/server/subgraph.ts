@@ -59,6 +59,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
   // The identity a request was admitted with, read by its context (never built without one).
   const admitted = new WeakMap<IncomingMessage, Viewer | null>();
   const graphql = graphqlRoute(apollo, {
+    serviceName: options.name,
     maxBodyBytes: options.maxBodyBytes,
     // The signature covers this subgraph, the method and the body's exact bytes (identity.ts).
     admit: (req, raw) => {

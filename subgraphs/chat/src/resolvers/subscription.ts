@@ -40,6 +40,7 @@ export const Subscription: SubscriptionResolvers = {
     },
     resolve: (message: MessageModel, _args: unknown, ctx: Context) => {
       ctx.cursor = message.seq;
+      ctx.traceparent = message.traceparent;
       return message;
     },
   },
