@@ -56,13 +56,23 @@ export type Mutation = {
   refreshSession: AuthPayload;
   /** Creates an account and signs it in; a verification mail is sent to its email. */
   register: AuthPayload;
-  /** Always true: never reveals whether an account exists for the email. */
+  /**
+   * Always true: never reveals whether an account exists for the email. Each request makes the
+   * previous reset link of the account stop working.
+   */
   requestPasswordReset: Scalars['Boolean']['output'];
-  /** Sets a new password with a single-use token from the reset mail and signs out every session. */
+  /**
+   * Sets a new password with a single-use token from the newest reset mail and signs out every
+   * session. An invalid, expired, used or superseded token is
+   * BAD_USER_INPUT (field `token`).
+   */
   resetPassword: Scalars['Boolean']['output'];
   /** Changes the signed-in user's display name or avatar. */
   updateProfile: User;
-  /** Marks the email of the account the token was sent to as verified. */
+  /**
+   * Marks the email of the account the token was sent to as verified. A link works once: an
+   * invalid, expired or already used token is BAD_USER_INPUT (field `token`).
+   */
   verifyEmail: User;
 };
 

@@ -7,7 +7,17 @@ import { usersEvents } from '../events/users-events.ts';
 import type { UserModel } from '../models.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { reads } from './reads.ts';
-import { hashesEqual, newRefreshToken, parseRefreshToken, verifyLinkToken } from './tokens.ts';
+import {
+  hashesEqual,
+  newLinkNonce,
+  newRefreshToken,
+  nonceMatches,
+  parseRefreshToken,
+  RESET_LINK_USED,
+  sha256,
+  VERIFICATION_LINK_USED,
+  verifyLinkToken,
+} from './tokens.ts';
 import {
   emailSchema,
   idempotencyKeySchema,
@@ -81,6 +91,7 @@ export function createAccounts(deps: AccountsDeps) {
           displayName: input.displayName,
           role: input.role,
           session,
+          verificationNonce: newLinkNonce(),
         },
       });
       const outcome = await submit(event);
@@ -158,18 +169,19 @@ export function createAccounts(deps: AccountsDeps) {
 
     async verifyEmail(em: EntityManager, token: string): Promise<UserModel> {
       const claims = verifyLinkToken(token, 'verify-email', deps.linkSecret);
-      if (!claims) throw badInput('Verification link is invalid or expired', 'token');
-      const user = await reads.user(em, claims.userId);
-      if (!user || user.email !== claims.email) throw badInput('Verification link is no longer valid', 'token');
-      if (!user.emailVerifiedAt) {
-        await submit(
-          usersEvents.create('user.email_verified', {
-            aggregateId: user.id,
-            actorId: user.id,
-            data: { userId: user.id, email: user.email },
-          }),
-        );
+      const user = claims && (await reads.user(em, claims.userId));
+      const nonces = user && (await reads.linkNonces(em, user.id));
+      // Fast feedback only; the persister clears the nonce as it applies, so two uses never both succeed.
+      if (!claims || !user || user.email !== claims.email || !nonceMatches(claims.nonce, nonces?.verifyEmail ?? null)) {
+        throw badInput(VERIFICATION_LINK_USED, 'token');
       }
+      await submit(
+        usersEvents.create('user.email_verified', {
+          aggregateId: user.id,
+          actorId: user.id,
+          data: { userId: user.id, email: user.email, nonceHash: sha256(claims.nonce) },
+        }),
+      );
       return stored(em, user.id);
     },
 
@@ -181,7 +193,7 @@ export function createAccounts(deps: AccountsDeps) {
         usersEvents.create('user.password_reset_requested', {
           aggregateId: user?.id ?? `email:${normalizeEmail(email)}`,
           actorId: null,
-          data: { userId: user?.id ?? null, email: user?.email ?? email, passwordVersion: user?.passwordVersion ?? null },
+          data: { userId: user?.id ?? null, email: user?.email ?? email, nonce: newLinkNonce() },
         }),
       );
       return true;
@@ -190,15 +202,13 @@ export function createAccounts(deps: AccountsDeps) {
     async resetPassword(em: EntityManager, token: string, newPassword: string): Promise<boolean> {
       const password = validate(passwordSchema, newPassword, 'newPassword');
       const claims = verifyLinkToken(token, 'reset-password', deps.linkSecret);
-      const user = claims && (await reads.user(em, claims.userId));
-      if (!claims || !user || user.passwordVersion !== claims.passwordVersion) {
-        throw badInput('Reset link is invalid or was already used', 'token');
-      }
+      const nonces = claims && (await reads.linkNonces(em, claims.userId));
+      if (!claims || !nonces || !nonceMatches(claims.nonce, nonces.resetPassword)) throw badInput(RESET_LINK_USED, 'token');
       await submit(
         usersEvents.create('user.password_reset', {
-          aggregateId: user.id,
-          actorId: user.id,
-          data: { userId: user.id, passwordHash: await hashPassword(password), expectedPasswordVersion: claims.passwordVersion },
+          aggregateId: claims.userId,
+          actorId: claims.userId,
+          data: { userId: claims.userId, passwordHash: await hashPassword(password), nonceHash: sha256(claims.nonce) },
         }),
       );
       return true;
