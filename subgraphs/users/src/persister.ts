@@ -9,6 +9,8 @@ type Session = { id: string; familyId: string; tokenHash: string; expiresAt: str
 /**
  * Applies one users event inside the persister's batch transaction. The persister is the single
  * writer, so the invariants are enforced here: unique emails, single-use refresh tokens and links.
+ * Whatever ends logins answers their families in `result.revokedFamilies`, for the writer to
+ * announce to the gateways once the change is applied (services/accounts.ts).
  */
 export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Promise<ApplyResult> {
   const { em } = ctx;
@@ -42,22 +44,23 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
         [d.session.id, at, d.previousSessionId, d.userId, at],
       );
       if (rotated.length === 0) {
-        await revokeFamily(em, d.session.familyId, at, 'reuse-detected');
-        return { result: { reuseDetected: true } };
+        const revokedFamilies = await revokeFamily(em, d.session.familyId, at, 'reuse-detected');
+        return { result: { reuseDetected: true, revokedFamilies } };
       }
       await insertSession(em, d.userId, d.session, at);
       return;
     }
     case 'session.revoked': {
-      await em.execute(
-        `update users.sessions set revoked_at = ?, revoked_reason = ? where id = ? and user_id = ? and revoked_at is null`,
-        [at, event.data.reason, event.data.sessionId, event.data.userId],
+      // Logout ends the whole login, including a token a concurrent refresh has just rotated in.
+      const [session] = await em.execute<{ family_id: string }[]>(
+        'select family_id from users.sessions where id = ? and user_id = ?',
+        [event.data.sessionId, event.data.userId],
       );
-      return;
+      if (!session) return;
+      return { result: { revokedFamilies: await revokeFamily(em, session.family_id, at, event.data.reason) } };
     }
     case 'session.reuse_detected': {
-      await revokeFamily(em, event.data.familyId, at, 'reuse-detected');
-      return;
+      return { result: { revokedFamilies: await revokeFamily(em, event.data.familyId, at, 'reuse-detected') } };
     }
     case 'user.email_verified': {
       // The link's nonce is cleared as it is used: the same link never works twice.
@@ -88,11 +91,13 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
         [d.passwordHash, at, d.userId, d.nonceHash],
       );
       if (updated.length === 0) return reject(ErrorCode.BAD_USER_INPUT, RESET_LINK_USED, { field: 'token' });
-      await em.execute(
-        `update users.sessions set revoked_at = ?, revoked_reason = 'password-reset' where user_id = ? and revoked_at is null`,
+      // Every login of the user ends: its refresh tokens here, its access tokens at the gateways.
+      const revoked = await em.execute<{ family_id: string }[]>(
+        `update users.sessions set revoked_at = ?, revoked_reason = 'password-reset' where user_id = ? and revoked_at is null
+         returning family_id`,
         [at, d.userId],
       );
-      return;
+      return { result: { revokedFamilies: [...new Set(revoked.map((r) => r.family_id))] } };
     }
     case 'user.profile_updated': {
       const d = event.data;
@@ -122,9 +127,11 @@ async function insertSession(em: ApplyContext['em'], userId: string, s: Session,
   );
 }
 
-async function revokeFamily(em: ApplyContext['em'], familyId: string, at: string, reason: string): Promise<void> {
-  await em.execute(
-    `update users.sessions set revoked_at = ?, revoked_reason = ? where family_id = ? and revoked_at is null`,
+/** Ends a login; answers its family when this ended it (empty when it had already ended). */
+async function revokeFamily(em: ApplyContext['em'], familyId: string, at: string, reason: string): Promise<string[]> {
+  const revoked = await em.execute<{ id: string }[]>(
+    `update users.sessions set revoked_at = ?, revoked_reason = ? where family_id = ? and revoked_at is null returning id`,
     [at, reason, familyId],
   );
+  return revoked.length > 0 ? [familyId] : [];
 }
