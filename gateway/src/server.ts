@@ -3,7 +3,7 @@ import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
-import { createTokenVerifier } from '@finder/platform/auth';
+import { createRevocationList, createTokenVerifier, type RevocationList } from '@finder/platform/auth';
 import { createErrorFormatter, type Logger, toFormattedError } from '@finder/platform/config';
 import { createHttpServer, createRateLimitRedis, graphqlRoute, HttpError, type HttpServer } from '@finder/platform/server';
 import { Counter, type Registry } from 'prom-client';
@@ -88,7 +88,13 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   });
   await apollo.start();
 
-  const verifier = await createTokenVerifier({ publicKeyPem: env.jwtPublicKey, issuer: env.JWT_ISSUER });
+  const revocations = env.REDIS_URL ? await loadRevocations(env.REDIS_URL, logger) : null;
+  if (!revocations) logger.warn('REDIS_URL is not set: access tokens of ended logins stay valid until they expire');
+  const verifier = await createTokenVerifier({
+    publicKeyPem: env.jwtPublicKey,
+    issuer: env.JWT_ISSUER,
+    ...(revocations ? { isRevoked: revocations.isRevoked } : {}),
+  });
   let ready = true;
   const http = createHttpServer({
     logger,
@@ -132,6 +138,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     server: http.server,
     apiSchema: loaded.apiGraphQLSchema,
     verifier,
+    revocations,
     operationLimits: limits,
     budgets,
     clientAddress,
@@ -168,8 +175,28 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       await http.close();
       await apollo.stop();
       budgetRedis?.disconnect();
+      await revocations?.close();
     },
   };
+}
+
+/** How long a starting gateway waits for Redis to hand it the revocations made before it started. */
+const REVOCATIONS_LOAD_WAIT_MS = 5_000;
+
+/**
+ * The revoked logins, loaded before the gateway serves its first request, so a gateway started
+ * after a sign-out refuses that login's tokens too. With Redis unreachable it starts without them
+ * (after a bounded wait) and loads them once Redis answers.
+ */
+async function loadRevocations(url: string, logger: Logger): Promise<RevocationList> {
+  const revocations = createRevocationList(url, logger);
+  let timer: NodeJS.Timeout | undefined;
+  const loaded = await Promise.race([
+    revocations.loaded.then(() => true),
+    new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), REVOCATIONS_LOAD_WAIT_MS))),
+  ]).finally(() => clearTimeout(timer));
+  if (!loaded) logger.warn({ waitedMs: REVOCATIONS_LOAD_WAIT_MS }, 'starting without the revoked logins: Redis did not answer; they load once it does');
+  return revocations;
 }
 
 /** The manifest's text for an HTTP request, or its refusal as a 400 answer. */

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/auth';
+import { bearerToken, type RevocationList, type TokenVerifier, type Viewer } from '@finder/platform/auth';
 import { createDocumentCache, nextMessagePrefix, WsClose } from '@finder/platform/realtime';
 import { ErrorCode, type Logger, requestIdFrom } from '@finder/platform/config';
 import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
@@ -56,6 +56,8 @@ export function attachClientSubscriptions(options: {
   server: Server;
   apiSchema: GraphQLSchema;
   verifier: TokenVerifier;
+  /** Ended logins: their sockets are closed (4401) as soon as the gateway learns of it. */
+  revocations?: Pick<RevocationList, 'isRevoked' | 'onRevoked'> | null;
   /** Depth, aliases, root fields, directives, tokens and cost: the same limits as over HTTP. */
   operationLimits: OperationLimits;
   /** The cost budget is charged for every subscribe, as for every HTTP operation. */
@@ -78,6 +80,13 @@ export function attachClientSubscriptions(options: {
   // crashed gateway would leave behind in a shared store, so each gateway keeps its own.
   const perAddress = new Map<string, number>();
   const perUser = new Map<string, number>();
+  // Signed-in sockets by login (the token's `sid`), to close them when the login ends.
+  const byLogin = new Map<string, Set<WebSocket>>();
+  options.revocations?.onRevoked((logins) => {
+    for (const login of logins) {
+      for (const socket of byLogin.get(login) ?? []) socket.close(WsClose.UNAUTHORIZED, REVOKED_REASON);
+    }
+  });
   const count = (map: Map<string, number>, key: string, delta: number) => {
     const n = (map.get(key) ?? 0) + delta;
     if (n > 0) map.set(key, n);
@@ -150,7 +159,7 @@ export function attachClientSubscriptions(options: {
           viewer = await options.verifier.verify(token);
         } catch (err) {
           const reason = (err as GraphQLError).extensions?.reason;
-          return close(reason === 'TOKEN_EXPIRED' ? 'Unauthorized: access token expired' : 'Unauthorized: access token invalid');
+          return close(reason === 'TOKEN_EXPIRED' ? 'Unauthorized: access token expired' : reason === 'TOKEN_REVOKED' ? REVOKED_REASON : 'Unauthorized: access token invalid');
         }
         if ((perUser.get(viewer.id) ?? 0) >= limits.maxConnectionsPerUser) {
           metrics.refusedConnections.inc({ reason: 'user' });
@@ -159,6 +168,15 @@ export function attachClientSubscriptions(options: {
         }
         count(perUser, viewer.id, 1);
         ctx.extra.socket.once('close', () => count(perUser, viewer.id, -1));
+        const socket = ctx.extra.socket;
+        const login = byLogin.get(viewer.sessionId) ?? new Set();
+        byLogin.set(viewer.sessionId, login.add(socket));
+        socket.once('close', () => {
+          login.delete(socket);
+          if (login.size === 0 && byLogin.get(viewer.sessionId) === login) byLogin.delete(viewer.sessionId);
+        });
+        // Revoked while the token was being verified: the announcement found no socket to close.
+        if (options.revocations?.isRevoked(viewer.sessionId)) return close(REVOKED_REASON);
         const connection: ConnectionState = { viewer, requestId, address };
         if (viewer.expiresAt) {
           // A connection lives no longer than its token; the client reconnects with a fresh one.
@@ -273,6 +291,8 @@ export function directDelivery(socket: WebSocket, id: string, maxBufferedBytes: 
     socket.send(`${prefix}${payloadJson}}`);
   };
 }
+
+const REVOKED_REASON = 'Unauthorized: access token revoked';
 
 const SIGN_IN_MESSAGE =
   'Subscriptions need a signed-in viewer: send connection_init { "authorization": "Bearer <access token>" } (from login, register or refreshSession)';

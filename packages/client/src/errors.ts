@@ -44,7 +44,7 @@ export class FinderError extends Error {
   readonly retryAfterMs?: number;
   /** The event whose outcome is still unknown (`WRITE_PENDING`). */
   readonly eventId?: string;
-  /** `UNAUTHENTICATED` details: `TOKEN_EXPIRED`, `TOKEN_INVALID`. */
+  /** `UNAUTHENTICATED` details: `TOKEN_EXPIRED`, `TOKEN_INVALID`, `TOKEN_REVOKED` (the login ended: refreshing is refused too). */
   readonly reason?: string;
   /** Trying again later may succeed (with the same idempotency key for a mutation). */
   readonly retryable: boolean;

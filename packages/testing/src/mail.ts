@@ -10,14 +10,23 @@ export interface SentMail {
   eventId: string;
 }
 
-/** Waits for a mail to `to` (of `kind`) to land in the local mail folder, newest first. */
-export async function waitForMail(mailDir: string, to: string, kind: SentMail['kind'], timeoutMs = 20_000): Promise<SentMail> {
+/**
+ * Waits for a mail to `to` (of `kind`) to land in the local mail folder, newest first; mails
+ * already seen (their `eventId` in `except`) do not count.
+ */
+export async function waitForMail(
+  mailDir: string,
+  to: string,
+  kind: SentMail['kind'],
+  timeoutMs = 20_000,
+  except: readonly string[] = [],
+): Promise<SentMail> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     const files = (await readdir(mailDir).catch(() => [] as string[])).filter((f) => f.endsWith('.json')).sort().reverse();
     for (const file of files) {
       const mail = JSON.parse(await readFile(join(mailDir, file), 'utf8')) as SentMail;
-      if (mail.to.toLowerCase() === to.toLowerCase() && mail.kind === kind) return mail;
+      if (mail.to.toLowerCase() === to.toLowerCase() && mail.kind === kind && !except.includes(mail.eventId)) return mail;
     }
     await new Promise((r) => setTimeout(r, 100));
   }

@@ -4,8 +4,6 @@ import type { Role } from '@finder/platform/auth';
 export interface UserModel {
   id: string;
   email: string;
-  /** Bumped on every password change; reset tokens carry it, which makes them single-use. */
-  passwordVersion: number;
   displayName: string;
   role: Role;
   emailVerifiedAt: Date | string | null;

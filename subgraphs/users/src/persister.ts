@@ -2,12 +2,15 @@ import { ErrorCode } from '@finder/platform/config';
 import { usersFacts } from '@finder/platform/contracts';
 import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
 import type { UsersEvent } from './events/users-events.ts';
+import { RESET_LINK_USED, sha256, VERIFICATION_LINK_USED } from './services/tokens.ts';
 
 type Session = { id: string; familyId: string; tokenHash: string; expiresAt: string };
 
 /**
  * Applies one users event inside the persister's batch transaction. The persister is the single
- * writer, so the invariants are enforced here: unique emails, single-use refresh and reset tokens.
+ * writer, so the invariants are enforced here: unique emails, single-use refresh tokens and links.
+ * Whatever ends logins answers their families in `result.revokedFamilies`, for the writer to
+ * announce to the gateways once the change is applied (services/accounts.ts).
  */
 export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Promise<ApplyResult> {
   const { em } = ctx;
@@ -16,10 +19,10 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
     case 'user.registered': {
       const d = event.data;
       const inserted = await em.execute<{ id: string }[]>(
-        `insert into users.users (id, email, email_normalized, password_hash, display_name, role, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?)
+        `insert into users.users (id, email, email_normalized, password_hash, display_name, role, email_verification_nonce_hash, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
          on conflict do nothing returning id`,
-        [d.userId, d.email, d.emailNormalized, d.passwordHash, d.displayName, d.role, at, at],
+        [d.userId, d.email, d.emailNormalized, d.passwordHash, d.displayName, d.role, sha256(d.verificationNonce), at, at],
       );
       if (inserted.length === 0) {
         return reject(ErrorCode.CONFLICT, 'An account with this email already exists', { field: 'input.email' });
@@ -41,53 +44,60 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
         [d.session.id, at, d.previousSessionId, d.userId, at],
       );
       if (rotated.length === 0) {
-        await revokeFamily(em, d.session.familyId, at, 'reuse-detected');
-        return { result: { reuseDetected: true } };
+        const revokedFamilies = await revokeFamily(em, d.session.familyId, at, 'reuse-detected');
+        return { result: { reuseDetected: true, revokedFamilies } };
       }
       await insertSession(em, d.userId, d.session, at);
       return;
     }
     case 'session.revoked': {
-      await em.execute(
-        `update users.sessions set revoked_at = ?, revoked_reason = ? where id = ? and user_id = ? and revoked_at is null`,
-        [at, event.data.reason, event.data.sessionId, event.data.userId],
+      // Logout ends the whole login, including a token a concurrent refresh has just rotated in.
+      const [session] = await em.execute<{ family_id: string }[]>(
+        'select family_id from users.sessions where id = ? and user_id = ?',
+        [event.data.sessionId, event.data.userId],
       );
-      return;
+      if (!session) return;
+      return { result: { revokedFamilies: await revokeFamily(em, session.family_id, at, event.data.reason) } };
     }
     case 'session.reuse_detected': {
-      await revokeFamily(em, event.data.familyId, at, 'reuse-detected');
-      return;
+      return { result: { revokedFamilies: await revokeFamily(em, event.data.familyId, at, 'reuse-detected') } };
     }
     case 'user.email_verified': {
+      // The link's nonce is cleared as it is used: the same link never works twice.
       const updated = await em.execute<{ id: string }[]>(
-        `update users.users set email_verified_at = coalesce(email_verified_at, ?), updated_at = ?
-         where id = ? and email = ? returning id`,
-        [at, at, event.data.userId, event.data.email],
+        `update users.users set email_verified_at = coalesce(email_verified_at, ?), email_verification_nonce_hash = null, updated_at = ?
+         where id = ? and email = ? and email_verification_nonce_hash = ? returning id`,
+        [at, at, event.data.userId, event.data.email, event.data.nonceHash],
       );
-      if (updated.length === 0) return reject(ErrorCode.BAD_USER_INPUT, 'Verification link is no longer valid', { field: 'token' });
+      if (updated.length === 0) return reject(ErrorCode.BAD_USER_INPUT, VERIFICATION_LINK_USED, { field: 'token' });
       return;
     }
     case 'user.password_reset_requested': {
+      // The new link's nonce replaces the last one's: only the newest reset link works.
       if (event.data.userId) {
-        await em.execute(`update users.users set password_reset_requested_at = ? where id = ?`, [at, event.data.userId]);
+        await em.execute(`update users.users set password_reset_requested_at = ?, password_reset_nonce_hash = ? where id = ?`, [
+          at,
+          sha256(event.data.nonce),
+          event.data.userId,
+        ]);
       }
       return;
     }
     case 'user.password_reset': {
       const d = event.data;
       const updated = await em.execute<{ id: string }[]>(
-        `update users.users set password_hash = ?, password_version = password_version + 1, updated_at = ?
-         where id = ? and password_version = ? returning id`,
-        [d.passwordHash, at, d.userId, d.expectedPasswordVersion],
+        `update users.users set password_hash = ?, password_version = password_version + 1, password_reset_nonce_hash = null, updated_at = ?
+         where id = ? and password_reset_nonce_hash = ? returning id`,
+        [d.passwordHash, at, d.userId, d.nonceHash],
       );
-      if (updated.length === 0) {
-        return reject(ErrorCode.BAD_USER_INPUT, 'Reset link is invalid or was already used', { field: 'token' });
-      }
-      await em.execute(
-        `update users.sessions set revoked_at = ?, revoked_reason = 'password-reset' where user_id = ? and revoked_at is null`,
+      if (updated.length === 0) return reject(ErrorCode.BAD_USER_INPUT, RESET_LINK_USED, { field: 'token' });
+      // Every login of the user ends: its refresh tokens here, its access tokens at the gateways.
+      const revoked = await em.execute<{ family_id: string }[]>(
+        `update users.sessions set revoked_at = ?, revoked_reason = 'password-reset' where user_id = ? and revoked_at is null
+         returning family_id`,
         [at, d.userId],
       );
-      return;
+      return { result: { revokedFamilies: [...new Set(revoked.map((r) => r.family_id))] } };
     }
     case 'user.profile_updated': {
       const d = event.data;
@@ -117,9 +127,11 @@ async function insertSession(em: ApplyContext['em'], userId: string, s: Session,
   );
 }
 
-async function revokeFamily(em: ApplyContext['em'], familyId: string, at: string, reason: string): Promise<void> {
-  await em.execute(
-    `update users.sessions set revoked_at = ?, revoked_reason = ? where family_id = ? and revoked_at is null`,
+/** Ends a login; answers its family when this ended it (empty when it had already ended). */
+async function revokeFamily(em: ApplyContext['em'], familyId: string, at: string, reason: string): Promise<string[]> {
+  const revoked = await em.execute<{ id: string }[]>(
+    `update users.sessions set revoked_at = ?, revoked_reason = ? where family_id = ? and revoked_at is null returning id`,
     [at, reason, familyId],
   );
+  return revoked.length > 0 ? [familyId] : [];
 }

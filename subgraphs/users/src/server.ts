@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { createTokenIssuer } from '@finder/platform/auth';
+import { createRevocationPublisher, createTokenIssuer } from '@finder/platform/auth';
 import { subgraphServer, type Infra } from '@finder/platform/server';
 import { createSubmit, createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
@@ -17,6 +17,7 @@ export async function buildUsersServer(env: UsersEnv, { orm, pubsub, producer, l
   const accounts = createAccounts({
     submit: createSubmit(createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }), usersEvents),
     issuer: await createTokenIssuer({ privateKeyPem: env.jwtPrivateKey, issuer: env.JWT_ISSUER, ttlSeconds: env.ACCESS_TOKEN_TTL_SECONDS }),
+    revocations: createRevocationPublisher(pubsub.redis, { accessTokenTtlMs: env.ACCESS_TOKEN_TTL_SECONDS * 1000, logger }),
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     linkSecret: env.usersTokenSecret,
   });

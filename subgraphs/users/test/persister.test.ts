@@ -38,6 +38,7 @@ function registration(n: number, idempotencyKey?: string): Registration {
       displayName: `User ${n}`,
       role: 'BUSINESS',
       session: { id: crypto.randomUUID(), familyId: crypto.randomUUID(), tokenHash: 'f'.repeat(64), expiresAt: new Date(Date.now() + 86_400_000).toISOString() },
+      verificationNonce: 'n'.repeat(43),
     },
   }) as Registration;
 }

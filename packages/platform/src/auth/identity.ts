@@ -10,6 +10,7 @@ export type Role = (typeof ROLES)[number];
 export interface Viewer {
   id: string;
   role: Role;
+  /** The login the access token belongs to (its `sid` claim: the refresh-token family), which revocations name. */
   sessionId: string;
   /** When the access token that proved this identity expires (ms since epoch). */
   expiresAt?: number;
@@ -47,10 +48,16 @@ export interface TokenVerifier {
   verify(token: string): Promise<Viewer>;
 }
 
-export async function createTokenVerifier(opts: { publicKeyPem: string; issuer: string }): Promise<TokenVerifier> {
+export async function createTokenVerifier(opts: {
+  publicKeyPem: string;
+  issuer: string;
+  /** Whether the token's login has ended (revocations.ts): its tokens are refused before they expire. */
+  isRevoked?: (sessionId: string) => boolean;
+}): Promise<TokenVerifier> {
   const key: CryptoKey = await importSPKI(opts.publicKeyPem, ACCESS_TOKEN_ALG);
   return {
     async verify(token) {
+      let viewer: Viewer;
       try {
         const { payload } = await jwtVerify(token, key, {
           issuer: opts.issuer,
@@ -59,11 +66,15 @@ export async function createTokenVerifier(opts: { publicKeyPem: string; issuer: 
           clockTolerance: 5,
         });
         const claims = claimsSchema.parse(payload);
-        return { id: claims.sub, role: claims.role, sessionId: claims.sid, ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}) };
+        viewer = { id: claims.sub, role: claims.role, sessionId: claims.sid, ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}) };
       } catch (err) {
         if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired', 'TOKEN_EXPIRED');
         throw unauthenticated('Access token is invalid', 'TOKEN_INVALID');
       }
+      if (opts.isRevoked?.(viewer.sessionId)) {
+        throw unauthenticated('Access token was revoked: its login ended (sign-out, password reset or a reused refresh token)', 'TOKEN_REVOKED');
+      }
+      return viewer;
     },
   };
 }

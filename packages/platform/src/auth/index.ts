@@ -1,2 +1,3 @@
 export * from './identity.ts';
 export * from './require-viewer.ts';
+export * from './revocations.ts';

@@ -84,6 +84,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
             role,
             // A session nobody holds the token of: the event carries one for every registration.
             session: { id: crypto.randomUUID(), familyId: crypto.randomUUID(), tokenHash: randomBytes(32).toString('hex'), expiresAt },
+            verificationNonce: randomBytes(32).toString('base64url'),
           },
         }),
       );

@@ -20,7 +20,11 @@ export type Scalars = {
 
 export type AuthPayload = {
   __typename?: 'AuthPayload';
-  /** Short-lived JWT to send as `Authorization: Bearer <token>` (and in graphql-ws connection_init). */
+  /**
+   * Short-lived JWT to send as `Authorization: Bearer <token>` (and in graphql-ws connection_init).
+   * Refused (UNAUTHENTICATED, reason TOKEN_REVOKED) as soon as its login ends: logout, a reused
+   * refresh token or a password reset.
+   */
   accessToken: Scalars['String']['output'];
   /** When the access token expires. */
   expiresAt: Scalars['DateTime']['output'];
@@ -45,24 +49,35 @@ export type Mutation = {
   /** Signs in with email and password. */
   login: AuthPayload;
   /**
-   * Ends the login the refresh token belongs to; its refresh tokens stop working. Access tokens
-   * already issued stay valid until they expire.
+   * Ends the login the refresh token belongs to: its refresh tokens stop working, its access tokens
+   * are refused (UNAUTHENTICATED, reason TOKEN_REVOKED) and sockets opened with them are closed
+   * (4401) within about a second.
    */
   logout: Scalars['Boolean']['output'];
   /**
    * Exchanges a refresh token for a new pair. Refresh tokens rotate; presenting a used one
-   * revokes every session of that login (reuse detection).
+   * revokes every session of that login (reuse detection), its access tokens included.
    */
   refreshSession: AuthPayload;
   /** Creates an account and signs it in; a verification mail is sent to its email. */
   register: AuthPayload;
-  /** Always true: never reveals whether an account exists for the email. */
+  /**
+   * Always true: never reveals whether an account exists for the email. Each request makes the
+   * previous reset link of the account stop working.
+   */
   requestPasswordReset: Scalars['Boolean']['output'];
-  /** Sets a new password with a single-use token from the reset mail and signs out every session. */
+  /**
+   * Sets a new password with a single-use token from the newest reset mail and signs out every
+   * session, their access tokens included. An invalid, expired, used or superseded token is
+   * BAD_USER_INPUT (field `token`).
+   */
   resetPassword: Scalars['Boolean']['output'];
   /** Changes the signed-in user's display name or avatar. */
   updateProfile: User;
-  /** Marks the email of the account the token was sent to as verified. */
+  /**
+   * Marks the email of the account the token was sent to as verified. A link works once: an
+   * invalid, expired or already used token is BAD_USER_INPUT (field `token`).
+   */
   verifyEmail: User;
 };
 

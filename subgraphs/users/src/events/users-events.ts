@@ -19,19 +19,24 @@ export const usersEvents = defineEvents('users.events', {
     displayName: z.string(),
     role: z.enum(ROLES),
     session,
+    /** The nonce of the verification link (services/tokens.ts): the persister stores its hash, the mailer puts it in the link. */
+    verificationNonce: z.string().min(32),
   }),
   'session.created': z.object({ userId: z.uuid(), session }),
   'session.refreshed': z.object({ userId: z.uuid(), previousSessionId: z.uuid(), session }),
   'session.revoked': z.object({ userId: z.uuid(), sessionId: z.uuid(), reason: z.enum(['logout']) }),
   'session.reuse_detected': z.object({ userId: z.uuid(), sessionId: z.uuid(), familyId: z.uuid() }),
-  'user.email_verified': z.object({ userId: z.uuid(), email: z.string() }),
+  /** `nonceHash`: the hash of the link's nonce, which must still be the stored one (single use). */
+  'user.email_verified': z.object({ userId: z.uuid(), email: z.string(), nonceHash: z.string().length(64) }),
   'user.password_reset_requested': z.object({
     /** Null when no account has the email: the event still flows so timing reveals nothing. */
     userId: z.uuid().nullable(),
     email: z.string(),
-    passwordVersion: z.number().int().nullable(),
+    /** The new reset link's nonce, replacing any earlier one (so only the newest link works). */
+    nonce: z.string().min(32),
   }),
-  'user.password_reset': z.object({ userId: z.uuid(), passwordHash: z.string(), expectedPasswordVersion: z.number().int() }),
+  /** `nonceHash`: the hash of the reset link's nonce, which must still be the stored one (single use). */
+  'user.password_reset': z.object({ userId: z.uuid(), passwordHash: z.string(), nonceHash: z.string().length(64) }),
   'user.profile_updated': z.object({
     userId: z.uuid(),
     displayName: z.string().optional(),

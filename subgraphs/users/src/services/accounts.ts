@@ -1,13 +1,23 @@
-import type { TokenIssuer, Viewer } from '@finder/platform/auth';
+import type { RevocationPublisher, TokenIssuer, Viewer } from '@finder/platform/auth';
 import { badInput, conflict, unauthenticated, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
-import type { Submit } from '@finder/platform/write';
+import type { AppliedOutcome, Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { usersEvents } from '../events/users-events.ts';
 import type { UserModel } from '../models.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { reads } from './reads.ts';
-import { hashesEqual, newRefreshToken, parseRefreshToken, verifyLinkToken } from './tokens.ts';
+import {
+  hashesEqual,
+  newLinkNonce,
+  newRefreshToken,
+  nonceMatches,
+  parseRefreshToken,
+  RESET_LINK_USED,
+  sha256,
+  VERIFICATION_LINK_USED,
+  verifyLinkToken,
+} from './tokens.ts';
 import {
   emailSchema,
   idempotencyKeySchema,
@@ -28,6 +38,8 @@ export interface AuthResult {
 export interface AccountsDeps {
   submit: Submit<typeof usersEvents.schemas>;
   issuer: TokenIssuer;
+  /** Tells the gateways which logins ended, so their access tokens stop working at once. */
+  revocations: RevocationPublisher;
   refreshTtlSeconds: number;
   linkSecret: string;
 }
@@ -42,10 +54,17 @@ const INVALID_REFRESH = 'Refresh token is invalid or expired';
 export function createAccounts(deps: AccountsDeps) {
   const { submit, issuer } = deps;
 
-  async function issue(em: EntityManager, userId: string, sessionId: string, refreshToken: string): Promise<AuthResult> {
+  /** The access token names the login (the family), which is what logout, reuse and resets end. */
+  async function issue(em: EntityManager, userId: string, familyId: string, refreshToken: string): Promise<AuthResult> {
     const user = await stored(em, userId);
-    const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, sessionId });
+    const { token, expiresAt } = await issuer.sign({ id: user.id, role: user.role, sessionId: familyId });
     return { accessToken: token, refreshToken, expiresAt, user };
+  }
+
+  /** Announces the logins the persister ended (persister.ts), now that it has applied the change. */
+  async function announceRevoked(outcome: AppliedOutcome): Promise<void> {
+    const families = outcome.result?.revokedFamilies;
+    if (Array.isArray(families)) await deps.revocations.revoke(families.map(String));
   }
 
   function newSession(familyId: string = uuidv7()) {
@@ -81,13 +100,14 @@ export function createAccounts(deps: AccountsDeps) {
           displayName: input.displayName,
           role: input.role,
           session,
+          verificationNonce: newLinkNonce(),
         },
       });
       const outcome = await submit(event);
       // An idempotent retry answers with the account the first attempt created.
       const createdId = String(outcome.result?.userId ?? userId);
       if (createdId !== userId) return this.login(em, { email: input.email, password: input.password });
-      return issue(em, userId, session.id, refresh.token);
+      return issue(em, userId, session.familyId, refresh.token);
     },
 
     async login(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
@@ -105,7 +125,7 @@ export function createAccounts(deps: AccountsDeps) {
           data: { userId: user.id, session },
         }),
       );
-      return issue(em, user.id, session.id, refresh.token);
+      return issue(em, user.id, session.familyId, refresh.token);
     },
 
     async refresh(em: EntityManager, token: string): Promise<AuthResult> {
@@ -115,13 +135,14 @@ export function createAccounts(deps: AccountsDeps) {
         throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
       }
       if (current.replacedBy) {
-        await submit(
+        const outcome = await submit(
           usersEvents.create('session.reuse_detected', {
             aggregateId: current.userId,
             actorId: current.userId,
             data: { userId: current.userId, sessionId: current.id, familyId: current.familyId },
           }),
         );
+        await announceRevoked(outcome);
         throw reuseDetected();
       }
       if (current.revokedAt || new Date(current.expiresAt).getTime() <= Date.now()) {
@@ -135,8 +156,11 @@ export function createAccounts(deps: AccountsDeps) {
           data: { userId: current.userId, previousSessionId: current.id, session },
         }),
       );
-      if (outcome.result?.reuseDetected) throw reuseDetected();
-      return issue(em, current.userId, session.id, refresh.token);
+      if (outcome.result?.reuseDetected) {
+        await announceRevoked(outcome);
+        throw reuseDetected();
+      }
+      return issue(em, current.userId, session.familyId, refresh.token);
     },
 
     async logout(em: EntityManager, token: string): Promise<boolean> {
@@ -145,31 +169,39 @@ export function createAccounts(deps: AccountsDeps) {
       if (!parsed || !current || !hashesEqual(current.tokenHash, parsed.tokenHash)) {
         throw unauthenticated(INVALID_REFRESH, 'REFRESH_TOKEN_INVALID');
       }
-      if (current.revokedAt) return true;
-      await submit(
-        usersEvents.create('session.revoked', {
-          aggregateId: current.userId,
-          actorId: current.userId,
-          data: { userId: current.userId, sessionId: current.id, reason: 'logout' },
-        }),
+      if (current.revokedAt) {
+        // Already ended (not merely rotated): announce it again, in case the first answer never
+        // came (WRITE_PENDING) and the announcement with it. Repeating one changes nothing.
+        if (!current.replacedBy) await deps.revocations.revoke([current.familyId]);
+        return true;
+      }
+      await announceRevoked(
+        await submit(
+          usersEvents.create('session.revoked', {
+            aggregateId: current.userId,
+            actorId: current.userId,
+            data: { userId: current.userId, sessionId: current.id, reason: 'logout' },
+          }),
+        ),
       );
       return true;
     },
 
     async verifyEmail(em: EntityManager, token: string): Promise<UserModel> {
       const claims = verifyLinkToken(token, 'verify-email', deps.linkSecret);
-      if (!claims) throw badInput('Verification link is invalid or expired', 'token');
-      const user = await reads.user(em, claims.userId);
-      if (!user || user.email !== claims.email) throw badInput('Verification link is no longer valid', 'token');
-      if (!user.emailVerifiedAt) {
-        await submit(
-          usersEvents.create('user.email_verified', {
-            aggregateId: user.id,
-            actorId: user.id,
-            data: { userId: user.id, email: user.email },
-          }),
-        );
+      const user = claims && (await reads.user(em, claims.userId));
+      const nonces = user && (await reads.linkNonces(em, user.id));
+      // Fast feedback only; the persister clears the nonce as it applies, so two uses never both succeed.
+      if (!claims || !user || user.email !== claims.email || !nonceMatches(claims.nonce, nonces?.verifyEmail ?? null)) {
+        throw badInput(VERIFICATION_LINK_USED, 'token');
       }
+      await submit(
+        usersEvents.create('user.email_verified', {
+          aggregateId: user.id,
+          actorId: user.id,
+          data: { userId: user.id, email: user.email, nonceHash: sha256(claims.nonce) },
+        }),
+      );
       return stored(em, user.id);
     },
 
@@ -181,7 +213,7 @@ export function createAccounts(deps: AccountsDeps) {
         usersEvents.create('user.password_reset_requested', {
           aggregateId: user?.id ?? `email:${normalizeEmail(email)}`,
           actorId: null,
-          data: { userId: user?.id ?? null, email: user?.email ?? email, passwordVersion: user?.passwordVersion ?? null },
+          data: { userId: user?.id ?? null, email: user?.email ?? email, nonce: newLinkNonce() },
         }),
       );
       return true;
@@ -190,17 +222,17 @@ export function createAccounts(deps: AccountsDeps) {
     async resetPassword(em: EntityManager, token: string, newPassword: string): Promise<boolean> {
       const password = validate(passwordSchema, newPassword, 'newPassword');
       const claims = verifyLinkToken(token, 'reset-password', deps.linkSecret);
-      const user = claims && (await reads.user(em, claims.userId));
-      if (!claims || !user || user.passwordVersion !== claims.passwordVersion) {
-        throw badInput('Reset link is invalid or was already used', 'token');
-      }
-      await submit(
+      const nonces = claims && (await reads.linkNonces(em, claims.userId));
+      if (!claims || !nonces || !nonceMatches(claims.nonce, nonces.resetPassword)) throw badInput(RESET_LINK_USED, 'token');
+      const outcome = await submit(
         usersEvents.create('user.password_reset', {
-          aggregateId: user.id,
-          actorId: user.id,
-          data: { userId: user.id, passwordHash: await hashPassword(password), expectedPasswordVersion: claims.passwordVersion },
+          aggregateId: claims.userId,
+          actorId: claims.userId,
+          data: { userId: claims.userId, passwordHash: await hashPassword(password), nonceHash: sha256(claims.nonce) },
         }),
       );
+      // Every login of the user ended with the reset; their access tokens end now too.
+      await announceRevoked(outcome);
       return true;
     },
 

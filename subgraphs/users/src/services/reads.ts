@@ -3,7 +3,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionModel, UserModel } from '../models.ts';
 
 /** The one mapping of a users row to its model. */
-const USER = `id, email, password_version as "passwordVersion", display_name as "displayName", role,
+const USER = `id, email, display_name as "displayName", role,
   email_verified_at as "emailVerifiedAt", avatar_file_id as "avatarFileId", created_at as "createdAt", updated_at as "updatedAt"`;
 
 const SESSION = `id, family_id as "familyId", user_id as "userId", token_hash as "tokenHash", expires_at as "expiresAt",
@@ -27,6 +27,15 @@ export const reads = {
       em,
       'select id, password_hash as "passwordHash" from users.users where email_normalized = $1',
       [emailNormalized],
+    );
+    return row ?? null;
+  },
+  /** The hashes of the user's outstanding link nonces (services/tokens.ts): null when there is none. */
+  async linkNonces(em: EntityManager, userId: string): Promise<{ verifyEmail: string | null; resetPassword: string | null } | null> {
+    const [row] = await query<{ verifyEmail: string | null; resetPassword: string | null }>(
+      em,
+      'select email_verification_nonce_hash as "verifyEmail", password_reset_nonce_hash as "resetPassword" from users.users where id = $1',
+      [userId],
     );
     return row ?? null;
   },

@@ -20,16 +20,24 @@ export const hashesEqual = (a: string, b: string): boolean =>
 
 // ---- link tokens (email verification, password reset) --------------------------------------
 
+/**
+ * A link token is HMAC-signed and expiring, and carries a nonce drawn by the server when the link
+ * is made, stored hashed with the user (`users.users`) and cleared when the link is used: a link
+ * works once, requesting a new reset link makes the older one stop working, and the signing
+ * secret alone does not let anyone make a link that works.
+ */
 export type LinkToken =
-  | { purpose: 'verify-email'; userId: string; email: string; exp: number }
-  | { purpose: 'reset-password'; userId: string; passwordVersion: number; exp: number };
+  | { purpose: 'verify-email'; userId: string; email: string; nonce: string; exp: number }
+  | { purpose: 'reset-password'; userId: string; nonce: string; exp: number };
 
-/** Stateless, HMAC-signed and expiring; reset tokens become invalid once the password changes. */
+export const newLinkNonce = (): string => randomToken(32);
+
 export function signLinkToken(token: LinkToken, secret: string): string {
   const payload = Buffer.from(JSON.stringify(token)).toString('base64url');
   return `${payload}.${createHmac('sha256', secret).update(payload).digest('base64url')}`;
 }
 
+/** The token's claims when its signature, purpose and expiry hold; whether its nonce is current is the caller's to check. */
 export function verifyLinkToken<P extends LinkToken['purpose']>(
   value: string,
   purpose: P,
@@ -43,11 +51,19 @@ export function verifyLinkToken<P extends LinkToken['purpose']>(
   try {
     const token = JSON.parse(Buffer.from(payload, 'base64url').toString()) as LinkToken;
     if (token.purpose !== purpose || typeof token.exp !== 'number' || token.exp < now) return null;
+    if (typeof token.nonce !== 'string' || token.nonce.length < 32) return null;
     return token as Extract<LinkToken, { purpose: P }>;
   } catch {
     return null;
   }
 }
+
+/** Whether a link's nonce is the one stored (hashed) for the user: null when none is (used, or never made). */
+export const nonceMatches = (nonce: string, storedHash: string | null): boolean => storedHash !== null && hashesEqual(sha256(nonce), storedHash);
+
+/** The answers (BAD_USER_INPUT on `token`) to a link that does not work, whichever the reason. */
+export const VERIFICATION_LINK_USED = 'Verification link is invalid, expired or was already used';
+export const RESET_LINK_USED = 'Reset link is invalid, expired, was already used or a newer one was requested';
 
 export const VERIFY_EMAIL_TTL_MS = 48 * 3600_000;
 export const RESET_PASSWORD_TTL_MS = 3600_000;

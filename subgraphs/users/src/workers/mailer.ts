@@ -82,7 +82,7 @@ export function createMailHandler(deps: MailerDeps) {
 function composeMail(event: UsersEvent, deps: Pick<MailerDeps, 'appUrl' | 'linkSecret'>): Mail | null {
   if (event.type === 'user.registered') {
     const token = signLinkToken(
-      { purpose: 'verify-email', userId: event.data.userId, email: event.data.email, exp: Date.now() + VERIFY_EMAIL_TTL_MS },
+      { purpose: 'verify-email', userId: event.data.userId, email: event.data.email, nonce: event.data.verificationNonce, exp: Date.now() + VERIFY_EMAIL_TTL_MS },
       deps.linkSecret,
     );
     const link = `${deps.appUrl}/verify-email?token=${encodeURIComponent(token)}`;
@@ -90,18 +90,13 @@ function composeMail(event: UsersEvent, deps: Pick<MailerDeps, 'appUrl' | 'linkS
       kind: 'verify-email',
       to: event.data.email,
       subject: 'Confirm your email address',
-      text: `Hello ${event.data.displayName},\n\nConfirm your email address for Finder Realtime:\n${link}\n\nThe link is valid for 48 hours.\n`,
+      text: `Hello ${event.data.displayName},\n\nConfirm your email address for Finder Realtime:\n${link}\n\nThe link is valid for 48 hours and works once.\n`,
       link,
     };
   }
-  if (event.type === 'user.password_reset_requested' && event.data.userId && event.data.passwordVersion !== null) {
+  if (event.type === 'user.password_reset_requested' && event.data.userId) {
     const token = signLinkToken(
-      {
-        purpose: 'reset-password',
-        userId: event.data.userId,
-        passwordVersion: event.data.passwordVersion,
-        exp: Date.now() + RESET_PASSWORD_TTL_MS,
-      },
+      { purpose: 'reset-password', userId: event.data.userId, nonce: event.data.nonce, exp: Date.now() + RESET_PASSWORD_TTL_MS },
       deps.linkSecret,
     );
     const link = `${deps.appUrl}/reset-password?token=${encodeURIComponent(token)}`;
@@ -109,7 +104,7 @@ function composeMail(event: UsersEvent, deps: Pick<MailerDeps, 'appUrl' | 'linkS
       kind: 'reset-password',
       to: event.data.email,
       subject: 'Reset your password',
-      text: `Someone asked to reset the password of your Finder Realtime account.\n\nSet a new password here:\n${link}\n\nThe link is valid for one hour and works once. If it was not you, ignore this mail.\n`,
+      text: `Someone asked to reset the password of your Finder Realtime account.\n\nSet a new password here:\n${link}\n\nThe link is valid for one hour, works once, and stops working if a newer one is requested. If it was not you, ignore this mail.\n`,
       link,
     };
   }
