@@ -55,6 +55,7 @@ KEYS_DIR="$STATE_DIR/keys"
 MAIL_DIR="$STATE_DIR/mail"
 FILES_STORAGE_DIR="$STATE_DIR/files"
 STACK_ENV="$STATE_DIR/stack.env"
+PROCESS_ENV_DIR="$STATE_DIR/env"
 
 PG_BIN=/usr/lib/postgresql/15/bin
 PG_DATA="$STATE_DIR/postgres"
