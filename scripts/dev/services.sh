@@ -54,11 +54,25 @@ run_node() {
   local name=$1 log="$LOG_DIR/$1.log" env_file=${3:-$STACK_ENV} argv
   read -ra argv <<<"$2"
   require_script "${argv[0]}"
-  if ! (cd "$ROOT_DIR" && env -i PATH="$PATH" HOME="$HOME" bash -c 'set -a && source "$1" && shift && PORT=0 exec "$@"' - "$env_file" "$NODE_BIN" "${argv[@]}") >"$log" 2>&1 </dev/null 9>&-; then
+  if ! (cd "$ROOT_DIR" && export PORT=0 && exec_with_env "$env_file" "$NODE_BIN" "${argv[@]}") >"$log" 2>&1 </dev/null 9>&-; then
     echo "'node $2' failed" >&2
     show_log_tail "$log"
     return 1
   fi
+}
+
+# exec_with_env ENV_FILE COMMAND...: execs COMMAND with ./dev's environment (settings from .env or
+# the shell) minus every key, secret, password, token and database URL, plus ENV_FILE: a process
+# holds the secrets its file gives it and no others, even when ./dev runs in a shell that sourced
+# .state/stack.env.
+exec_with_env() {
+  local env_file=$1 name
+  shift
+  for name in $(compgen -e); do
+    if [[ $name =~ (_KEY|_KEY_FILE|_SECRET|_PASSWORD|_TOKEN)$ || $name == DATABASE_URL ]]; then unset "$name"; fi
+  done
+  source "$env_file"
+  exec "$@"
 }
 
 # Each subgraph's migrations run as its own role, which owns its schema.
@@ -100,11 +114,10 @@ start_service() {
   require_script "${argv[0]}"
   require_free_port "$port" "the port of $name"
   [[ -f $log ]] && mv -f "$log" "$log.1"
-  # env -i: the process gets its own environment file and nothing ./dev itself was started with.
   (
     cd "$ROOT_DIR"
-    exec env -i PATH="$PATH" HOME="$HOME" bash -c 'set -a && source "$1" && shift && exec nohup "$@"' - \
-      "$(process_env_file "$name")" env PORT="$port" "$NODE_BIN" "${argv[@]}"
+    export PORT=$port
+    exec_with_env "$(process_env_file "$name")" nohup "$NODE_BIN" "${argv[@]}"
   ) >"$log" 2>&1 </dev/null 9>&- &
   pid=$!
   write_pid "$name" "$pid" "$command" "$hash"

@@ -31,9 +31,9 @@ PROCESS_ENVS=(
   "chat-persister|chat|"
   "finder|finder|IDENTITY_PUBLIC_KEY FINDER_CURSOR_SECRET"
   "finder-persister|finder|"
-  "files|files|IDENTITY_PUBLIC_KEY FILES_URL_SECRET"
+  "files|files|IDENTITY_PUBLIC_KEY FILES_URL_SECRET S3_CREDENTIALS"
   "files-persister|files|"
-  "files-worker|files|"
+  "files-worker|files|S3_CREDENTIALS"
   "gateway|-|IDENTITY_PRIVATE_KEY JWT_PUBLIC_KEY"
   "migrate-users|users|"
   "migrate-chat|chat|"
@@ -58,10 +58,15 @@ secret_line() {
     USERS_TOKEN_SECRET) env_line USERS_TOKEN_SECRET "$(<"$KEYS_DIR/users-token.secret")" ;;
     FILES_URL_SECRET) env_line FILES_URL_SECRET "$(<"$KEYS_DIR/files-url.secret")" ;;
     FINDER_CURSOR_SECRET) env_line FINDER_CURSOR_SECRET "$(<"$KEYS_DIR/finder-cursor.secret")" ;;
+    # The object store's credentials, when .env sets them (FILES_S3_BUCKET): for whoever stores bytes.
+    S3_CREDENTIALS)
+      [[ -z ${AWS_ACCESS_KEY_ID:-} ]] || env_line AWS_ACCESS_KEY_ID "$AWS_ACCESS_KEY_ID"
+      [[ -z ${AWS_SECRET_ACCESS_KEY:-} ]] || env_line AWS_SECRET_ACCESS_KEY "$AWS_SECRET_ACCESS_KEY"
+      ;;
     *) echo "unknown secret $1 in PROCESS_ENVS" >&2; return 1 ;;
   esac
 }
-ALL_SECRETS=(IDENTITY_PRIVATE_KEY IDENTITY_PUBLIC_KEY JWT_PRIVATE_KEY JWT_PUBLIC_KEY USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET)
+ALL_SECRETS=(IDENTITY_PRIVATE_KEY IDENTITY_PUBLIC_KEY JWT_PRIVATE_KEY JWT_PUBLIC_KEY USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET S3_CREDENTIALS)
 
 # process_env_file NAME: the environment file NAME runs with (gateway-2 runs with gateway's).
 process_env_file() { echo "$PROCESS_ENV_DIR/${1%-[0-9]*}.env"; }
