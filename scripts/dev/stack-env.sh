@@ -39,6 +39,7 @@ PROCESS_ENVS=(
   "migrate-chat|chat|"
   "migrate-finder|finder|"
   "migrate-files|files|"
+  "finder-seed|finder|"
 )
 SUBGRAPH_SCHEMAS=(users chat finder files)
 
