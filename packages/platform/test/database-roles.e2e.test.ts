@@ -1,6 +1,9 @@
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
 import pg from 'pg';
-import { query } from '@finder/testing/database';
-import { stackEnv } from '@finder/testing/stack';
+import { createTestDatabase, query } from '@finder/testing/database';
+import { startNode } from '@finder/testing/processes';
+import { ROOT_DIR, stackEnv } from '@finder/testing/stack';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 /**
@@ -11,8 +14,8 @@ const env = stackEnv();
 const SUBGRAPHS = ['users', 'chat', 'finder', 'files'] as const;
 const roleOf = (subgraph: string) => `${subgraph}_service`;
 
-function urlAs(role: string): string {
-  const url = new URL(env.DATABASE_URL!);
+function urlAs(role: string, base = env.DATABASE_URL!): string {
+  const url = new URL(base);
   url.username = role;
   url.password = '';
   return url.toString();
@@ -80,4 +83,30 @@ describe('Postgres roles per subgraph', () => {
       }
     });
   }
+});
+
+describe('a new database', () => {
+  it('is set up by the superuser creating the roles, then migrated by each subgraph as its own role', async () => {
+    const db = await createTestDatabase(env.DATABASE_URL!, 'roles');
+    try {
+      for (const subgraph of SUBGRAPHS) {
+        execFileSync('psql', ['-X', '-q', '-v', `role=${roleOf(subgraph)}`, '-v', `schema=${subgraph}`, '-f', join(ROOT_DIR, 'infra/postgres/service-role.sql'), db.url], {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        });
+      }
+      for (const subgraph of SUBGRAPHS) {
+        const run = startNode(`subgraphs/${subgraph}/src/main.ts`, ['migrate'], { ...env, DATABASE_URL: urlAs(roleOf(subgraph), db.url), PORT: '0', LOG_LEVEL: 'warn' });
+        const code = await new Promise<number | null>((resolve) => run.process.once('exit', resolve));
+        expect(code, `${subgraph} migrate:\n${run.output.join('\n')}`).toBe(0);
+      }
+      const owners = await query<{ schemaname: string; owners: string[] }>(
+        db.url,
+        `select schemaname, array_agg(distinct tableowner::text) as owners from pg_tables where schemaname = any($1) group by schemaname order by schemaname`,
+        [SUBGRAPHS],
+      );
+      expect(owners).toEqual([...SUBGRAPHS].sort().map((subgraph) => ({ schemaname: subgraph, owners: [roleOf(subgraph)] })));
+    } finally {
+      await db.drop();
+    }
+  });
 });
