@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# docker-compose.yml is valid with its secrets set, and refuses to render without them (no public
-# defaults that production could run with). A developer's .env is left out of both checks.
+# docker-compose.yml is valid with its secrets set, refuses to render without them (no public
+# defaults that production could run with), and gives each service the same Postgres role and the
+# same keys and secrets as ./dev gives the process of that name (PROCESS_ENVS in
+# scripts/dev/stack-env.sh), and no others. A developer's .env is left out of every check.
 set -euo pipefail
 empty_env=$(mktemp)
-trap 'rm -f "$empty_env"' EXIT
+rendered=$(mktemp)
+trap 'rm -f "$empty_env" "$rendered"' EXIT
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
-secret() { openssl rand -base64 48 | tr -d '\n'; }
-IDENTITY_SECRET=$(secret) USERS_TOKEN_SECRET=$(secret) FILES_URL_SECRET=$(secret) GRAFANA_ADMIN_PASSWORD=$(secret)
-export IDENTITY_SECRET USERS_TOKEN_SECRET FILES_URL_SECRET GRAFANA_ADMIN_PASSWORD
-docker-compose --env-file "$empty_env" -f docker-compose.yml config -q
-for name in IDENTITY_SECRET USERS_TOKEN_SECRET FILES_URL_SECRET GRAFANA_ADMIN_PASSWORD; do
+source scripts/dev/stack-env.sh # PROCESS_ENVS, db_role
+
+SECRETS=(USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET USERS_DB_PASSWORD CHAT_DB_PASSWORD FINDER_DB_PASSWORD FILES_DB_PASSWORD GRAFANA_ADMIN_PASSWORD)
+for name in "${SECRETS[@]}"; do
+  if [[ $name == *_DB_PASSWORD ]]; then export "$name=$(openssl rand -hex 24)"; else export "$name=$(openssl rand -base64 48 | tr -d '\n')"; fi
+done
+docker-compose --env-file "$empty_env" -f docker-compose.yml config >"$rendered"
+for name in "${SECRETS[@]}"; do
   if out=$(env -u "$name" docker-compose --env-file "$empty_env" -f docker-compose.yml config -q 2>&1); then
     echo "docker-compose.yml renders without $name: it must have no default" >&2
     exit 1
@@ -20,4 +26,68 @@ if grep -nE '^\s*-\s*"\$\{MAIL_UI_PORT' docker-compose.yml; then
   echo "the mail catcher's port must be published on 127.0.0.1 only" >&2
   exit 1
 fi
+
+# Compose services by the ./dev process they run as.
+declare -A PROCESS_OF=(
+  [users]=users [users-persister]=users-persister [users-mailer]=users-mailer
+  [chat]=chat [chat-persister]=chat-persister [finder]=finder [finder-persister]=finder-persister
+  [files]=files [files-persister]=files-persister [files-worker]=files-worker
+  [gateway-1]=gateway [gateway-2]=gateway
+  [migrate]=migrate-users [chat-migrate]=migrate-chat [finder-migrate]=migrate-finder [migrate-files]=migrate-files
+)
+expected=""
+for entry in "${PROCESS_ENVS[@]}"; do
+  IFS='|' read -r process subgraph secrets <<<"$entry"
+  role=-
+  [[ $subgraph == - ]] || role=$(db_role "$subgraph")
+  for service in "${!PROCESS_OF[@]}"; do
+    [[ ${PROCESS_OF[$service]} == "$process" ]] && expected+="$service|$role|$secrets"$'\n'
+  done
+done
+
+# Each service: the user of its DATABASE_URL (and replica URLs), the keys and secrets it is given
+# (a PEM key by *_FILE; S3 credentials come from the deployment, not from this file), and the
+# signing-key volumes it mounts.
+python3 - "$rendered" "$expected" <<'PY'
+import sys, re, yaml
+from urllib.parse import urlparse
+
+compose = yaml.safe_load(open(sys.argv[1]))
+services = compose["services"]
+problems = []
+listed = set()
+for line in filter(None, sys.argv[2].split("\n")):
+    service, role, secrets = line.split("|")
+    listed.add(service)
+    if service not in services:
+        problems.append(f"{service}: missing from docker-compose.yml")
+        continue
+    env = services[service].get("environment") or {}
+    if isinstance(env, list):
+        env = dict(item.split("=", 1) for item in env)
+    users = {urlparse(url).username for key in ("DATABASE_URL", "DATABASE_REPLICA_URLS") for url in str(env.get(key) or "").split(",") if url}
+    if users != (set() if role == "-" else {role}):
+        problems.append(f"{service}: connects to Postgres as {sorted(users) or 'nobody'}, want {role}")
+    want = {s + "_FILE" if s.endswith("_KEY") else s for s in secrets.split() if s != "S3_CREDENTIALS"}
+    have = {k for k in env if re.search(r"(_KEY|_KEY_FILE|_SECRET|_PASSWORD|_TOKEN)$", k)}
+    if have != want:
+        problems.append(f"{service}: holds {sorted(have)}, want {sorted(want)}")
+    mounts = {str(v.get("source") if isinstance(v, dict) else v).split(":")[0] for v in services[service].get("volumes") or []}
+    for private, key in (("identity-signing", "IDENTITY_PRIVATE_KEY_FILE"), ("jwt-signing", "JWT_PRIVATE_KEY_FILE")):
+        if private in mounts and key not in want:
+            problems.append(f"{service}: mounts {private} but does not sign with it")
+for name, service in services.items():
+    if name in listed or name == "keys":
+        continue
+    env = service.get("environment") or {}
+    leaked = [k for k in env if re.search(r"(_KEY_FILE|_SECRET)$|^DATABASE_URL$", k)]
+    mounts = {str(v.get("source") if isinstance(v, dict) else v).split(":")[0] for v in service.get("volumes") or []}
+    if leaked or mounts & {"identity-signing", "jwt-signing"}:
+        problems.append(f"{name}: not a process of PROCESS_ENVS, yet given {sorted(leaked + sorted(mounts & {'identity-signing', 'jwt-signing'}))}")
+if problems:
+    print("docker-compose.yml does not give each service what PROCESS_ENVS (scripts/dev/stack-env.sh) says:", file=sys.stderr)
+    for p in problems:
+        print(f"  - {p}", file=sys.stderr)
+    sys.exit(1)
+PY
 echo "compose config ok"

@@ -1,9 +1,9 @@
-import { baseEnv, boolFromString, budget, csv, identityEnv, loadEnv, pemFrom } from '@finder/platform/config';
+import { baseEnv, boolFromString, budget, csv, loadEnv, loadSecrets, pemFrom } from '@finder/platform/config';
 import { z } from 'zod';
 import { isAddressRange } from './client-address.ts';
 import { isOrigin } from './cors.ts';
 
-const schema = baseEnv.extend(identityEnv.shape).extend({
+const schema = baseEnv.extend({
   SUPERGRAPH_PATH: z.string().default(new URL('../../schema/supergraph.graphql', import.meta.url).pathname),
   JWT_ISSUER: z.string().default('finder-realtime'),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
@@ -74,6 +74,8 @@ const schema = baseEnv.extend(identityEnv.shape).extend({
 
 export type GatewayEnv = z.infer<typeof schema> & {
   jwtPublicKey: string;
+  /** Signs the identity forwarded to subgraphs (identity.ts); subgraphs hold only its public half. */
+  IDENTITY_PRIVATE_KEY: string;
   /** CORS_ORIGINS, or the origin of APP_URL. */
   corsOrigins: string[];
   introspection: boolean;
@@ -85,6 +87,7 @@ export type GatewayEnv = z.infer<typeof schema> & {
 
 export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const env = loadEnv(schema, source);
+  const { IDENTITY_PRIVATE_KEY } = loadSecrets(['IDENTITY_PRIVATE_KEY'], source);
   const jwtPublicKey = pemFrom(source, 'JWT_PUBLIC_KEY');
   if (!jwtPublicKey) {
     process.stderr.write('Invalid configuration:\n  - JWT_PUBLIC_KEY: set it, or JWT_PUBLIC_KEY_FILE (missing)\n');
@@ -102,5 +105,5 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     const ws = /^SUBGRAPH_([A-Z0-9_]+)_WS_URLS$/.exec(key);
     if (ws && value) subgraphWsUrls[ws[1]!.toLowerCase()] = value.split(',').map((u) => u.trim()).filter(Boolean);
   }
-  return { ...env, jwtPublicKey, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
+  return { ...env, IDENTITY_PRIVATE_KEY, jwtPublicKey, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
 }

@@ -46,7 +46,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     return target;
   };
   const fetchMetrics = createSubgraphFetchMetrics(registry);
-  const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics);
+  const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_PRIVATE_KEY, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics);
   const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
   const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
   const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {
@@ -116,7 +116,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       loaded.subgraphs.map(({ name, url }) => [name, env.subgraphWsUrls[name] ?? [httpUrl(name, url).replace(/^http/, 'ws')]]),
     ),
     socketsPerEndpoint: env.UPSTREAM_SOCKETS_PER_SUBGRAPH,
-    identitySecret: env.IDENTITY_SECRET,
+    identityPrivateKey: env.IDENTITY_PRIVATE_KEY,
     logger,
     metrics,
   });
@@ -129,7 +129,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     scope,
     entityBatchWindowMs: env.SUBSCRIPTION_ENTITY_BATCH_MS,
     completionShareMs: env.SUBSCRIPTION_COMPLETION_SHARE_MS,
-    identitySecret: env.IDENTITY_SECRET,
+    identityPrivateKey: env.IDENTITY_PRIVATE_KEY,
     logger,
     metrics,
     formatError: (error) => formatError(toFormattedError(error), error),

@@ -7,21 +7,21 @@ import { createSubgraphFetcher, type SubgraphRequestInit } from './subgraph-fetc
 import type { SubgraphFetchMetrics } from './subgraph-metrics.ts';
 
 /**
- * Every subgraph request carries the caller's identity signed with the shared secret (and the
- * request id), so subgraphs trust the gateway and nothing else. The signature covers this
+ * Every subgraph request carries the caller's identity signed with the gateways' private identity
+ * key (and the request id), so subgraphs trust the gateway and nothing else. The signature covers this
  * subgraph's name, the method and the exact body bytes sent (identity.ts). Apollo serializes the
  * body after willSendRequest (with `query` moved first), so willSendRequest only notes the viewer
  * in the identity header and the fetcher, which is handed the very string it sends, signs it.
  */
 export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext> {
-  constructor(name: string, url: string, secret: string, timeoutMs: number, metrics?: SubgraphFetchMetrics) {
+  constructor(name: string, url: string, identityPrivateKey: string, timeoutMs: number, metrics?: SubgraphFetchMetrics) {
     const fetch = createSubgraphFetcher({ timeoutMs });
     const signed = (target: string, init: SubgraphRequestInit = {}) => {
       const headers = { ...init.headers };
       const pending = headers[IDENTITY_HEADER];
       const viewer = pending ? (JSON.parse(pending) as { viewer: Viewer | null }).viewer : null;
       const method = init.method ?? 'GET';
-      headers[IDENTITY_HEADER] = signIdentity(viewer, secret, { audience: name, method, body: init.body });
+      headers[IDENTITY_HEADER] = signIdentity(viewer, identityPrivateKey, { audience: name, method, body: init.body });
       // Apollo's gateway.fetch span is active here: the subgraph continues its trace.
       injectTraceHeaders(headers);
       if (!metrics) return fetch(target, { ...init, method, headers });

@@ -72,24 +72,35 @@ build_kafka_mock() {
   note "compiled ${KAFKA_MOCK_BIN#"$ROOT_DIR/"}"
 }
 
-# Generated once and never overwritten: the JWT signing key pair and the secret that signs the
-# identity the gateway forwards to subgraphs.
+# Generated once and never overwritten: the key pairs that sign access tokens (JWT) and the identity
+# gateways forward to subgraphs, and the secrets that sign users' links, files' URLs and finder's
+# search cursors. Each process is given only the ones it uses (PROCESS_ENVS in stack-env.sh).
+ensure_key_pair() { # NAME: NAME-private.pem and NAME-public.pem, Ed25519
+  if [[ ! -s $KEYS_DIR/$1-private.pem ]]; then
+    (umask 077 && openssl genpkey -algorithm ed25519 -out "$KEYS_DIR/$1-private.pem")
+    rm -f "$KEYS_DIR/$1-public.pem" # derived from the private key just made
+    created+=("$1-private.pem")
+  fi
+  if [[ ! -s $KEYS_DIR/$1-public.pem ]]; then
+    openssl pkey -in "$KEYS_DIR/$1-private.pem" -pubout -out "$KEYS_DIR/$1-public.pem"
+    created+=("$1-public.pem")
+  fi
+}
+
+ensure_secret() { # NAME: NAME.secret, 48 random bytes in base64url
+  [[ -s $KEYS_DIR/$1.secret ]] && return 0
+  (umask 077 && openssl rand 48 | base64 -w0 | tr '+/' '-_' | tr -d '=' >"$KEYS_DIR/$1.secret")
+  created+=("$1.secret")
+}
+
 ensure_secrets() {
-  local created=()
+  local created=() name
   mkdir -p "$KEYS_DIR"
   chmod 700 "$KEYS_DIR"
-  if [[ ! -s $KEYS_DIR/jwt-private.pem ]]; then
-    (umask 077 && openssl genpkey -algorithm ed25519 -out "$KEYS_DIR/jwt-private.pem")
-    rm -f "$KEYS_DIR/jwt-public.pem" # derived from the private key just made
-    created+=(jwt-private.pem)
-  fi
-  if [[ ! -s $KEYS_DIR/jwt-public.pem ]]; then
-    openssl pkey -in "$KEYS_DIR/jwt-private.pem" -pubout -out "$KEYS_DIR/jwt-public.pem"
-    created+=(jwt-public.pem)
-  fi
-  if [[ ! -s $KEYS_DIR/identity.secret ]]; then
-    (umask 077 && openssl rand 48 | base64 -w0 | tr '+/' '-_' | tr -d '=' >"$KEYS_DIR/identity.secret")
-    created+=(identity.secret)
-  fi
+  ensure_key_pair jwt
+  ensure_key_pair identity
+  for name in users-token files-url finder-cursor; do ensure_secret "$name"; done
+  # The shared identity HMAC secret of earlier versions, replaced by the identity key pair.
+  rm -f "$KEYS_DIR/identity.secret"
   if ((${#created[@]})); then note "created ${created[*]}"; else note "already present"; fi
 }

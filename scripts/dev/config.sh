@@ -59,6 +59,7 @@ KEYS_DIR="$STATE_DIR/keys"
 MAIL_DIR="$STATE_DIR/mail"
 FILES_STORAGE_DIR="$STATE_DIR/files"
 STACK_ENV="$STATE_DIR/stack.env"
+PROCESS_ENV_DIR="$STATE_DIR/env"
 
 # Postgres: the major version of an existing data directory, else PG_MAJOR if set, else the newest
 # installed, which on a fresh machine is the distribution's own (the `postgresql` package).

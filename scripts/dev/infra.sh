@@ -111,6 +111,16 @@ ensure_database() {
   fi
 }
 
+# Each subgraph's role, owning its schema (infra/postgres/service-role.sql); idempotent, and moves
+# what an older .state created as the superuser to the role.
+ensure_service_roles() {
+  local subgraph
+  for subgraph in "${SUBGRAPH_SCHEMAS[@]}"; do
+    psql_local -d "$PG_DATABASE" -v role="$(db_role "$subgraph")" -v schema="$subgraph" -f "$ROOT_DIR/infra/postgres/service-role.sql" >/dev/null
+  done
+  note "$(for subgraph in "${SUBGRAPH_SCHEMAS[@]}"; do printf '%s ' "$(db_role "$subgraph")"; done)"
+}
+
 stop_postgres() {
   local pid
   # Adopt a postmaster whose pid file we lost, so it still stops.

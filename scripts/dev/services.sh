@@ -1,7 +1,7 @@
 # The Node processes of the stack. A new subgraph adds lines to MIGRATIONS and SERVICES, not code.
-# Every command runs from the repository root as `node_modules/.bin/node <command>`, with the
-# environment of .state/stack.env; long-running services also get PORT and must answer
-# GET /readyz with 200 once ready.
+# Every command runs from the repository root as `node_modules/.bin/node <command>`, with its own
+# environment, .state/env/<name>.env (PROCESS_ENVS in stack-env.sh: its Postgres role and only the
+# keys it uses); long-running services also get PORT and must answer GET /readyz with 200 once ready.
 
 # One-shot commands run before any service starts: "name|command".
 MIGRATIONS=(
@@ -47,29 +47,44 @@ require_script() {
   return 1
 }
 
-# run_node NAME COMMAND: runs a one-shot Node command with the stack environment, logging to
-# .state/logs/NAME.log. It listens on nothing, but the shared configuration schema requires PORT of
-# every process: PORT=0.
+# run_node NAME COMMAND [ENV_FILE]: runs a one-shot Node command with ENV_FILE (default: the stack
+# environment), logging to .state/logs/NAME.log. It listens on nothing, but the shared
+# configuration schema requires PORT of every process: PORT=0.
 run_node() {
-  local name=$1 log="$LOG_DIR/$1.log" argv
+  local name=$1 log="$LOG_DIR/$1.log" env_file=${3:-$STACK_ENV} argv
   read -ra argv <<<"$2"
   require_script "${argv[0]}"
-  if ! (cd "$ROOT_DIR" && source "$STACK_ENV" && PORT=0 exec "$NODE_BIN" "${argv[@]}") >"$log" 2>&1 </dev/null 9>&-; then
+  if ! (cd "$ROOT_DIR" && export PORT=0 && exec_with_env "$env_file" "$NODE_BIN" "${argv[@]}") >"$log" 2>&1 </dev/null 9>&-; then
     echo "'node $2' failed" >&2
     show_log_tail "$log"
     return 1
   fi
 }
 
+# exec_with_env ENV_FILE COMMAND...: execs COMMAND with ./dev's environment (settings from .env or
+# the shell) minus every key, secret, password, token and database URL, plus ENV_FILE: a process
+# holds the secrets its file gives it and no others, even when ./dev runs in a shell that sourced
+# .state/stack.env.
+exec_with_env() {
+  local env_file=$1 name
+  shift
+  for name in $(compgen -e); do
+    if [[ $name =~ (_KEY|_KEY_FILE|_SECRET|_PASSWORD|_TOKEN)$ || $name == DATABASE_URL ]]; then unset "$name"; fi
+  done
+  source "$env_file"
+  exec "$@"
+}
+
+# Each subgraph's migrations run as its own role, which owns its schema.
 run_migration() {
-  run_node "migrate-$1" "$2"
+  run_node "migrate-$1" "$2" "$(process_env_file "migrate-$1")"
   note "node $2"
 }
 
-# A service is restarted by `up` when what it was started with changed: stack.env (Kafka's ports
-# change on every broker restart), its port, its command, or the code (any source file's content).
-service_config_hash() {
-  { cat "$STACK_ENV" && echo "$1|$2" && source_fingerprint; } | sha256sum | cut -c1-16
+# A service is restarted by `up` when what it was started with changed: its environment (Kafka's
+# ports change on every broker restart), its port, its command, or the code (any source file's content).
+service_config_hash() { # NAME PORT COMMAND
+  { cat "$(process_env_file "$1")" && echo "$2|$3" && source_fingerprint; } | sha256sum | cut -c1-16
 }
 
 SOURCE_FINGERPRINT=""
@@ -86,7 +101,7 @@ source_fingerprint() {
 start_service() {
   local name=$1 port=$2 command=$3 log="$LOG_DIR/$1.log" pid hash argv
   read -ra argv <<<"$command"
-  hash=$(service_config_hash "$port" "$command")
+  hash=$(service_config_hash "$name" "$port" "$command")
   if pid=$(running "$name"); then
     if [[ $(config_hash_of "$name") == "$hash" ]]; then
       wait_ready "$name" "$pid" "$port"
@@ -101,9 +116,8 @@ start_service() {
   [[ -f $log ]] && mv -f "$log" "$log.1"
   (
     cd "$ROOT_DIR"
-    source "$STACK_ENV"
     export PORT=$port
-    exec nohup "$NODE_BIN" "${argv[@]}"
+    exec_with_env "$(process_env_file "$name")" nohup "$NODE_BIN" "${argv[@]}"
   ) >"$log" 2>&1 </dev/null 9>&- &
   pid=$!
   write_pid "$name" "$pid" "$command" "$hash"

@@ -101,12 +101,12 @@ print_urls() {
   chat subgraph     http://127.0.0.1:$CHAT_PORT/graphql
   files subgraph    http://127.0.0.1:$FILES_PORT/graphql  (uploads and downloads: http://127.0.0.1:$NGINX_PORT/files/)
   stored files      ${FILES_STORAGE_DIR#"$ROOT_DIR/"}/
-  Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE
+  Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE  (services: <subgraph>_service)
   Redis             redis://127.0.0.1:$REDIS_PORT
   Kafka (mock)      $kafka
   Prometheus        http://127.0.0.1:$PROMETHEUS_PORT  (alerts: http://127.0.0.1:$PROMETHEUS_PORT/alerts)
   outgoing mail     ${MAIL_DIR#"$ROOT_DIR/"}/
-  environment       source ${STACK_ENV#"$ROOT_DIR/"}
+  environment       source ${STACK_ENV#"$ROOT_DIR/"}  (each service's own: ${PROCESS_ENV_DIR#"$ROOT_DIR/"}/<name>.env)
   ./dev status   ./dev logs <name>   ./dev down
 EOF
   if [[ ${SKIP_SERVICES:-} != 1 && -s $LOG_DIR/seed.log ]]; then

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, rmSync } from 'node:fs';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createTestDatabase } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
@@ -74,7 +74,7 @@ export async function startFilesStack() {
     return {
       /** The files subgraph itself: the benchmark signs the identity a gateway would forward. */
       graphqlUrl: `http://127.0.0.1:${serverPort}/graphql`,
-      identitySecret: env.IDENTITY_SECRET!,
+      identityPrivateKey: readFileSync(env.IDENTITY_PRIVATE_KEY_FILE!, 'utf8'),
       databaseUrl: database.url,
       workDir,
       storageDir,

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { createTestDatabase, query } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
@@ -21,7 +22,7 @@ export interface SeedSummary {
  * What the search benchmark runs against: a throwaway database on the running stack's Postgres,
  * migrated and seeded by the finder's own commands (`seed --direct`: the persister's bulk upsert,
  * postings included, without Kafka), one finder subgraph, one gateway and nginx in front of it.
- * Redis, the broker, the keys and the identity secret are the stack's (`./dev up`); none of its
+ * Redis, the broker, the keys and secrets are the stack's (`./dev up`); none of its
  * data or processes are touched.
  */
 export async function startSearchStack(options: { professionals: number; businesses: number; progress: Progress }) {
@@ -38,7 +39,6 @@ export async function startSearchStack(options: { professionals: number; busines
     DATABASE_URL: db.url,
     REDIS_URL: env.REDIS_URL!,
     KAFKA_BROKERS: env.KAFKA_BROKERS!,
-    IDENTITY_SECRET: env.IDENTITY_SECRET!,
     LOG_LEVEL: 'warn',
     NODE_ENV: 'production',
   };
@@ -71,7 +71,7 @@ export async function startSearchStack(options: { professionals: number; busines
     };
 
     options.progress('starting the finder subgraph, a gateway and nginx');
-    const finder = await start(FINDER, ['server'], {});
+    const finder = await start(FINDER, ['server'], { IDENTITY_PUBLIC_KEY_FILE: env.IDENTITY_PUBLIC_KEY_FILE!, FINDER_CURSOR_SECRET: env.FINDER_CURSOR_SECRET! });
     const subgraphUrls = Object.fromEntries(Object.entries(env).filter(([key]) => /^SUBGRAPH_[A-Z]+_URL$/.test(key)));
     const gateway = await start('gateway/src/index.ts', [], {
       // Every search comes from one load generator on 127.0.0.1.
@@ -79,6 +79,7 @@ export async function startSearchStack(options: { professionals: number; busines
       ...subgraphUrls,
       SUBGRAPH_FINDER_URL: finder.url,
       JWT_PUBLIC_KEY_FILE: env.JWT_PUBLIC_KEY_FILE!,
+      IDENTITY_PRIVATE_KEY_FILE: env.IDENTITY_PRIVATE_KEY_FILE!,
     });
     const nginx = await startNginx(await freePort(), [new URL(gateway.url).host]);
     nginxHolder.push(nginx);
@@ -86,7 +87,7 @@ export async function startSearchStack(options: { professionals: number; busines
       seed,
       databaseUrl: db.url,
       targets: { subgraph: finder.url, gateway: gateway.url, nginx: `${nginx.url}/graphql` },
-      identitySecret: env.IDENTITY_SECRET!,
+      identityPrivateKey: readFileSync(env.IDENTITY_PRIVATE_KEY_FILE!, 'utf8'),
       jwtPrivateKeyFile: env.JWT_PRIVATE_KEY_FILE!,
       pids: { finder: finder.process.pid!, gateway: gateway.process.pid! },
       stop,

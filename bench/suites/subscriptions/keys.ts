@@ -1,6 +1,7 @@
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { ed25519KeyPair } from '@finder/testing/keys';
 import { join } from 'node:path';
 
 export interface BenchKeys {
@@ -8,11 +9,13 @@ export interface BenchKeys {
   jwtPrivateKeyFile: string;
   jwtPublicKeyFile: string;
   jwtIssuer: string;
-  identitySecret: string;
+  /** The identity key pair (identity.ts): the private key for gateways, the public one for subgraphs. */
+  identityPrivateKey: string;
+  identityPublicKey: string;
   remove(): void;
 }
 
-/** Throwaway access-token keys and identity secret, so the benchmark needs nothing from `./dev up`'s stack. */
+/** Throwaway access-token and identity keys, so the benchmark needs nothing from `./dev up`'s stack. */
 export function createBenchKeys(): BenchKeys {
   const dir = mkdtempSync(join(tmpdir(), 'finder-bench-'));
   const keys = generateKeyPairSync('ed25519');
@@ -20,12 +23,14 @@ export function createBenchKeys(): BenchKeys {
   const jwtPublicKeyFile = join(dir, 'jwt-public.pem');
   writeFileSync(jwtPrivateKeyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(jwtPublicKeyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
+  const identity = ed25519KeyPair();
   return {
     dir,
     jwtPrivateKeyFile,
     jwtPublicKeyFile,
     jwtIssuer: 'finder-realtime',
-    identitySecret: randomBytes(32).toString('hex'),
+    identityPrivateKey: identity.privateKey,
+    identityPublicKey: identity.publicKey,
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -25,7 +25,7 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
 
   const redis = privateRedis(await freePort());
   await redis.start();
-  const base = { IDENTITY_SECRET: keys.identitySecret, REDIS_URL: redis.url, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const base = { REDIS_URL: redis.url, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
   const services: (Service & { port: number })[] = [];
   const start = async (script: string, env: Record<string, string>) => {
     const port = await freePort();
@@ -42,10 +42,13 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
     await Promise.all(services.map((s) => s.kill('SIGKILL')));
     await redis.stop();
   };
+  // Like ./dev: subgraphs verify identities with the public key, gateways sign with the private one.
+  const subgraphEnv = { IDENTITY_PUBLIC_KEY: keys.identityPublicKey };
   try {
-    const [ticks, people] = await Promise.all([start(join(here, 'ticks-subgraph.ts'), {}), start(PEOPLE_FIXTURE, {})]);
+    const [ticks, people] = await Promise.all([start(join(here, 'ticks-subgraph.ts'), subgraphEnv), start(PEOPLE_FIXTURE, subgraphEnv)]);
     const gatewayEnv = {
       SUPERGRAPH_PATH: supergraphPath,
+      IDENTITY_PRIVATE_KEY: keys.identityPrivateKey,
       JWT_PUBLIC_KEY_FILE: keys.jwtPublicKeyFile,
       SUBGRAPH_TICKS_URL: `http://127.0.0.1:${ticks.port}/graphql`,
       SUBGRAPH_TICKS_WS_URLS: `ws://127.0.0.1:${ticks.port}/graphql`,

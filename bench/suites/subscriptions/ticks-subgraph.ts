@@ -5,13 +5,13 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Viewer } from '@finder/platform/auth';
-import { createLogger, createRegistry, unauthenticated } from '@finder/platform/config';
+import { createLogger, createRegistry, loadSecrets, unauthenticated } from '@finder/platform/config';
 import { createPubSub } from '@finder/platform/realtime';
 import { createSubgraphServer } from '@finder/platform/server';
 import { gql } from 'graphql-tag';
 import { tickTrigger, type Tick } from './ticks.ts';
 
-const env = process.env as Record<string, string> & { IDENTITY_SECRET: string; REDIS_URL: string };
+const env = process.env as Record<string, string> & { REDIS_URL: string };
 const logger = createLogger('ticks', env.LOG_LEVEL ?? 'warn');
 const pubsub = createPubSub({ url: env.REDIS_URL, logger });
 
@@ -30,7 +30,7 @@ const server = await createSubgraphServer<{ viewer: Viewer | null }>({
     Tick: { author: (event: Tick) => ({ __typename: 'User', id: event.authorId }) },
   },
   name: 'ticks',
-  identitySecret: env.IDENTITY_SECRET,
+  identityPublicKey: loadSecrets(['IDENTITY_PUBLIC_KEY']).IDENTITY_PUBLIC_KEY,
   logger,
   registry: createRegistry('ticks'),
   maxBodyBytes: 1024 * 1024,

@@ -1,5 +1,9 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ed25519KeyPair } from '@finder/testing/keys';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, baseEnv, databaseEnv, kafkaEnv, parseEnv } from '../src/config/env.ts';
+import { ConfigError, baseEnv, databaseEnv, kafkaEnv, parseEnv, parseSecrets } from '../src/config/env.ts';
 
 const schema = baseEnv.extend(databaseEnv.shape).extend(kafkaEnv.shape);
 
@@ -47,16 +51,44 @@ describe('secrets in production', () => {
   it('refuses placeholder, short and low-entropy secrets, naming each variable', () => {
     const problems = problemsOf({
       NODE_ENV: 'production',
-      IDENTITY_SECRET: 'compose-only-identity-secret-replace-me-0123456789',
+      FINDER_CURSOR_SECRET: 'compose-only-cursor-secret-replace-me-0123456789',
       USERS_TOKEN_SECRET: 'short',
       FILES_URL_SECRET: 'abababababababababababababababababab',
     });
-    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['FILES_URL_SECRET', 'IDENTITY_SECRET', 'USERS_TOKEN_SECRET']);
+    expect(problems.map((p) => p.split(':')[0]).sort()).toEqual(['FILES_URL_SECRET', 'FINDER_CURSOR_SECRET', 'USERS_TOKEN_SECRET']);
     expect(problems.join('\n')).not.toContain('replace-me');
   });
 
   it('accepts random secrets in production and anything outside it', () => {
-    expect(problemsOf({ NODE_ENV: 'production', IDENTITY_SECRET: 'q8Vd0c3YJx1mRZ4pT7sLwK2nHf5bE9aGuC6yN-_oPiM' })).toEqual([]);
-    expect(problemsOf({ NODE_ENV: 'development', IDENTITY_SECRET: 'compose-only-identity-secret-replace-me-0123456789' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'production', FINDER_CURSOR_SECRET: 'q8Vd0c3YJx1mRZ4pT7sLwK2nHf5bE9aGuC6yN-_oPiM' })).toEqual([]);
+    expect(problemsOf({ NODE_ENV: 'development', FINDER_CURSOR_SECRET: 'compose-only-cursor-secret-replace-me-0123456789' })).toEqual([]);
+  });
+});
+
+describe('secrets a role loads', () => {
+  const problemsOf = (names: string[], source: Record<string, string>) => {
+    try {
+      parseSecrets(names, source);
+      return [];
+    } catch (e) {
+      return (e as ConfigError).problems;
+    }
+  };
+
+  it('requires each one, naming every missing or short one', () => {
+    const problems = problemsOf(['IDENTITY_PUBLIC_KEY', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET'], { FILES_URL_SECRET: 'short' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['IDENTITY_PUBLIC_KEY', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET']);
+    expect(problems[0]).toContain('IDENTITY_PUBLIC_KEY_FILE');
+  });
+
+  it('reads a key inline (\\n escapes allowed) or from its *_FILE, and refuses placeholders in production', () => {
+    const { publicKey } = ed25519KeyPair();
+    const file = join(mkdtempSync(join(tmpdir(), 'secrets-')), 'identity-public.pem');
+    writeFileSync(file, publicKey);
+    expect(parseSecrets(['IDENTITY_PUBLIC_KEY'], { IDENTITY_PUBLIC_KEY_FILE: file }).IDENTITY_PUBLIC_KEY).toBe(publicKey);
+    expect(parseSecrets(['IDENTITY_PUBLIC_KEY'], { IDENTITY_PUBLIC_KEY: publicKey.replace(/\n/g, '\\n') }).IDENTITY_PUBLIC_KEY).toBe(publicKey);
+    const placeholder = { NODE_ENV: 'production', USERS_TOKEN_SECRET: 'compose-only-token-secret-replace-me-0123456789' };
+    expect(problemsOf(['USERS_TOKEN_SECRET'], placeholder).map((p) => p.split(':')[0])).toEqual(['USERS_TOKEN_SECRET']);
+    expect(problemsOf(['USERS_TOKEN_SECRET'], { ...placeholder, NODE_ENV: 'development' })).toEqual([]);
   });
 });

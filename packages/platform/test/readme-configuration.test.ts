@@ -16,6 +16,8 @@ const envFiles = [
 
 /** `  NAME: z.…` (or one of env.ts's shared field types) at the start of a line. */
 const SETTING = /^\s+([A-Z][A-Z0-9_]{2,}):\s*(?:z\.|port\b|csv\b|url\b|boolFromString\b)/gm;
+/** A key or secret a role loads with loadSecrets: `'NAME_KEY'` or `'NAME_SECRET'` in a list or call. */
+const SECRET = /'([A-Z][A-Z0-9_]+_(?:KEY|SECRET))'/g;
 
 describe('README configuration table', () => {
   const table = read('README.md').split('\n').filter((line) => line.startsWith('| `'));
@@ -26,11 +28,12 @@ describe('README configuration table', () => {
     } catch {
       return [];
     }
-    return [...text.matchAll(SETTING)].map((m) => ({ file, name: m[1]! }));
+    return [...text.matchAll(SETTING), ...text.matchAll(SECRET)].map((m) => ({ file, name: m[1]! }));
   });
 
   it('finds the settings it checks', () => {
     expect(settings.map((s) => s.name)).toContain('SUBSCRIPTION_COMPLETION_SHARE_MS');
+    expect(settings.map((s) => s.name)).toEqual(expect.arrayContaining(['IDENTITY_PRIVATE_KEY', 'IDENTITY_PUBLIC_KEY', 'FINDER_CURSOR_SECRET']));
     expect(settings.length).toBeGreaterThan(40);
   });
 

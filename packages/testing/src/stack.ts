@@ -17,7 +17,7 @@ export function stackEnv(): Record<string, string> {
     }
   }
   const env = { ...fromFile, ...(process.env as Record<string, string>) };
-  for (const required of ['PUBLIC_URL', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'IDENTITY_SECRET']) {
+  for (const required of ['PUBLIC_URL', 'DATABASE_URL', 'REDIS_URL', 'KAFKA_BROKERS', 'IDENTITY_PRIVATE_KEY_FILE']) {
     if (!env[required]) throw new Error(`${required} is not set: start the stack with ./dev up (or run ./dev test)`);
   }
   return env;

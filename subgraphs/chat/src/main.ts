@@ -1,8 +1,9 @@
 import { createConsumer } from '@finder/platform/kafka';
 import { filesFacts, finderFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
+import { loadSecrets } from '@finder/platform/config';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { loadChatEnv } from './env.ts';
+import { CHAT_SERVER_SECRETS, loadChatEnv } from './env.ts';
 import { chatEvents } from './events/chat-events.ts';
 import { migrations } from './migrations/index.ts';
 import { createChatApplier } from './persister.ts';
@@ -19,9 +20,10 @@ import { createFileProjectorHandler } from './workers/file-projector.ts';
  */
 runRole('chat', ['server', 'persister', 'migrate'] as const, async (role) => {
   const env = loadChatEnv();
+  const serverSecrets = role === 'server' ? loadSecrets(CHAT_SERVER_SECRETS) : undefined;
   const infra = await startInfra(env, { subgraph: 'chat', role, orm: { schema: 'chat', migrations } });
   if (!infra) return;
-  if (role === 'server') return serveSubgraph(env, infra, await buildChatServer(env, infra));
+  if (serverSecrets) return serveSubgraph(env, infra, await buildChatServer({ ...env, ...serverSecrets }, infra));
   const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;
   const common = { kafka, producer, logger, registry, fetchWait };
   return serveWorker(

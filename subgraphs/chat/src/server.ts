@@ -3,7 +3,7 @@ import { createRateLimiter, type Infra, subgraphServer } from '@finder/platform/
 import { createSubmit, createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
-import type { ChatEnv } from './env.ts';
+import type { ChatServerEnv } from './env.ts';
 import { chatEvents } from './events/chat-events.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createChatCommands } from './services/commands.ts';
@@ -12,7 +12,7 @@ import { createWatching } from './services/watching.ts';
 export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Builds the chat subgraph without listening, so tests can start it on any port. */
-export async function buildChatServer(env: ChatEnv, { orm, pubsub, producer, logger, registry }: Infra) {
+export async function buildChatServer(env: ChatServerEnv, { orm, pubsub, producer, logger, registry }: Infra) {
   const commands = createChatCommands({
     submit: createSubmit(createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }), chatEvents),
     pubsub,

@@ -1,4 +1,3 @@
-import { createHmac } from 'node:crypto';
 import { loadEnv, subgraphEnv } from '@finder/platform/config';
 import { z } from 'zod';
 
@@ -6,8 +5,6 @@ const MB = 1024 * 1024;
 
 const schema = subgraphEnv
   .extend({
-    /** Signs upload and download URLs (required in production). */
-    FILES_URL_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
     /** Where clients reach the files HTTP endpoints (nginx), e.g. https://api.example.com. */
     FILES_PUBLIC_URL: z.url().default('http://127.0.0.1:8080'),
     FILES_MAX_FILE_BYTES: z.coerce.number().int().positive().max(2 ** 31 - 1).default(25 * MB),
@@ -25,17 +22,15 @@ const schema = subgraphEnv
     FILES_CONVERTER_DELAY_MS: z.coerce.number().int().min(0).default(0),
   });
 
-export type FilesEnv = z.infer<typeof schema> & { urlSecret: string };
+export type FilesEnv = z.infer<typeof schema>;
+export const loadFilesEnv = (source: NodeJS.ProcessEnv = process.env): FilesEnv => loadEnv(schema, source);
 
-export function loadFilesEnv(source: NodeJS.ProcessEnv = process.env): FilesEnv {
-  const env = loadEnv(schema, source);
-  if (env.NODE_ENV === 'production' && !env.FILES_URL_SECRET) {
-    process.stderr.write('Invalid configuration:\n  - FILES_URL_SECRET: required in production (missing)\n');
-    process.exit(1);
-  }
-  return {
-    ...env,
-    // Development derives a separate key from the identity secret rather than reusing it.
-    urlSecret: env.FILES_URL_SECRET ?? createHmac('sha256', env.IDENTITY_SECRET).update('files-signed-urls').digest('base64url'),
-  };
-}
+/**
+ * The secrets the server loads (loadSecrets), and the only ones its environment holds: the gateway
+ * identity's public key, and the key upload and download URLs are signed with (the server signs
+ * them and serves /files/upload and /files/download). The persister and the worker (converter,
+ * janitor, projectors) hold neither.
+ */
+export const FILES_SERVER_SECRETS = ['IDENTITY_PUBLIC_KEY', 'FILES_URL_SECRET'] as const;
+
+export type FilesServerEnv = FilesEnv & Record<(typeof FILES_SERVER_SECRETS)[number], string>;

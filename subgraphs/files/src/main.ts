@@ -1,8 +1,9 @@
 import { createConsumer } from '@finder/platform/kafka';
 import { chatFacts, usersFacts } from '@finder/platform/contracts';
 import { createPersister, createWriter } from '@finder/platform/write';
+import { loadSecrets } from '@finder/platform/config';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { loadFilesEnv } from './env.ts';
+import { FILES_SERVER_SECRETS, loadFilesEnv } from './env.ts';
 import { filesEvents } from './events/files-events.ts';
 import { migrations } from './migrations/index.ts';
 import { applyFilesEvent } from './persister.ts';
@@ -21,9 +22,10 @@ import { createJanitorHandler } from './workers/janitor.ts';
  */
 runRole('files', ['server', 'persister', 'worker', 'migrate'] as const, async (role) => {
   const env = loadFilesEnv();
+  const serverSecrets = role === 'server' ? loadSecrets(FILES_SERVER_SECRETS) : undefined;
   const infra = await startInfra(env, { subgraph: 'files', role, orm: { schema: 'files', migrations } });
   if (!infra) return;
-  if (role === 'server') return serveSubgraph(env, infra, await buildFilesServer(env, infra));
+  if (serverSecrets) return serveSubgraph(env, infra, await buildFilesServer({ ...env, ...serverSecrets }, infra));
   const { kafka, orm, pubsub, producer, logger, registry, fetchWait } = infra;
   if (role === 'persister') {
     return serveWorker(

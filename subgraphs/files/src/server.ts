@@ -3,7 +3,7 @@ import { subgraphServer, type Infra } from '@finder/platform/server';
 import { createSubmit, createWriter } from '@finder/platform/write';
 import { gql } from 'graphql-tag';
 import { createContext } from './context.ts';
-import type { FilesEnv } from './env.ts';
+import type { FilesServerEnv } from './env.ts';
 import { filesEvents } from './events/files-events.ts';
 import { resolvers } from './resolvers/index.ts';
 import { createFilesCommands } from './services/commands.ts';
@@ -14,9 +14,9 @@ import { createTransferRoutes } from './services/transfer.ts';
 export const typeDefs = gql(readFileSync(new URL('./schema.graphql', import.meta.url), 'utf8'));
 
 /** Builds the files subgraph (GraphQL plus the upload/download endpoints) without listening. */
-export async function buildFilesServer(env: FilesEnv, { orm, pubsub, producer, logger, registry }: Infra) {
+export async function buildFilesServer(env: FilesServerEnv, { orm, pubsub, producer, logger, registry }: Infra) {
   const storage = createStorage(env);
-  const signer = createUrlSigner(env.urlSecret, env.FILES_PUBLIC_URL);
+  const signer = createUrlSigner(env.FILES_URL_SECRET, env.FILES_PUBLIC_URL);
   const commands = createFilesCommands({
     submit: createSubmit(createWriter({ producer, pubsub, timeoutMs: env.WRITE_TIMEOUT_MS, logger, registry }), filesEvents),
     storage,

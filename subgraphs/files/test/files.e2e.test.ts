@@ -196,7 +196,7 @@ describe('files: sharing, avatars, deletion', () => {
     // A download URL is minted for whoever may see the file; anyone else cannot forge one.
     const theirs = ok(await createUpload(url, mallory, { name: 'x.txt', mimeType: 'text/plain', size: 1 })).createUpload;
     expect((await fetch(file.downloadUrl.replace(file.id, theirs.file.id))).status).toBe(403);
-    expect((await fetch(signUrl({ ...env, IDENTITY_SECRET: 'x'.repeat(40) }, 'download', file.id, Math.floor(Date.now() / 1000) + 60))).status).toBe(403);
+    expect((await fetch(signUrl({ ...env, FILES_URL_SECRET: 'x'.repeat(40) }, 'download', file.id, Math.floor(Date.now() / 1000) + 60))).status).toBe(403);
     // Still Alice's, untouched.
     expect(ok(await fileQuery(url, alice, file.id)).file.status).toBe('READY');
     expect(storedBytes(env, file.id)).toHaveLength(1);

@@ -71,10 +71,9 @@ export function storedBytes(env: Record<string, string>, fileId: string): string
   return found.map((f) => join(folder, f));
 }
 
-/** The development URL secret, derived like the files service does (FILES_URL_SECRET unset). */
+/** A URL signed like the files server signs them, with the stack's FILES_URL_SECRET (or env's). */
 export function signUrl(env: Record<string, string>, operation: 'upload' | 'download', fileId: string, expires: number): string {
-  const secret = env.FILES_URL_SECRET ?? createHmac('sha256', env.IDENTITY_SECRET!).update('files-signed-urls').digest('base64url');
-  const sig = createHmac('sha256', secret).update(`${operation}\n${fileId}\n${expires}`).digest('base64url');
+  const sig = createHmac('sha256', env.FILES_URL_SECRET!).update(`${operation}\n${fileId}\n${expires}`).digest('base64url');
   return `${env.FILES_PUBLIC_URL}/files/${operation}/${fileId}?expires=${expires}&sig=${sig}`;
 }
 

@@ -1,14 +1,16 @@
-import { createHmac } from 'node:crypto';
 import { loadEnv, subgraphEnv } from '@finder/platform/config';
 import type { z } from 'zod';
 
 const schema = subgraphEnv;
 
-export type FinderEnv = z.infer<typeof schema> & { searchCursorSecret: string };
+export type FinderEnv = z.infer<typeof schema>;
+export const loadFinderEnv = (source: NodeJS.ProcessEnv = process.env): FinderEnv => loadEnv(schema, source);
 
-export function loadFinderEnv(source: NodeJS.ProcessEnv = process.env): FinderEnv {
-  const env = loadEnv(schema, source);
-  // Search cursors are signed with a key derived from the identity secret, which every finder
-  // replica already shares, rather than with the identity secret itself.
-  return { ...env, searchCursorSecret: createHmac('sha256', env.IDENTITY_SECRET).update('finder-search-cursors').digest('base64url') };
-}
+/**
+ * The secrets the server loads (loadSecrets), and the only ones its environment holds: the gateway
+ * identity's public key, and the key search cursors are signed with (shared by finder's replicas
+ * only). Persisters and the seed need neither.
+ */
+export const FINDER_SERVER_SECRETS = ['IDENTITY_PUBLIC_KEY', 'FINDER_CURSOR_SECRET'] as const;
+
+export type FinderServerEnv = FinderEnv & Record<(typeof FINDER_SERVER_SECRETS)[number], string>;

@@ -2,8 +2,9 @@ import { parseArgs } from 'node:util';
 import { createConsumer } from '@finder/platform/kafka';
 import { chatFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
+import { loadSecrets } from '@finder/platform/config';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { loadFinderEnv } from './env.ts';
+import { FINDER_SERVER_SECRETS, loadFinderEnv } from './env.ts';
 import { finderEvents } from './events/finder-events.ts';
 import { migrations } from './migrations/index.ts';
 import { applyFinderEvent } from './persister.ts';
@@ -19,6 +20,7 @@ import { createMessageNotificationsHandler } from './workers/message-notificatio
  */
 runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (role) => {
   const env = loadFinderEnv();
+  const serverSecrets = role === 'server' ? loadSecrets(FINDER_SERVER_SECRETS) : undefined;
   const infra = await startInfra(env, { subgraph: 'finder', role, orm: { schema: 'finder', migrations } });
   if (!infra) return;
   const { orm, pubsub, kafka, producer, logger, registry } = infra;
@@ -66,7 +68,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
     return;
   }
 
-  if (role === 'server') return serveSubgraph(env, infra, await buildFinderServer(env, infra));
+  if (serverSecrets) return serveSubgraph(env, infra, await buildFinderServer({ ...env, ...serverSecrets }, infra));
   // Profiles, engagements, reviews and the notifications they cause: one writer, one transaction.
   // Beside it, the consumer turning chat's missed messages into notification requests.
   const common = { kafka, producer, logger, registry, fetchWait: infra.fetchWait };

@@ -1,7 +1,8 @@
 import { createConsumer } from '@finder/platform/kafka';
 import { createPersister } from '@finder/platform/write';
+import { loadSecrets } from '@finder/platform/config';
 import { runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
-import { loadUsersEnv } from './env.ts';
+import { loadUsersEnv, USERS_SECRETS } from './env.ts';
 import { usersEvents } from './events/users-events.ts';
 import { createMailHandler, createMailSender } from './workers/mailer.ts';
 import { migrations } from './migrations/index.ts';
@@ -11,11 +12,13 @@ import { buildUsersServer } from './server.ts';
 /** One entry point, one process per role: `node src/main.ts <server|persister|mailer|migrate>`. */
 runRole('users', ['server', 'persister', 'mailer', 'migrate'] as const, async (role) => {
   const env = loadUsersEnv();
+  const serverSecrets = role === 'server' ? loadSecrets(USERS_SECRETS.server) : undefined;
+  const mailerSecrets = role === 'mailer' ? loadSecrets(USERS_SECRETS.mailer) : undefined;
   const infra = await startInfra(env, { subgraph: 'users', role, orm: { schema: 'users', migrations } });
   if (!infra) return;
   const { logger, registry, orm, pubsub, kafka, producer, fetchWait } = infra;
 
-  if (role === 'server') return serveSubgraph(env, infra, await buildUsersServer(env, infra));
+  if (serverSecrets) return serveSubgraph(env, infra, await buildUsersServer({ ...env, ...serverSecrets }, infra));
   if (role === 'persister') {
     return serveWorker(
       env,
@@ -54,7 +57,7 @@ runRole('users', ['server', 'persister', 'mailer', 'migrate'] as const, async (r
         em: orm.em,
         sender: createMailSender({ smtpUrl: env.SMTP_URL, mailDir: env.MAIL_DIR, from: env.MAIL_FROM, logger }),
         appUrl: env.APP_URL,
-        linkSecret: env.usersTokenSecret,
+        linkSecret: mailerSecrets!.USERS_TOKEN_SECRET,
       }),
     }),
   );

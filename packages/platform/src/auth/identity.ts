@@ -1,4 +1,4 @@
-import { createHash, createHmac, timingSafeEqual } from 'node:crypto';
+import { createHash, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
 import { SignJWT, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
 import { z } from 'zod';
 import { unauthenticated } from '../config/errors.ts';
@@ -123,30 +123,44 @@ export const bodyDigest = (body: string | Uint8Array | undefined): string =>
     .digest('base64url');
 
 /**
+ * The identity signature is Ed25519: gateways hold the private key, subgraph servers only the
+ * public one, so a compromised subgraph can verify identities but not forge any towards the others.
+ * Keys are PEM text (PKCS#8 private, SPKI public); each is parsed once per process.
+ */
+const parsedKeys = new Map<string, KeyObject>();
+function keyOf(pem: string, kind: 'private' | 'public'): KeyObject {
+  let key = parsedKeys.get(pem);
+  if (!key) {
+    key = kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
+    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the identity ${kind} key must be an Ed25519 key (got ${key.asymmetricKeyType})`);
+    parsedKeys.set(pem, key);
+  }
+  return key;
+}
+
+/**
  * Signs who the gateway verified the caller to be (or that the caller is anonymous), for one
  * request. Subgraphs refuse anything without a valid signature, so calling a subgraph directly
  * grants nothing.
  */
-export function signIdentity(viewer: Viewer | null, secret: string, scope: IdentityScope, now: number = Date.now()): string {
+export function signIdentity(viewer: Viewer | null, privateKeyPem: string, scope: IdentityScope, now: number = Date.now()): string {
   const claims: IdentityClaims = { v: viewer, t: now, aud: scope.audience, m: scope.method.toUpperCase(), d: bodyDigest(scope.body) };
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payload}.${mac(payload, secret)}`;
+  return `${payload}.${sign(null, Buffer.from(payload), keyOf(privateKeyPem, 'private')).toString('base64url')}`;
 }
 
 export type IdentityResult = { ok: true; viewer: Viewer | null } | { ok: false; reason: string };
 
 export function verifyIdentity(
   header: string | undefined | null,
-  secret: string,
+  publicKeyPem: string,
   scope: IdentityScope,
   now: number = Date.now(),
 ): IdentityResult {
   if (!header) return { ok: false, reason: 'missing identity signature' };
   const [payload, signature, extra] = header.split('.');
   if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed identity signature' };
-  const expected = Buffer.from(mac(payload, secret));
-  const given = Buffer.from(signature);
-  if (expected.length !== given.length || !timingSafeEqual(expected, given)) {
+  if (!verify(null, Buffer.from(payload), keyOf(publicKeyPem, 'public'), Buffer.from(signature, 'base64url'))) {
     return { ok: false, reason: 'wrong identity signature' };
   }
   let parsed: Partial<IdentityClaims>;
@@ -168,8 +182,4 @@ export function verifyIdentity(
 
 function digestsEqual(a: string, b: string): boolean {
   return a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
-}
-
-function mac(payload: string, secret: string): string {
-  return createHmac('sha256', secret).update(payload).digest('base64url');
 }

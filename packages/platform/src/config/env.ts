@@ -104,6 +104,38 @@ export function pemFrom(source: NodeJS.ProcessEnv, name: string): string | undef
   return undefined;
 }
 
+/**
+ * The keys and secrets one role of a process uses, all required. A `*_KEY` is a PEM given inline or
+ * by a sibling `*_KEY_FILE`; a `*_SECRET` needs at least 32 characters (and, in production, not a
+ * placeholder: weakSecrets). Each process is given only the ones its role loads (scripts/dev/env.sh
+ * writes the local environments, docker-compose.yml the same per service), so a persister or worker
+ * holds no signing key at all.
+ */
+export function parseSecrets<const N extends string>(names: readonly N[], source: NodeJS.ProcessEnv = process.env): Record<N, string> {
+  const values = {} as Record<N, string>;
+  const problems: string[] = [];
+  for (const name of names) {
+    const value = name.endsWith('_KEY') ? pemFrom(source, name) : source[name];
+    if (!value) problems.push(`${name}: required${name.endsWith('_KEY') ? `, inline or as ${name}_FILE` : ''} (missing)`);
+    else if (name.endsWith('_SECRET') && value.length < 32) problems.push(`${name}: must be at least 32 characters (got ${value.length})`);
+    else values[name] = value;
+  }
+  if (source.NODE_ENV === 'production') problems.push(...weakSecrets(values));
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
+}
+
+/** {@link parseSecrets}, or stops the process naming every missing or weak one. */
+export function loadSecrets<const N extends string>(names: readonly N[], source: NodeJS.ProcessEnv = process.env): Record<N, string> {
+  try {
+    return parseSecrets(names, source);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+}
+
 // ---- groups shared by every process ---------------------------------------
 
 export const baseEnv = z.object({
@@ -138,19 +170,17 @@ export const kafkaEnv = z.object({
   KAFKA_CONSUMER_FETCH_WAIT_MS: fetchWaitMs.default(DEFAULT_FETCH_WAIT.consumerMs),
 });
 
-export const identityEnv = z.object({
-  IDENTITY_SECRET: z.string().min(32, 'must be at least 32 characters'),
-});
-
 export const writePathEnv = z.object({
   WRITE_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
-/** Everything a subgraph process reads: its port, Postgres, Redis, Kafka, the identity secret, the write path. */
+/**
+ * Everything a subgraph process reads, whatever its role: its port, Postgres, Redis, Kafka, the
+ * write path. Keys and secrets are not here: each role loads only the ones it uses (loadSecrets).
+ */
 export const subgraphEnv = baseEnv
   .extend(databaseEnv.shape)
   .extend(redisEnv.shape)
   .extend(kafkaEnv.shape)
-  .extend(identityEnv.shape)
   .extend(writePathEnv.shape)
   .extend({ MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024) });

@@ -33,9 +33,10 @@ export async function createOrm(config: OrmConfig): Promise<MikroORM> {
     pool: { min: 0, max: config.poolMax ?? 10 },
     extensions: [Migrator],
     migrations: {
-      // Kept in public so the table exists before the subgraph's schema does.
+      // In the subgraph's own schema, which its role owns (infra/postgres/service-role.sql); the
+      // migrator creates the schema when it is missing.
       tableName: `${config.schema}_migrations`,
-      schema: 'public',
+      schema: config.schema,
       migrationsList: config.migrations as never,
       transactional: true,
       allOrNothing: true,

@@ -44,7 +44,7 @@ export interface SubgraphSubscriptionOptions {
   schema: GraphQLSchema;
   /** The subgraph's name in the supergraph: the audience identity signatures must be made for. */
   name: string;
-  identitySecret: string;
+  identityPublicKey: string;
   logger: Logger;
   formatError(error: GraphQLError): GraphQLFormattedError;
   context(viewer: Viewer | null, requestId: string): Promise<object> | object;
@@ -109,7 +109,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       onConnect: (ctx) => {
         const identity = verifyIdentity(
           String(ctx.connectionParams?.[GATEWAY_PARAM] ?? ''),
-          options.identitySecret,
+          options.identityPublicKey,
           connectScope(options.name, ctx.connectionParams),
         );
         if (!identity.ok) {
@@ -122,7 +122,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const identity = verifyIdentity(
           String(payload.extensions?.[IDENTITY_EXTENSION] ?? ''),
-          options.identitySecret,
+          options.identityPublicKey,
           subscribeScope(options.name, payload),
         );
         if (!identity.ok) {

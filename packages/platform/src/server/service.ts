@@ -150,11 +150,12 @@ export function subgraphReadiness({ orm, pubsub, producer }: Pick<Infra, 'orm' |
   });
 }
 
-/** The settings every subgraph server reads (see subgraphEnv in env.ts). */
+/** The settings every subgraph server reads (see subgraphEnv in env.ts, and identityVerifyKey). */
 export interface SubgraphServerEnv {
   NODE_ENV: string;
-  IDENTITY_SECRET: string;
   MAX_BODY_BYTES: number;
+  /** The public half of the gateways' identity key: enough to verify, not to sign. */
+  IDENTITY_PUBLIC_KEY: string;
 }
 
 /** A subgraph server wired to its process's infrastructure, readiness and settings. */
@@ -165,7 +166,7 @@ export function subgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer> {
   return createSubgraphServer({
     ...options,
-    identitySecret: env.IDENTITY_SECRET,
+    identityPublicKey: env.IDENTITY_PUBLIC_KEY,
     logger: infra.logger,
     registry: infra.registry,
     maxBodyBytes: env.MAX_BODY_BYTES,

@@ -18,7 +18,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   resolvers: unknown;
   /** The subgraph's name in the supergraph: identity signatures must be made for it (their audience). */
   name: string;
-  identitySecret: string;
+  identityPublicKey: string;
   logger: Logger;
   registry: Registry;
   readiness: ReadinessProbe;
@@ -64,7 +64,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // The signature covers this subgraph, the method and the body's exact bytes (identity.ts).
     admit: (req, raw) => {
       const scope = { audience: options.name, method: req.method ?? 'GET', body: raw };
-      const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.identitySecret, scope);
+      const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.identityPublicKey, scope);
       if (identity.ok) {
         admitted.set(req, identity.viewer);
         return null;
@@ -89,7 +89,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         server: http.server,
         schema,
         name: options.name,
-        identitySecret: options.identitySecret,
+        identityPublicKey: options.identityPublicKey,
         logger,
         formatError: (error) => formatError(toFormattedError(error), error),
         context: (viewer, requestId) => options.context(viewer, requestId, undefined),

@@ -5,7 +5,8 @@ export class Migration0001Initial extends Migration {
   override name = '0001-initial';
 
   override up(): void {
-    this.addSql('create schema if not exists chat');
+    // The schema exists already: the superuser creates it for the subgraph's role, which owns it and
+    // runs this (infra/postgres/service-role.sql), or the migrator does, for its table (orm.ts).
     this.addSql(`create table chat.conversations (
       id uuid primary key,
       created_by uuid not null,

@@ -7,7 +7,8 @@ export class Migration0001Initial extends Migration {
   override up(): void {
     // Trigram matching corrects typos in search text (postgresql-contrib ships it).
     this.addSql('create extension if not exists pg_trgm with schema public');
-    this.addSql('create schema if not exists finder');
+    // The schema exists already: the superuser creates it for the subgraph's role, which owns it and
+    // runs this (infra/postgres/service-role.sql), or the migrator does, for its table (orm.ts).
 
     this.addSql(`create table finder.professional_profiles (
       user_id uuid primary key,

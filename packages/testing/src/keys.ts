@@ -1,0 +1,6 @@
+import { generateKeyPairSync } from 'node:crypto';
+
+/** A throwaway Ed25519 key pair in PEM (PKCS#8 private, SPKI public), like `./dev up` generates. */
+export function ed25519KeyPair(): { privateKey: string; publicKey: string } {
+  return generateKeyPairSync('ed25519', { privateKeyEncoding: { type: 'pkcs8', format: 'pem' }, publicKeyEncoding: { type: 'spki', format: 'pem' } });
+}
