@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+
 /**
  * The Kubernetes manifests of Finder Realtime, built from one table of processes (the same
  * processes docker-compose.yml runs; Postgres, Redis and Kafka are the cluster's own services or
- * managed ones, named in the ConfigMap). `npm run k8s` writes them to deploy/k8s/finder.yaml;
- * deploy/k8s/test checks that file is fresh and valid against the Kubernetes schemas.
+ * managed ones, named in the ConfigMap). What each process may hold (its Postgres role, its keys
+ * and secrets) comes from PROCESS_ENVS in scripts/dev/stack-env.sh, the table ./dev and
+ * docker-compose.yml follow too. `npm run k8s` writes deploy/k8s/finder.yaml; deploy/k8s/test
+ * checks that file is fresh and valid against the Kubernetes schemas.
  */
 
 /** A long-running process: its command, replicas, and requests from the soak's measured RSS. */
@@ -16,6 +20,21 @@ interface Process {
   cpuMillis: number;
   /** A Service in front of it (subgraph servers and gateways; persisters for their outcomes URL). */
   service: boolean;
+}
+
+/** One row of PROCESS_ENVS: the subgraph whose Postgres role it uses (null: none) and its secrets. */
+export interface ProcessEnv {
+  database: string | null;
+  secrets: string[];
+}
+
+/** PROCESS_ENVS of scripts/dev/stack-env.sh, by process name (`gateway`, `users`, `migrate-chat`...). */
+export function processEnvs(): Map<string, ProcessEnv> {
+  const text = readFileSync(new URL('../../scripts/dev/stack-env.sh', import.meta.url), 'utf8');
+  const table = text.slice(text.indexOf('PROCESS_ENVS=('), text.indexOf('\n)', text.indexOf('PROCESS_ENVS=(')));
+  const rows = [...table.matchAll(/^\s+"([a-z0-9-]+)\|([a-z-]+)\|([A-Z0-9_ ]*)"$/gm)];
+  if (rows.length === 0) throw new Error('no PROCESS_ENVS rows in scripts/dev/stack-env.sh');
+  return new Map(rows.map(([, name, database, secrets]) => [name!, { database: database === '-' ? null : database!, secrets: secrets!.split(' ').filter(Boolean) }]));
 }
 
 export const NAMESPACE = 'finder';
@@ -60,8 +79,6 @@ export const CONFIG: Record<string, string> = {
   KAFKA_IDEMPOTENT: 'true',
   KAFKAJS_NO_PARTITIONER_WARNING: '1',
   NODE_OPTIONS: '--disable-warning=TimeoutNegativeWarning',
-  JWT_PRIVATE_KEY_FILE: '/keys/jwt-private.pem',
-  JWT_PUBLIC_KEY_FILE: '/keys/jwt-public.pem',
   PUBLIC_URL: 'https://finder.example.com/graphql',
   APP_URL: 'https://finder.example.com',
   FILES_PUBLIC_URL: 'https://finder.example.com',
@@ -77,21 +94,47 @@ export const CONFIG: Record<string, string> = {
   TRUSTED_PROXIES: '10.0.0.0/8',
 };
 
-/** Keys of the finder-secrets Secret (created by the operator, never in the repository). */
-export const SECRET_KEYS = ['DATABASE_URL', 'DATABASE_REPLICA_URLS', 'IDENTITY_SECRET', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET', 'SMTP_URL'];
+/**
+ * Where each secret of PROCESS_ENVS comes from: PEM keys are files of the finder-keys Secret
+ * (mounted one by one, so a pod sees only its own), the others keys of finder-secrets, the object
+ * store's credentials finder-s3, and each subgraph's database URLs finder-database (`<subgraph>`,
+ * `<subgraph>-replicas`: its own role). The operator creates the four Secrets.
+ */
+const PEM_FILES: Record<string, string> = {
+  IDENTITY_PRIVATE_KEY: 'identity-private.pem',
+  IDENTITY_PUBLIC_KEY: 'identity-public.pem',
+  JWT_PRIVATE_KEY: 'jwt-private.pem',
+  JWT_PUBLIC_KEY: 'jwt-public.pem',
+};
+export const SECRET_KEYS = ['USERS_TOKEN_SECRET', 'FILES_URL_SECRET', 'FINDER_CURSOR_SECRET', 'SMTP_URL'];
 
 type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
 
 const labels = (name: string) => ({ 'app.kubernetes.io/name': name, 'app.kubernetes.io/part-of': 'finder-realtime' });
 const meta = (name: string) => ({ name, namespace: NAMESPACE, labels: labels(name) });
 
-/** The pod's environment: the ConfigMap, the Secret, and the JWT keys as files. */
-const envFrom = [{ configMapRef: { name: 'finder-config' } }, { secretRef: { name: 'finder-secrets', optional: false } }];
-const keysVolume = { name: 'jwt-keys', secret: { secretName: 'finder-jwt', defaultMode: 0o440 } };
-const keysMount = { name: 'jwt-keys', mountPath: '/keys', readOnly: true };
+const secretEnv = (name: string, secret: string, key: string, optional = false) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional } } });
+
+/** A process's environment and key files: the ConfigMap, then only what its PROCESS_ENVS row gives it. */
+function environment(name: string, env: ProcessEnv) {
+  const pems = env.secrets.filter((s) => s in PEM_FILES);
+  const vars = [
+    ...(env.database ? [secretEnv('DATABASE_URL', 'finder-database', env.database), secretEnv('DATABASE_REPLICA_URLS', 'finder-database', `${env.database}-replicas`, true)] : []),
+    ...pems.map((s) => ({ name: `${s}_FILE`, value: `/keys/${PEM_FILES[s]}` })),
+    ...env.secrets.filter((s) => SECRET_KEYS.includes(s)).map((s) => secretEnv(s, 'finder-secrets', s)),
+    ...(env.secrets.includes('S3_CREDENTIALS') ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((k) => secretEnv(k, 'finder-s3', k)) : []),
+    // The mailer sends through SMTP (its own setting, not a key).
+    ...(name === 'users-mailer' ? [secretEnv('SMTP_URL', 'finder-secrets', 'SMTP_URL', true)] : []),
+  ];
+  const volumes = pems.length > 0 ? [{ name: 'keys', secret: { secretName: 'finder-keys', defaultMode: 0o440, items: pems.map((s) => ({ key: PEM_FILES[s]!, path: PEM_FILES[s]! })) } }] : [];
+  const mounts = pems.length > 0 ? [{ name: 'keys', mountPath: '/keys', readOnly: true }] : [];
+  return { envFrom: [{ configMapRef: { name: 'finder-config' } }], env: vars, volumes, mounts };
+}
+
 const securityContext = { runAsNonRoot: true, runAsUser: 1000, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } };
 
-function deployment(p: Process): Manifest {
+function deployment(p: Process, env: ProcessEnv): Manifest {
+  const { envFrom, env: vars, volumes, mounts } = environment(p.name, env);
   const probe = (path: string, periodSeconds: number, failureThreshold: number) => ({
     httpGet: { path, port: 'http' },
     periodSeconds,
@@ -121,7 +164,8 @@ function deployment(p: Process): Manifest {
               command: p.command,
               ports: [{ name: 'http', containerPort: PORT }],
               envFrom,
-              volumeMounts: [keysMount, { name: 'tmp', mountPath: '/tmp' }],
+              env: vars,
+              volumeMounts: [...mounts, { name: 'tmp', mountPath: '/tmp' }],
               resources: {
                 requests: { cpu: `${p.cpuMillis}m`, memory: `${p.memoryMiB}Mi` },
                 limits: { memory: `${p.memoryMiB * 2}Mi` },
@@ -134,7 +178,7 @@ function deployment(p: Process): Manifest {
               securityContext,
             },
           ],
-          volumes: [keysVolume, { name: 'tmp', emptyDir: {} }],
+          volumes: [...volumes, { name: 'tmp', emptyDir: {} }],
         },
       },
     },
@@ -150,7 +194,8 @@ function service(p: Process): Manifest {
   };
 }
 
-function migration(name: string): Manifest {
+function migration(name: string, env: ProcessEnv): Manifest {
+  const { envFrom, env: vars, volumes, mounts } = environment(`migrate-${name}`, env);
   return {
     apiVersion: 'batch/v1',
     kind: 'Job',
@@ -168,27 +213,35 @@ function migration(name: string): Manifest {
               name: 'migrate',
               image: IMAGE,
               command: subgraph(name, 'migrate'),
-              // Migrations run on the primary alone.
               envFrom,
-              env: [{ name: 'DATABASE_REPLICA_URLS', value: '' }, { name: 'PORT', value: '0' }],
-              volumeMounts: [keysMount],
+              // As the subgraph's own role, on the primary alone.
+              env: [...vars.filter((v) => v.name !== 'DATABASE_REPLICA_URLS'), { name: 'DATABASE_REPLICA_URLS', value: '' }, { name: 'PORT', value: '0' }],
+              volumeMounts: mounts,
               resources: { requests: { cpu: '100m', memory: '192Mi' }, limits: { memory: '384Mi' } },
               securityContext,
             },
           ],
-          volumes: [keysVolume],
+          volumes,
         },
       },
     },
   };
 }
 
+/** A process's row of PROCESS_ENVS (a second gateway runs with the first's). */
+function envOf(envs: Map<string, ProcessEnv>, name: string): ProcessEnv {
+  const env = envs.get(name);
+  if (!env) throw new Error(`${name} has no row in PROCESS_ENVS (scripts/dev/stack-env.sh)`);
+  return env;
+}
+
 export function manifests(): Manifest[] {
+  const envs = processEnvs();
   return [
     { apiVersion: 'v1', kind: 'Namespace', metadata: { name: NAMESPACE, labels: labels(NAMESPACE) } },
     { apiVersion: 'v1', kind: 'ConfigMap', metadata: meta('finder-config'), data: CONFIG },
-    ...MIGRATIONS.map(migration),
-    ...PROCESSES.flatMap((p) => [deployment(p), ...(p.service ? [service(p)] : [])]),
+    ...MIGRATIONS.map((name) => migration(name, envOf(envs, `migrate-${name}`))),
+    ...PROCESSES.flatMap((p) => [deployment(p, envOf(envs, p.name)), ...(p.service ? [service(p)] : [])]),
     // At most one gateway away at a time (node drains, upgrades): sockets move to the other.
     {
       apiVersion: 'policy/v1',

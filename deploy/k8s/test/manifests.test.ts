@@ -8,7 +8,7 @@ import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { CONFIG, PROCESSES, SECRET_KEYS } from '../manifests.ts';
+import { CONFIG, PROCESSES, processEnvs, SECRET_KEYS } from '../manifests.ts';
 
 /** The models of the kinds the manifests use; each validates against the Kubernetes schemas. */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -63,7 +63,20 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
     const pdb = all.find((d) => d.kind === 'PodDisruptionBudget')!;
     expect(pdb.spec.selector.matchLabels).toEqual(deployments.find((d) => d.metadata.name === 'gateway')!.spec.selector.matchLabels);
     expect(pdb.spec.minAvailable).toBe(1);
-    // Secrets come from the finder-secrets Secret only, never from the ConfigMap.
+    // Each pod holds only the keys and secrets its PROCESS_ENVS row gives it (as ./dev and compose).
+    const envs = processEnvs();
+    for (const d of deployments) {
+      const [container] = d.spec.template.spec.containers;
+      const names: string[] = container.env.map((e: { name: string }) => e.name);
+      const allowed = envs.get(d.metadata.name)!;
+      const held = names.filter((n) => /_KEY_FILE$|_SECRET$|^AWS_/.test(n)).map((n) => n.replace(/_FILE$/, '').replace(/^AWS_.*/, 'S3_CREDENTIALS'));
+      expect([...new Set(held)].sort(), d.metadata.name).toEqual(allowed.secrets.filter((s) => s !== 'S3_CREDENTIALS' || held.includes(s)).sort());
+      expect(names.includes('DATABASE_URL'), d.metadata.name).toBe(allowed.database !== null);
+      const keyFiles = (d.spec.template.spec.volumes.find((v: { name: string }) => v.name === 'keys')?.secret.items ?? []).map((i: { key: string }) => i.key);
+      expect(keyFiles.length, d.metadata.name).toBe(held.filter((h) => /_KEY$/.test(h)).length);
+    }
+    expect(deployments.find((d) => d.metadata.name === 'chat-persister')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL', 'DATABASE_REPLICA_URLS']);
+    // Secrets come from Secrets only, never from the ConfigMap.
     for (const key of Object.keys(CONFIG)) expect(SECRET_KEYS.includes(key) || /SECRET|PASSWORD|TOKEN/.test(key), key).toBe(false);
     // Every Service selects pods of a Deployment; every subgraph URL names a Service.
     const services = all.filter((d) => d.kind === 'Service');
