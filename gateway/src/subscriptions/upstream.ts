@@ -21,6 +21,8 @@ interface Connection {
   client: Client;
   connected: boolean;
   downUntil: number;
+  /** Closes in a row without a successful connect: how long the socket is passed over grows with them. */
+  failures: number;
   /** Live subscriptions by id, for the further ids of merged `next` frames (merged-nexts.ts). */
   routes: Map<string, (result: UpstreamResult) => void>;
 }
@@ -28,7 +30,7 @@ interface Connection {
 /**
  * A few long-lived graphql-ws sockets per subgraph, shared by every subscription. A socket that
  * closes fails its subscriptions over to the caller (which re-subscribes with its cursor), and is
- * passed over for a moment so re-subscriptions land on another replica.
+ * passed over (longer while it keeps failing) so re-subscriptions land on another replica.
  *
  * Subscriptions with the same affinity (the same operation and variables, for different viewers)
  * go to the same socket, so the subgraph can send their equal results as one merged frame.
@@ -52,7 +54,7 @@ export function createUpstreamPool(options: {
     pool = [];
     for (let slot = 0; slot < options.socketsPerEndpoint; slot++) {
       for (const url of urls) {
-        const connection: Connection = { url, connected: false, downUntil: 0, client: null as unknown as Client, routes: new Map() };
+        const connection: Connection = { url, connected: false, downUntil: 0, failures: 0, client: null as unknown as Client, routes: new Map() };
         connection.client = createClient({
           url,
           webSocketImpl: WebSocket,
@@ -78,6 +80,7 @@ export function createUpstreamPool(options: {
             },
             connected: () => {
               connection.connected = true;
+              connection.failures = 0;
               metrics.upstreamSockets.inc({ subgraph });
               logger.debug({ subgraph, url }, 'upstream socket connected');
             },
@@ -86,7 +89,9 @@ export function createUpstreamPool(options: {
               connection.connected = false;
               const { code, reason } = (event ?? {}) as { code?: number; reason?: string };
               if (code !== WsClose.NORMAL) {
-                connection.downUntil = Date.now() + 1_000;
+                // Passed over for 1 s, then 2, 4... up to 30 s while it keeps failing: a replica that
+                // is gone must not win every re-subscription whose backoff outlasts a fixed window.
+                connection.downUntil = Date.now() + Math.min(30_000, 1_000 * 2 ** connection.failures++);
                 logger.warn({ subgraph, url, code, reason }, 'upstream socket closed');
               }
             },
