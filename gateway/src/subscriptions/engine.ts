@@ -1,5 +1,5 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
-import { createAsyncQueue, CURSOR_EXTENSION, TRACEPARENT_EXTENSION } from '@finder/platform/realtime';
+import { createAsyncQueue, CURSOR_EXTENSION, PUBLISHED_AT_EXTENSION, TRACEPARENT_EXTENSION } from '@finder/platform/realtime';
 import { inSpan, SpanKind } from '@finder/platform/telemetry';
 import type { Logger } from '@finder/platform/config';
 import type { DocumentNode, GraphQLError, GraphQLFormattedError } from 'graphql';
@@ -68,9 +68,13 @@ export function createSubscriptionEngine(options: {
         metrics.events.inc({ subgraph: primary.serviceName });
         if (!advanceCursor(group, result.extensions?.[CURSOR_EXTENSION])) return;
         const traceparent = result.extensions?.[TRACEPARENT_EXTENSION];
+        const publishedAt = result.extensions?.[PUBLISHED_AT_EXTENSION];
         const deliver = () =>
           complete(group, result).then(
-            (event) => groups.broadcast(group, withTrace(event, traceparent)),
+            (event) => {
+              groups.broadcast(group, withTrace(event, traceparent));
+              if (typeof publishedAt === 'number') metrics.deliveryLag.observe({ subgraph: primary.serviceName }, Math.max(0, Date.now() - publishedAt) / 1000);
+            },
             (err) => {
               logger.error({ err, key: group.key }, 'completing a subscription event failed');
               groups.broadcast(group, { data: null, errors: [INTERNAL_ERROR] });

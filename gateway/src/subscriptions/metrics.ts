@@ -1,4 +1,4 @@
-import { Counter, Gauge, type Registry } from 'prom-client';
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 
 export function createSubscriptionMetrics(registry: Registry) {
   const registers = [registry];
@@ -49,6 +49,13 @@ export function createSubscriptionMetrics(registry: Registry) {
       registers,
     }),
     deliveries: new Counter({ name: 'subscriptions_deliveries_total', help: 'Events delivered to client subscriptions', registers }),
+    deliveryLag: new Histogram({
+      name: 'subscriptions_delivery_lag_seconds',
+      help: 'From the persister publishing a live event to Redis to its delivery to the subscribers here (events replayed from storage are not counted)',
+      labelNames: ['subgraph'],
+      buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
   };
 }
 

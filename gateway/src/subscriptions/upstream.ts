@@ -5,8 +5,17 @@ import { MessageType, createClient, type Client, type FormattedExecutionResult, 
 import { WebSocket } from 'ws';
 import type { SubscriptionMetrics } from './metrics.ts';
 
+/** What a subgraph puts on each event's `extensions` (protocol.ts names them). */
+// A type, not an interface: it must stay assignable to the clients' `Record<string, unknown>`.
+export type UpstreamExtensions = {
+  cursor?: number;
+  authorized?: boolean;
+  traceparent?: string;
+  publishedAt?: number;
+};
+
 export interface UpstreamSink {
-  next(result: FormattedExecutionResult<Record<string, unknown>, { cursor?: number; authorized?: boolean; traceparent?: string }>): void;
+  next(result: FormattedExecutionResult<Record<string, unknown>, UpstreamExtensions>): void;
   /** The subgraph refused or failed the subscription itself (GraphQL errors): final. */
   refused(errors: readonly { message: string; extensions?: Record<string, unknown> }[]): void;
   /** The socket went away (replica died, restart, network): the caller re-subscribes. */
@@ -130,7 +139,7 @@ export function createUpstreamPool(options: {
         connection.routes.delete(id);
       };
       connection.routes.set(id, next);
-      const unsubscribe = connection.client.subscribe<Record<string, unknown>, { cursor?: number; authorized?: boolean; traceparent?: string }>(payload, {
+      const unsubscribe = connection.client.subscribe<Record<string, unknown>, UpstreamExtensions>(payload, {
         next,
         error: (error) => {
           finish();

@@ -5,5 +5,6 @@ export * from './gapless.ts';
 export * from './merged-nexts.ts';
 export * from './presence.ts';
 export * from './protocol.ts';
+export * from './published-at.ts';
 export * from './pubsub.ts';
 export * from './subgraph-ws.ts';

@@ -66,6 +66,8 @@ export const AUTHORIZED_EXTENSION = 'authorized';
 export const CURSOR_EXTENSION = 'cursor';
 /** `next` result `extensions`: the W3C trace context of the write that caused the event, when known. */
 export const TRACEPARENT_EXTENSION = 'traceparent';
+/** `next` result `extensions`: when the persister published the event (published-at.ts), on live events only. */
+export const PUBLISHED_AT_EXTENSION = 'publishedAt';
 
 /** WebSocket close codes; 44xx follow graphql-ws's own conventions. */
 export const WsClose = {

@@ -17,6 +17,7 @@ import { createDocumentCache } from './document-cache.ts';
 import { ErrorCode } from '../config/errors.ts';
 import { requestIdFrom, type Logger } from '../config/logger.ts';
 import { mergeEqualNexts, nextMessagePrefix } from './merged-nexts.ts';
+import { publishedAtOf } from './published-at.ts';
 import {
   AUTHORIZE_ONLY_EXTENSION,
   AUTHORIZED_EXTENSION,
@@ -25,6 +26,7 @@ import {
   GATEWAY_PARAM,
   IDENTITY_EXTENSION,
   MERGED_NEXT_PARAM,
+  PUBLISHED_AT_EXTENSION,
   REQUEST_ID_EXTENSION,
   subscribeScope,
   TRACEPARENT_EXTENSION,
@@ -78,11 +80,19 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
   /** Where each subscription's events go, by its context value (one per subscribe message). */
   const targets = new WeakMap<object, { id: string; socket: WebSocket }>();
   const documents = createDocumentCache(options.schema);
-  const format = (result: ExecutionResult, contextValue: unknown) => {
+  const format = (result: ExecutionResult, contextValue: unknown, publishedAt?: number) => {
     const { cursor, traceparent } = (contextValue as CursorContext | undefined) ?? {};
     const formatted = { ...result, ...(result.errors ? { errors: result.errors.map((e) => options.formatError(e)) } : {}) };
-    if (cursor === undefined) return formatted;
-    return { ...formatted, extensions: { ...result.extensions, [CURSOR_EXTENSION]: cursor, ...(traceparent ? { [TRACEPARENT_EXTENSION]: traceparent } : {}) } };
+    if (cursor === undefined && publishedAt === undefined) return formatted;
+    return {
+      ...formatted,
+      extensions: {
+        ...result.extensions,
+        ...(cursor === undefined ? {} : { [CURSOR_EXTENSION]: cursor }),
+        ...(traceparent ? { [TRACEPARENT_EXTENSION]: traceparent } : {}),
+        ...(publishedAt === undefined ? {} : { [PUBLISHED_AT_EXTENSION]: publishedAt }),
+      },
+    };
   };
   const disposable = useServer(
     {
@@ -100,8 +110,8 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
         return streamEvents(
           source,
           args,
-          (result) => {
-            if (socket.readyState === socket.OPEN) socket.send(`${prefix}${JSON.stringify(format(result, args.contextValue))}}`);
+          (result, publishedAt) => {
+            if (socket.readyState === socket.OPEN) socket.send(`${prefix}${JSON.stringify(format(result, args.contextValue, publishedAt))}}`);
           },
           () => writable(socket),
         );
@@ -185,7 +195,7 @@ async function writable(socket: WebSocket): Promise<void> {
 function streamEvents(
   source: AsyncIterableIterator<unknown>,
   args: ExecutionArgs,
-  send: (result: ExecutionResult) => void,
+  send: (result: ExecutionResult, publishedAt: number | undefined) => void,
   writable: () => Promise<void>,
 ): AsyncIterableIterator<never> {
   const done = createAsyncQueue<never>(() => void source.return?.());
@@ -198,7 +208,7 @@ function streamEvents(
         const event = await source.next();
         if (event.done || done.closed) break;
         const result = execute({ ...args, rootValue: event.value });
-        send('then' in result ? await result : result);
+        send('then' in result ? await result : result, publishedAtOf(event.value));
       }
       done.end();
     } catch (err) {

@@ -8,6 +8,7 @@ import { createPartitionLoop } from '../kafka/partition-loop.ts';
 import type { Worker } from '../kafka/worker.ts';
 import type { Logger } from '../config/logger.ts';
 import type { PubSub } from '../realtime/pubsub.ts';
+import { stampPublishedAt } from '../realtime/published-at.ts';
 import { createBatchApplier, type HandlerChoice } from './batch-applier.ts';
 import { createOutboxRelay } from './outbox.ts';
 import type { Outcome } from './outcomes.ts';
@@ -99,7 +100,10 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     async handle(events, partition) {
       batchSize.observe(events.length);
       const { outcomes, publications, followUps } = await applyBatch(events);
-      await Promise.all([announce([...replies(events, outcomes), ...publications], partition), outbox?.flush(followUps)]);
+      // Live publications say when they left, for the gateway's delivery lag (published-at.ts).
+      const publishedAt = Date.now();
+      const live = publications.map(([trigger, payload]): [string, unknown] => [trigger, stampPublishedAt(payload, publishedAt)]);
+      await Promise.all([announce([...replies(events, outcomes), ...live], partition), outbox?.flush(followUps)]);
     },
     onDeadLettered: (count) => applied.inc({ result: 'dead-lettered' }, count),
     onCommitted: (seconds) => batchSeconds.observe(seconds),
