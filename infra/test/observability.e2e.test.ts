@@ -120,6 +120,9 @@ describe('observability: alert rules, Prometheus and the dashboards', () => {
       'every expression to return data',
     ).catch(() => undefined);
     expect(empty).toEqual([]);
+    // The exporters reach their engines (an exporter answers pg_up/redis_up 0 when it cannot).
+    expect(await query('pg_up == 1')).toHaveLength(1);
+    expect(await query('redis_up == 1')).toHaveLength(1);
 
     // Operations are labelled by name only when the SDK's manifest has it (`Me`); any other name
     // (`Send`, `Start`: the client chooses them) is pooled, so the label set stays bounded.

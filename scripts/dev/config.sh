@@ -50,6 +50,11 @@ for port_var in PG_PORT REDIS_PORT NGINX_PORT PROMETHEUS_PORT USERS_PORT USERS_P
 done
 [[ $GATEWAY_PORTS =~ ^[0-9]+(,[0-9]+)*$ ]] || die "GATEWAY_PORTS must be comma-separated port numbers, got '$GATEWAY_PORTS'"
 unset port_var
+# The exporters' ports follow Prometheus' so that stacks with their own PROMETHEUS_PORT do not collide.
+: "${POSTGRES_EXPORTER_PORT:=$((PROMETHEUS_PORT + 1))}"
+: "${REDIS_EXPORTER_PORT:=$((PROMETHEUS_PORT + 2))}"
+[[ $POSTGRES_EXPORTER_PORT =~ ^[0-9]+$ ]] || die "POSTGRES_EXPORTER_PORT must be a port number, got '$POSTGRES_EXPORTER_PORT'"
+[[ $REDIS_EXPORTER_PORT =~ ^[0-9]+$ ]] || die "REDIS_EXPORTER_PORT must be a port number, got '$REDIS_EXPORTER_PORT'"
 
 STATE_DIR="$ROOT_DIR/.state"
 LOG_DIR="$STATE_DIR/logs"
@@ -75,6 +80,8 @@ REDIS_DIR="$STATE_DIR/redis"
 
 PROMETHEUS_DIR="$STATE_DIR/prometheus"
 PROMETHEUS_RULES="$ROOT_DIR/infra/prometheus/alerts.yml"
+# The role the Postgres exporter reads statistics as (pg_monitor only).
+MONITOR_DB_ROLE=finder_monitor
 
 NGINX_PREFIX="$STATE_DIR/nginx"
 NGINX_TEMPLATE="$ROOT_DIR/infra/nginx/nginx.conf.template"
@@ -88,6 +95,6 @@ NODE_MAJOR=24
 
 # Debian packages the stack needs (`postgresql` is the distribution's current major version) (chromium: the browser tests); only missing ones are installed.
 APT_PACKAGES=("postgresql${PG_MAJOR:+-$PG_MAJOR}" redis-server nginx librdkafka-dev build-essential docker-compose
-  curl openssl procps ca-certificates chromium prometheus)
+  curl openssl procps ca-certificates chromium prometheus prometheus-postgres-exporter prometheus-redis-exporter)
 
 export PATH="$ROOT_DIR/node_modules/.bin:$PATH"

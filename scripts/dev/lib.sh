@@ -98,6 +98,20 @@ running() {
   echo "$pid"
 }
 
+# await_start PID TIMEOUT_MS POLL_S CHECK [LOG...]: waits until the command CHECK (a function)
+# succeeds; if PID dies or TIMEOUT_MS passes first, shows the tail of each LOG and fails.
+await_start() {
+  local pid=$1 deadline=$(($(now_ms) + $2)) poll=$3 check=$4 log
+  shift 4
+  until "$check"; do
+    if ! pid_alive "$pid" || (($(now_ms) > deadline)); then
+      for log in "$@"; do show_log_tail "$log"; done
+      return 1
+    fi
+    sleep "$poll"
+  done
+}
+
 # config_hash_of NAME: the configuration hash recorded when NAME was started.
 config_hash_of() {
   local f

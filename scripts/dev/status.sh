@@ -1,6 +1,6 @@
 # ./dev status, ./dev logs, and the summary ./dev up ends with.
 
-INFRA_COMPONENTS=(postgres redis kafka-mock nginx prometheus)
+INFRA_COMPONENTS=(postgres redis kafka-mock nginx prometheus postgres-exporter redis-exporter)
 
 status_line() { printf '%-18s %-8s %-5s %s\n' "$@"; }
 
@@ -43,6 +43,17 @@ cmd_status() {
     status_line prometheus "$pid" up "/-/ready: $(http_status "http://127.0.0.1:$PROMETHEUS_PORT/-/ready"), targets up: $(prometheus_targets_up)"
   else
     status_line prometheus - down ""
+  fi
+
+  if pid=$(running postgres-exporter); then
+    status_line postgres-exporter "$pid" up "pg_up: $(postgres_exporter_ready && echo 1 || echo 0)"
+  else
+    status_line postgres-exporter - down ""
+  fi
+  if pid=$(running redis-exporter); then
+    status_line redis-exporter "$pid" up "redis_up: $(redis_exporter_ready && echo 1 || echo 0)"
+  else
+    status_line redis-exporter - down ""
   fi
 
   for entry in "${SERVICES[@]}"; do
