@@ -10,7 +10,7 @@ trap 'rm -f "$empty_env" "$rendered"' EXIT
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 source scripts/dev/stack-env.sh # PROCESS_ENVS, db_role
 
-SECRETS=(USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET USERS_DB_PASSWORD CHAT_DB_PASSWORD FINDER_DB_PASSWORD FILES_DB_PASSWORD GRAFANA_ADMIN_PASSWORD)
+SECRETS=(USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET USERS_DB_PASSWORD CHAT_DB_PASSWORD FINDER_DB_PASSWORD FILES_DB_PASSWORD MONITOR_DB_PASSWORD GRAFANA_ADMIN_PASSWORD)
 for name in "${SECRETS[@]}"; do
   if [[ $name == *_DB_PASSWORD ]]; then export "$name=$(openssl rand -hex 24)"; else export "$name=$(openssl rand -base64 48 | tr -d '\n')"; fi
 done
