@@ -5,10 +5,12 @@
  *
  * Prints the bootstrap server list as the first line of stdout, then serves until SIGTERM or
  * SIGINT and exits 0. The mock listens on random localhost ports (librdkafka 2.0 has no port
- * setting), so callers must read the printed list on every start.
+ * setting), so callers must read the printed list on every start. Clients reach the mock through
+ * long-poll.c, which answers fetches as Kafka does (when data arrives, not at the deadline).
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
+#include "long-poll.h"
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -56,11 +58,8 @@ int main(int argc, char **argv) {
     fprintf(stderr, "kafka-mock: topic %s with %d partition(s)\n", name, partitions);
   }
 
-  printf("%s\n", rd_kafka_mock_cluster_bootstraps(mc));
-  fflush(stdout);
-
-  int sig = 0;
-  sigwait(&stop, &sig);
+  int sig = long_poll_serve(rd_kafka_mock_cluster_bootstraps(mc), &stop);
+  if (sig < 0) { perror("kafka-mock: long-poll proxy"); return 1; }
   fprintf(stderr, "kafka-mock: signal %d, shutting down\n", sig);
   rd_kafka_mock_cluster_destroy(mc);
   rd_kafka_destroy(rk);

@@ -62,12 +62,16 @@ check_node_version() {
 }
 
 build_kafka_mock() {
-  if [[ -x $KAFKA_MOCK_BIN && ! $KAFKA_MOCK_SRC -nt $KAFKA_MOCK_BIN ]]; then
+  local src stale=0
+  for src in "$KAFKA_MOCK_SRC_DIR"/*.[ch]; do
+    if [[ $src -nt $KAFKA_MOCK_BIN ]]; then stale=1; fi
+  done
+  if [[ -x $KAFKA_MOCK_BIN && $stale == 0 ]]; then
     note "up to date"
     return 0
   fi
   mkdir -p "$BIN_DIR"
-  gcc -O2 -Wall -Wextra -o "$KAFKA_MOCK_BIN.tmp" "$KAFKA_MOCK_SRC" -lrdkafka
+  gcc -O2 -Wall -Wextra -o "$KAFKA_MOCK_BIN.tmp" "$KAFKA_MOCK_SRC_DIR"/*.c -lrdkafka
   mv -f "$KAFKA_MOCK_BIN.tmp" "$KAFKA_MOCK_BIN"
   note "compiled ${KAFKA_MOCK_BIN#"$ROOT_DIR/"}"
 }

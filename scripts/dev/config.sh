@@ -86,7 +86,7 @@ MONITOR_DB_ROLE=finder_monitor
 NGINX_PREFIX="$STATE_DIR/nginx"
 NGINX_TEMPLATE="$ROOT_DIR/infra/nginx/nginx.conf.template"
 
-KAFKA_MOCK_SRC="$ROOT_DIR/infra/kafka-mock/kafka-mock.c"
+KAFKA_MOCK_SRC_DIR="$ROOT_DIR/infra/kafka-mock"
 KAFKA_MOCK_BIN="$BIN_DIR/kafka-mock"
 KAFKA_BOOTSTRAP_FILE="$STATE_DIR/kafka.bootstrap"
 

@@ -4,15 +4,17 @@ import type { Logger } from '../config/logger.ts';
 import type { Worker } from './worker.ts';
 
 /**
- * How long a fetch waits at the broker for new events, for persisters and for the other consumers.
- * Kafka answers a fetch as soon as an event arrives; the local broker only at the deadline.
+ * How long a fetch that finds nothing waits at the broker for new events, for persisters and for
+ * the other consumers. The broker answers as soon as an event arrives (Kafka, and the local broker
+ * through its long-poll proxy), so the wait costs no latency: it only sets how often an idle
+ * consumer asks again, and how soon it hears of a rebalance.
  */
 export interface FetchWait {
   persisterMs: number;
   consumerMs: number;
 }
 
-export const DEFAULT_FETCH_WAIT: FetchWait = { persisterMs: 50, consumerMs: 100 };
+export const DEFAULT_FETCH_WAIT: FetchWait = { persisterMs: 1_000, consumerMs: 1_000 };
 
 export interface GroupConsumerOptions {
   kafka: Kafka;

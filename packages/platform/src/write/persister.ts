@@ -28,7 +28,7 @@ interface PersisterConfig<C extends DataSchemas> {
   logger: Logger;
   registry?: Registry;
   partitionsConsumedConcurrently?: number;
-  /** How long fetches wait at the broker (`persisterMs` is this persister's; 50 ms by default). */
+  /** How long fetches wait at the broker (`persisterMs` is this persister's; 1 s by default). */
   fetchWait?: FetchWait;
   /** How long a batch waits for its Redis publications before committing without them (2 s). */
   publishWaitMs?: number;
