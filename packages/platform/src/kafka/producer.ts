@@ -1,6 +1,7 @@
 import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Envelope } from './events.ts';
 import type { Logger } from '../config/logger.ts';
+import { installRequestQueueFix } from './request-queue-fix.ts';
 
 export interface KafkaConfig {
   brokers: string[];
@@ -16,6 +17,7 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 };
 
 export function createKafka({ brokers, clientId, logger }: KafkaConfig): Kafka {
+  installRequestQueueFix();
   const log = logger.child({ component: 'kafka' });
   return new Kafka({
     clientId,
