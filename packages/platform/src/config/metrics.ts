@@ -1,9 +1,13 @@
 import { Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
+const EVENT_LOOP_MONITORING_PRECISION_MS = 100;
+
 export function createRegistry(service: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels({ service });
-  collectDefaultMetrics({ register: registry });
+  // The event-loop lag monitor is a timer at this resolution: prom-client's 10 ms woke every idle
+  // process 100 times a second; 100 ms still measures lag to the millisecond (p99 in Grafana).
+  collectDefaultMetrics({ register: registry, eventLoopMonitoringPrecision: EVENT_LOOP_MONITORING_PRECISION_MS });
   return registry;
 }
 
