@@ -24,6 +24,11 @@ export interface SendPlan {
   durationMs: number;
   /** Pause between one sender's messages; 0 sends the next as soon as the previous is answered. */
   intervalMs: number;
+  /**
+   * Open loop instead: all senders together offer this many messages/s, each on its own fixed
+   * schedule (a random phase, then every senders/rate s) whether or not its last one was answered.
+   */
+  ratePerSecond?: number;
   /** How long to wait after the window for the last deliveries. */
   drainMs: number;
 }
@@ -183,10 +188,26 @@ async function send(plan: SendPlan): Promise<SendResult> {
       if (plan.intervalMs > 0) await new Promise((r) => setTimeout(r, plan.intervalMs));
     }
   };
-  const lanes = plan.senders.map(lane);
+  const inFlight = new Set<Promise<void>>();
+  const openLane = async (sender: SendPlan['senders'][number]) => {
+    const everyMs = (1000 * plan.senders.length) / plan.ratePerSecond!;
+    for (let at = startedAt + Math.random() * everyMs; !stopped; at += everyMs) {
+      const wait = at - wallClockMs();
+      if (wait > 0) await new Promise((r) => setTimeout(r, wait));
+      if (stopped) break;
+      sent++;
+      const one = sendOne(plan.httpUrl, sender, ackLatencies).then((error) => {
+        if (error) errors[error] = (errors[error] ?? 0) + 1;
+        inFlight.delete(one);
+      });
+      inFlight.add(one);
+    }
+  };
+  const lanes = plan.senders.map(plan.ratePerSecond ? openLane : lane);
   await new Promise((r) => setTimeout(r, plan.durationMs));
   stopped = true;
   await Promise.all(lanes);
+  await Promise.all(inFlight);
   const elapsedMs = wallClockMs() - startedAt;
   const drainUntil = Date.now() + plan.drainMs;
   while (Date.now() < drainUntil && [...tracked.values()].some((t) => t.received < t.expected)) await new Promise((r) => setTimeout(r, 50));

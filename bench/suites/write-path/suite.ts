@@ -11,6 +11,7 @@ import type { SuiteReport } from '../../lib/report.ts';
 import { forkWorker } from '../../lib/worker.ts';
 import { BACKLOG_PARTITIONS, produceBacklog } from './backlog.ts';
 import { measureDrain, type BacklogRace, type DrainResult } from './drain.ts';
+import { measureLiveStack, type LiveStackResult } from './live-stack.ts';
 import { renderWritePathTables } from './tables.ts';
 
 const here = import.meta.dirname;
@@ -30,27 +31,40 @@ function settings(quick: boolean) {
     smallRecordBatch: 250,
     senders: quick ? 4 : 20,
     sendMs: quick ? 3_000 : 30_000,
+    live: {
+      settleMs: quick ? 1_000 : 15_000,
+      idleMs: quick ? 5_000 : 60_000,
+      oneSenderMs: quick ? 2_000 : 20_000,
+      conversations: quick ? 10 : 100,
+      openLoopRate: quick ? 50 : 500,
+      openLoopMs: quick ? 3_000 : 60_000,
+      stepRates: quick ? [100] : [250, 500, 750, 1_000, 1_250, 1_500, 2_000],
+      stepMs: quick ? 2_000 : 15_000,
+    },
   };
 }
 
 export async function runWritePathSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
   const config = settings(quick);
-  let race: BacklogRace, endToEnd: SendResult | { failure: string };
+  let race: BacklogRace, endToEnd: SendResult | { failure: string }, live: LiveStackResult | { failure: string };
   try {
     const infrastructure = await useDevInfrastructure(progress);
     race = { ...(await backlogRace(infrastructure.env, config, progress)), servicesBeside: infrastructure.servicesBeside };
-    try {
-      endToEnd = await sendMessageEndToEnd(await useDevStack(progress), config, progress);
-    } catch (err) {
-      // The backlog's numbers stand on their own: report the failure next to them.
-      endToEnd = { failure: (err as Error).message.split('\n')[0]!.slice(0, 300) };
-      progress(`end to end: not measured: ${endToEnd.failure}`);
-    }
+    // Each part's numbers stand on their own: a failure is reported next to the others.
+    const failure = (part: string, err: unknown) => {
+      const message = (err as Error).message.split('\n')[0]!.slice(0, 300);
+      progress(`${part}: not measured: ${message}`);
+      return { failure: message };
+    };
+    const stack = await useDevStack(progress);
+    // At rest first: the idle row wants the stack before this suite's own load.
+    live = await measureLiveStack(stack, config.live, progress).catch((err: unknown) => failure('live stack', err));
+    endToEnd = await sendMessageEndToEnd(stack, config, progress).catch((err: unknown) => failure('end to end', err));
   } finally {
     progress('stopping everything this suite started (the ./dev stack keeps running)');
     await cleanUp();
   }
-  return renderWritePathTables({ quick, config, race, endToEnd });
+  return renderWritePathTables({ quick, config, race, endToEnd, live });
 }
 
 

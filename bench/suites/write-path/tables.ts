@@ -1,16 +1,18 @@
 import type { SendResult } from '../../lib/chat-traffic.ts';
 import type { SuiteReport, Table } from '../../lib/report.ts';
 import type { BacklogRace, DrainResult } from './drain.ts';
+import { SUSTAINED_P99_MS, sustainedStep, type LiveStackConfig, type LiveStackResult } from './live-stack.ts';
 
 const fixed = (value: number, digits = 0) => (Number.isFinite(value) ? value.toFixed(digits) : '—');
 
 export function renderWritePathTables(options: {
   quick: boolean;
-  config: { conversations: number; messages: number; naiveCapMs: number; senders: number; sendMs: number; kafkaLikeRecordBatch: number; smallRecordBatch: number };
+  config: { conversations: number; messages: number; naiveCapMs: number; senders: number; sendMs: number; kafkaLikeRecordBatch: number; smallRecordBatch: number; live: LiveStackConfig };
   race: BacklogRace;
   endToEnd: SendResult | { failure: string };
+  live: LiveStackResult | { failure: string };
 }): SuiteReport {
-  const { quick, config, race, endToEnd: e } = options;
+  const { quick, config, race, endToEnd: e, live } = options;
   const { persister, persisterSmallBatches: small, naive } = race;
   const failed = 'failure' in e;
   const ratio = (d: DrainResult) => `${fixed(d.perSecond / naive.perSecond, 1)}×`;
@@ -51,11 +53,68 @@ export function renderWritePathTables(options: {
     'The naive consumer (bench/suites/write-path/naive-consumer.ts) does less per message than the persister: no idempotence record, no read-state update, no Redis publish.',
     'End to end: the latency of a message runs from the start of its mutation to its arrival at the last subscriber of its conversation (the business and the professional, over graphql-ws through nginx).',
   ];
+  const liveTables = 'failure' in live ? [] : liveStackTables(live, config.live);
+  if ('failure' in live) notes.push(`Idle CPU, one sender and the open loop: not measured: ${live.failure}`);
+  else notes.push(...liveStackNotes(live, config.live));
   if (quick) notes.push('Quick mode: a harness check, not a measurement.');
   return {
     title: `write-path${quick ? ' (quick)' : ''}`,
-    tables: [backlog, endToEnd],
+    tables: [backlog, endToEnd, ...liveTables],
     notes,
     packages: ['kafkajs', 'pg', '@mikro-orm/postgresql', 'graphql-ws', 'nginx', 'redis-server'],
   };
+}
+
+const sendRow = (label: string, r: SendResult) => [
+  label,
+  r.sent,
+  r.acknowledged,
+  fixed(r.messagesPerSecond),
+  fixed(r.ackP50Ms, 1),
+  fixed(r.ackP99Ms, 1),
+  fixed(r.allP50Ms, 1),
+  fixed(r.allP99Ms, 1),
+  Object.entries(r.errors).map(([code, n]) => `${code} ${n}`).join(', ') || '0',
+  r.missingDeliveries,
+  r.duplicateDeliveries,
+];
+const SEND_COLUMNS = ['run', 'sent', 'acknowledged', 'messages/s', 'ack p50 ms', 'ack p99 ms', 'to every subscriber p50 ms', 'p99 ms', 'errors', 'missing deliveries', 'duplicates'];
+
+function liveStackTables(live: LiveStackResult, config: LiveStackConfig): Table[] {
+  const idleTotal = live.idle.reduce((sum, p) => sum + p.percentOfCore, 0);
+  const perMessageTotal = live.cpuPerMessage.reduce((sum, p) => sum + p.cpuMs, 0);
+  const best = sustainedStep(live.steps);
+  return [
+    {
+      caption: `The ./dev stack at rest: CPU of every process (utime + stime from /proc, with its children), ${live.idleMs / 1000} s`,
+      columns: ['process', '% of one core'],
+      rows: [...live.idle.map((p) => [p.name, fixed(p.percentOfCore, 2)]), ['whole stack', fixed(idleTotal, 2)]],
+    },
+    {
+      caption: `sendMessage through nginx, open loop: ${config.conversations} conversations between two professionals, each sending; both subscribe to messageAdded`,
+      columns: SEND_COLUMNS,
+      rows: [
+        sendRow('one sender alone, closed loop, idle stack', live.oneSender),
+        sendRow(`${config.openLoopRate}/s from ${2 * config.conversations} senders, ${config.openLoopMs / 1000} s`, live.openLoop),
+        ...live.steps.map((s) => sendRow(`step: ${s.rate}/s, ${config.stepMs / 1000} s`, s.result)),
+        ['sustained maximum (p99 < 100 ms, nothing lost)', best ? `${best.rate}/s` : 'none of the steps', '', '', '', '', '', '', '', '', ''],
+      ],
+    },
+    {
+      caption: `CPU per acknowledged message by process over the ${config.openLoopRate}/s open-loop window (ms)`,
+      columns: ['process', 'CPU ms per message'],
+      rows: [...live.cpuPerMessage.map((p) => [p.name, fixed(p.cpuMs, 3)]), ['whole stack', fixed(perMessageTotal, 3)]],
+    },
+  ];
+}
+
+function liveStackNotes(live: LiveStackResult, config: LiveStackConfig): string[] {
+  const idleTotal = live.idle.reduce((sum, p) => sum + p.percentOfCore, 0);
+  const o = live.openLoop;
+  return [
+    `Idle stack: ${fixed(idleTotal, 1)}% of one core in all (target < 5%: ${idleTotal < 5 ? 'met' : 'NOT met'}).`,
+    `One sender on the idle stack: ack p50 ${fixed(live.oneSender.ackP50Ms, 1)} ms (target < 15 ms: ${live.oneSender.ackP50Ms < 15 ? 'met' : 'NOT met'}).`,
+    `Open loop at ${config.openLoopRate}/s: ack p99 ${fixed(o.ackP99Ms, 1)} ms, to every subscriber p99 ${fixed(o.allP99Ms, 1)} ms, ${o.missingDeliveries} missing, ${o.duplicateDeliveries} duplicates (target: both p99 < 50 ms with 0 and 0: ${o.ackP99Ms < 50 && o.allP99Ms < 50 && o.missingDeliveries === 0 && o.duplicateDeliveries === 0 && o.acknowledged === o.sent ? 'met' : 'NOT met'}).`,
+    `Steps: each offers its rate open loop (every sender on a fixed schedule with a random phase, not waiting for answers); they stop after the first step that is not sustained (ack or delivery p99 ≥ ${SUSTAINED_P99_MS} ms, or anything lost or refused).`,
+  ];
 }
