@@ -108,6 +108,18 @@ it('runs the write-path suite in quick mode: both consumers store messages and e
   const [endToEnd] = tableRows(markdown, 'sendMessage end to end');
   expect(Number(endToEnd![0])).toBeGreaterThan(0);
   expect(endToEnd!.slice(7)).toEqual(['0', '0']);
+
+  // The live stack: every process at rest, one sender and the open loop with nothing lost, CPU per message.
+  const idle = tableRows(markdown, 'The ./dev stack at rest');
+  expect(idle.map((r) => r[0])).toEqual(expect.arrayContaining(['chat', 'chat-persister', 'kafka-mock', 'postgres', 'whole stack']));
+  const sends = tableRows(markdown, 'sendMessage through nginx, open loop');
+  const oneSender = sends.find((r) => r[0]!.startsWith('one sender'))!;
+  const openLoop = sends.find((r) => r[0]!.startsWith('50/s'))!;
+  for (const row of [oneSender, openLoop]) {
+    expect(Number(row[2])).toBeGreaterThan(0);
+    expect(row.slice(9)).toEqual(['0', '0']);
+  }
+  expect(tableRows(markdown, 'CPU per acknowledged message').at(-1)![0]).toBe('whole stack');
 }, 300_000);
 
 it('runs the soak suite in quick mode: every stack process sampled, no delivery missing', async () => {
