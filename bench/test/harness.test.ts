@@ -69,7 +69,7 @@ it('runs the files suite in quick mode and records uploads beside cp, and thumbn
 
 // The suites below run against the `./dev up` stack (the test run has it up) in quick mode.
 
-it('runs the gateway suite in quick mode: all three gateways answer every shape without errors', async () => {
+it('runs the gateway suite in quick mode: every gateway (ours also traced) answers every shape without errors', async () => {
   const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['gateway', '--quick'], resultsFile);
   expect(code, output).toBe(0);
@@ -78,7 +78,7 @@ it('runs the gateway suite in quick mode: all three gateways answer every shape 
   expect(markdown).toContain('- command: `npm run bench -- gateway --quick`');
   expect(markdown).toMatch(/@graphql-hive\/gateway \d+\.\d+\.\d+/);
   const rows = tableRows(markdown, 'Gateways over the same subgraphs');
-  expect(rows).toHaveLength(9);
+  expect(rows).toHaveLength(12);
   for (const [shape, gateway, rps, , , errors, , rss, cpu] of rows) {
     expect(Number(rps), `${shape} on ${gateway}`).toBeGreaterThan(0);
     expect(errors, `${shape} on ${gateway}`).toBe('0');
@@ -88,6 +88,11 @@ it('runs the gateway suite in quick mode: all three gateways answer every shape 
   // The heavy shape is the ~100 KB response on every gateway alike.
   for (const row of rows.filter((r) => r[0]!.startsWith('heavy'))) expect(Number(row[6])).toBeGreaterThan(50);
   expect(tableRows(markdown, 'Headline')).toHaveLength(3);
+  // The traced gateway's CPU is set beside the untraced one's, and its spans reached the sink.
+  const tracing = tableRows(markdown, 'The cost of tracing');
+  expect(tracing).toHaveLength(3);
+  for (const [, plain, traced] of tracing) expect([Number(plain), Number(traced)]).toSatisfy((cpu: number[]) => cpu.every((ms) => ms > 0));
+  expect(Number(/it received (\d+) exports/.exec(markdown)?.[1])).toBeGreaterThan(0);
 }, 300_000);
 
 it('runs the write-path suite in quick mode: both consumers store messages and every subscriber gets each one', async () => {

@@ -13,7 +13,8 @@ import { ensureGatewayData } from './data.ts';
 import { SHAPES } from './queries.ts';
 import { writeSupergraphForStack } from './supergraph.ts';
 import { renderGatewayTables } from './tables.ts';
-import { GATEWAY_LABELS, GATEWAYS, type GatewayName, type GatewayRun } from './gateways.ts';
+import { GATEWAY_LABELS, GATEWAYS, TRACED_SAMPLING, type GatewayName, type GatewayRun } from './gateways.ts';
+import { startOtlpSink } from './otlp-sink.ts';
 
 const here = import.meta.dirname;
 const HTTP_LOAD = join(here, '../../lib/http-load.ts');
@@ -31,12 +32,15 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
   const dir = mkdtempSync(join(tmpdir(), 'finder-bench-gateway-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const runs: GatewayRun[] = [];
+  let sink: Awaited<ReturnType<typeof startOtlpSink>> | undefined;
   try {
-    progress('starting the three gateways over the stack subgraphs');
-    const gateways = await startGateways(env, writeSupergraphForStack(env, join(dir, 'supergraph.graphql')));
+    progress('starting the gateways over the stack subgraphs (and an OTLP sink for the traced one)');
+    sink = await startOtlpSink();
+    onCleanup(() => sink!.close());
+    const gateways = await startGateways(env, writeSupergraphForStack(env, join(dir, 'supergraph.graphql')), sink.url);
     for (const shape of SHAPES) {
-      // Each shape measured on the three gateways one after the other, so drifting background
-      // load hits them alike.
+      // Each shape measured on the gateways one after the other, so drifting background load hits
+      // them alike.
       for (const name of GATEWAYS) {
         const gateway = gateways[name];
         progress(`${shape.label} on ${GATEWAY_LABELS[name]}: ${config.concurrency} in flight, ${config.warmupMs / 1000} s warm-up, ${config.durationMs / 1000} s measured`);
@@ -62,12 +66,13 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
     progress('stopping the gateways this suite started (the ./dev stack keeps running)');
     await cleanUp();
   }
-  return renderGatewayTables({ quick, runs, concurrency: config.concurrency });
+  return renderGatewayTables({ quick, runs, concurrency: config.concurrency, tracedExports: sink?.exports() ?? 0 });
 }
 
-async function startGateways(env: StackEnv, supergraphPath: string): Promise<Record<GatewayName, { url: string; pid: number }>> {
+async function startGateways(env: StackEnv, supergraphPath: string, otlpUrl: string): Promise<Record<GatewayName, { url: string; pid: number }>> {
   const scripts: Record<GatewayName, string> = {
     ours: 'gateway/src/index.ts',
+    traced: 'gateway/src/index.ts',
     vanilla: join(here, 'vanilla-gateway.ts'),
     hive: join(here, 'hive-gateway.ts'),
   };
@@ -75,7 +80,13 @@ async function startGateways(env: StackEnv, supergraphPath: string): Promise<Rec
   for (const name of GATEWAYS) {
     const port = await freePort();
     // Every gateway as deployed: production mode; ours with its own configuration from the stack.
-    const service = startNode(scripts[name], [], { ...env, NODE_ENV: 'production', PORT: String(port), SUPERGRAPH_PATH: name === 'ours' ? 'schema/supergraph.graphql' : supergraphPath });
+    const own = name === 'ours' || name === 'traced';
+    // `ours` untraced, whatever the stack's setting; `traced` exports 1% of its traces over OTLP.
+    const tracing: Record<string, string> =
+      name === 'traced'
+        ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER_ARG: String(TRACED_SAMPLING), OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl }
+        : { OTEL_TRACES_EXPORTER: 'none' };
+    const service = startNode(scripts[name], [], { ...env, ...tracing, NODE_ENV: 'production', PORT: String(port), SUPERGRAPH_PATH: own ? 'schema/supergraph.graphql' : supergraphPath });
     onCleanup(() => service.kill('SIGKILL'));
     const url = `http://127.0.0.1:${port}/graphql`;
     await waitForGraphQL(url, service);

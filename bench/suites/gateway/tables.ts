@@ -1,11 +1,14 @@
 import type { SuiteReport, Table } from '../../lib/report.ts';
-import { GATEWAY_LABELS, GATEWAYS, type GatewayRun, type GatewayName } from './gateways.ts';
+import { GATEWAY_LABELS, TRACED_SAMPLING, type GatewayRun, type GatewayName } from './gateways.ts';
 import { SHAPES } from './queries.ts';
 
 const fixed = (value: number | null | undefined, digits = 0) => (value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
 const ratio = (a: number | null | undefined, b: number | null | undefined) => (a && b ? `${(a / b).toFixed(2)}×` : '—');
 
-export function renderGatewayTables({ quick, runs, concurrency }: { quick: boolean; runs: GatewayRun[]; concurrency: number }): SuiteReport {
+/** Tracing at production sampling may add at most this share to the gateway's CPU per request. */
+const TRACING_CPU_BUDGET = 0.05;
+
+export function renderGatewayTables({ quick, runs, concurrency, tracedExports }: { quick: boolean; runs: GatewayRun[]; concurrency: number; tracedExports: number }): SuiteReport {
   const measured: Table = {
     caption: `Gateways over the same subgraphs (${concurrency} requests in flight, closed loop)`,
     columns: ['shape', 'gateway', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'response KB', 'gateway RSS MB', 'gateway CPU ms / 1,000 req'],
@@ -20,7 +23,7 @@ export function renderGatewayTables({ quick, runs, concurrency }: { quick: boole
     caption: 'Headline: this gateway relative to each peer (req/s: higher is better; CPU per request: lower is better)',
     columns: ['shape', 'req/s vs vanilla', 'req/s vs Hive', 'CPU / req vs vanilla', 'CPU / req vs Hive'],
     rows: SHAPES.map(({ label }) => {
-      const [ours, vanilla, hive] = GATEWAYS.map((g) => of(label, g));
+      const [ours, vanilla, hive] = (['ours', 'vanilla', 'hive'] as const).map((g) => of(label, g));
       return [
         label,
         ratio(ours?.requestsPerSecond, vanilla?.requestsPerSecond),
@@ -30,15 +33,35 @@ export function renderGatewayTables({ quick, runs, concurrency }: { quick: boole
       ];
     }),
   };
+  const tracing: Table = {
+    caption: `The cost of tracing: this gateway with ${TRACED_SAMPLING * 100}% of requests traced and exported over OTLP, against it untraced (target: under ${TRACING_CPU_BUDGET * 100}% more CPU per request)`,
+    columns: ['shape', 'CPU ms / 1,000 req untraced', 'traced', 'added CPU per request', 'req/s untraced', 'traced', 'target'],
+    rows: SHAPES.map(({ label }) => {
+      const [plain, traced] = (['ours', 'traced'] as const).map((g) => of(label, g));
+      const added = plain?.cpuMsPer1000 && traced?.cpuMsPer1000 ? traced.cpuMsPer1000 / plain.cpuMsPer1000 - 1 : null;
+      return [
+        label,
+        fixed(plain?.cpuMsPer1000),
+        fixed(traced?.cpuMsPer1000),
+        added === null ? '—' : `${(added * 100).toFixed(1)}%`,
+        fixed(plain?.requestsPerSecond),
+        fixed(traced?.requestsPerSecond),
+        added === null ? '—' : added < TRACING_CPU_BUDGET ? 'met' : 'missed',
+      ];
+    }),
+  };
   const notes = [
     'All three gateways run as separate processes in production mode over the running `./dev up` subgraphs (users, chat, finder) and their seeded data; the load generator is its own process.',
     'The peers verify the same access token and sign the same identity header our subgraphs require (bench/suites/gateway/peer-identity.ts); otherwise they use their defaults.',
     'CPU per 1,000 requests is the gateway process\'s utime+stime (/proc/<pid>/stat) over the measured window, so it excludes the subgraphs and the load generator sharing the cores.',
   ];
+  notes.push(
+    `The traced run samples ${TRACED_SAMPLING * 100}% of requests at the root (parent-based, as configured in production) and exports them in batches over OTLP/HTTP to a sink that answers success (bench/suites/gateway/otlp-sink.ts); it received ${tracedExports} exports. Differences of a few percent are within the run-to-run noise of a shared machine: compare over several runs.`,
+  );
   if (quick) notes.push('Quick mode: a harness check, not a measurement.');
   return {
     title: `gateway${quick ? ' (quick)' : ''}`,
-    tables: [measured, ratios],
+    tables: [measured, ratios, tracing],
     notes,
     packages: ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', 'graphql'],
   };
