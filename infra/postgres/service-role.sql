@@ -4,11 +4,7 @@
 -- migrations, and has no privilege on any other subgraph's schema (cross-subgraph data comes
 -- through facts, never through another schema's tables).
 \set ON_ERROR_STOP 1
-select format('create role %I login', :'role')
-where not exists (select from pg_roles where rolname = :'role') \gexec
-\if :{?password}
-alter role :"role" password :'password';
-\endif
+\ir login-role.sql
 -- An extension needs the superuser; finder's search uses pg_trgm (its migration only checks for it).
 create extension if not exists pg_trgm with schema public;
 create schema if not exists :"schema" authorization :"role";
