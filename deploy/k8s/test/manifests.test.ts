@@ -21,6 +21,11 @@ const MODELS: Record<string, new (data: never) => { validate(): void }> = {
 };
 
 type Doc = { apiVersion: string; kind: string; metadata: { name: string }; spec?: any };
+const mebibytes = (quantity: string): number => {
+  const match = /^(\d+)(Mi|Gi)$/.exec(quantity);
+  if (!match) throw new Error(`memory quantity ${quantity} is not in Mi or Gi`);
+  return Number(match[1]) * (match[2] === 'Gi' ? 1024 : 1);
+};
 const docs = (): Doc[] => parseAllDocuments(readFileSync(join(ROOT_DIR, 'deploy/k8s/finder.yaml'), 'utf8')).map((d) => d.toJS() as Doc);
 
 describe('Kubernetes manifests (deploy/k8s)', () => {
@@ -58,6 +63,18 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       const preStop = Number(container.lifecycle.preStop.exec.command[1]);
       expect(pod.terminationGracePeriodSeconds, d.metadata.name).toBeGreaterThan(preStop + grace);
       expect(d.spec.strategy.rollingUpdate.maxUnavailable, d.metadata.name).toBe(0);
+      // Probes reach the container's own port, and a pod may grow to its limit, never below its request.
+      const ports = container.ports.map((p: { name: string }) => p.name);
+      for (const probe of [container.startupProbe, container.readinessProbe, container.livenessProbe]) expect(ports, d.metadata.name).toContain(probe.httpGet.port);
+      expect(mebibytes(container.resources.limits.memory), d.metadata.name).toBeGreaterThanOrEqual(mebibytes(container.resources.requests.memory));
+    }
+    // Every container, the migration Jobs' included, runs unprivileged on a read-only root.
+    for (const d of all.filter((doc) => doc.kind === 'Deployment' || doc.kind === 'Job')) {
+      for (const c of d.spec.template.spec.containers) {
+        expect(c.securityContext, `${d.kind}/${d.metadata.name}`).toMatchObject({ runAsNonRoot: true, allowPrivilegeEscalation: false, readOnlyRootFilesystem: true, capabilities: { drop: ['ALL'] } });
+        expect(mebibytes(c.resources.limits.memory), `${d.kind}/${d.metadata.name}`).toBeGreaterThanOrEqual(mebibytes(c.resources.requests.memory));
+      }
+      expect(d.spec.template.spec.automountServiceAccountToken, `${d.kind}/${d.metadata.name}`).toBe(false);
     }
     expect(deployments.find((d) => d.metadata.name === 'gateway')!.spec.replicas).toBeGreaterThanOrEqual(2);
     const pdb = all.find((d) => d.kind === 'PodDisruptionBudget')!;
