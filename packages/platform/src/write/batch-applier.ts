@@ -4,7 +4,7 @@ import type { Logger } from '../config/logger.ts';
 import { query } from '../data/sql.ts';
 import type { DataSchemas, Envelope, EventOf } from '../kafka/events.ts';
 import { isTransient } from '../kafka/transient.ts';
-import { writeOutbox, type FollowUp } from './outbox.ts';
+import { outboxInsert, type FollowUp } from './outbox.ts';
 import { Rejection, type Outcome } from './outcomes.ts';
 
 /** What an apply handler can touch: the batch's transaction, and publications sent after commit. */
@@ -21,7 +21,7 @@ export interface ApplyContext {
 }
 
 export type ApplyResult = { result?: Record<string, unknown> } | Rejection | void;
-/** Applies one event; runs in its own savepoint, so a rejection may leave partial writes behind. */
+/** Applies one event. It may write before it rejects: the batch then runs again, each event in its own savepoint. */
 export type ApplyHandler<C extends DataSchemas> = (ctx: ApplyContext, event: EventOf<C>) => Promise<ApplyResult>;
 /**
  * Applies all fresh events of a batch at once, in order, returning one result per event. It must
@@ -50,12 +50,16 @@ export interface AppliedBatch {
   followUps: FollowUp[];
 }
 
+/** Thrown inside a batch's transaction to roll it back and apply the batch again, isolated. */
+class NeedsSavepoints extends Error {}
+
 /**
  * Applies events in one transaction, idempotently: an event id already recorded is skipped (its
  * stored outcome is returned again) and a repeated idempotency key answers with the first outcome.
- * Per-event handlers run each event in a savepoint, so a rejection undoes only its own writes.
- * Bulk handlers see every fresh event at once (multi-row writes); should one throw, the batch
- * falls back to one event per savepoint so a single bad event cannot block the partition.
+ * Bulk handlers see every fresh event at once (multi-row writes), per-event handlers one at a
+ * time. Should a handler throw, or a per-event handler reject (it may have written first), the
+ * batch runs again with one savepoint per event, so a rejection undoes only its own writes and a
+ * single bad event cannot block the partition.
  */
 export function createBatchApplier<C extends DataSchemas>(deps: {
   orm: MikroORM;
@@ -73,6 +77,20 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
   const savepointEach = !deps.applyBulk;
 
   return async function applyBatch(events: { event: EventOf<C> }[]): Promise<AppliedBatch> {
+    try {
+      return await attempt(events, false);
+    } catch (err) {
+      if (!(err instanceof NeedsSavepoints)) throw err;
+      return await attempt(events, true);
+    }
+  };
+
+  /**
+   * One transaction over the batch. The common case (every event applies) runs without savepoints,
+   * two round trips fewer per event or batch; when a handler rejects or throws, the transaction is
+   * rolled back and the batch runs again with a savepoint around each event (`isolated`).
+   */
+  async function attempt(events: { event: EventOf<C> }[], isolated: boolean): Promise<AppliedBatch> {
     const publications: [string, unknown][] = [];
     const followUps: FollowUp[] = [];
     const outcomes = await orm.em.fork().transactional(async (em) => {
@@ -107,7 +125,7 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
         fresh.push(event);
       }
 
-      const applied = await applyFresh(em, fresh);
+      const applied = isolated ? await applyIsolated(em, fresh) : await applyTogether(em, fresh);
       fresh.forEach((event, i) => {
         const { outcome, pending, emitted } = applied[i]!;
         const key = scopedKey(event);
@@ -125,12 +143,11 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
         results.set(event.id, outcome);
         onResult('idempotent-replay');
       }
-      await recordOutcomes(em, records);
-      await writeOutbox(em, schema, followUps);
+      await recordOutcomes(em, records, followUps);
       return events.map(({ event }) => results.get(event.id)!);
     });
     return { outcomes, publications, followUps };
-  };
+  }
 
   /** The context of one handler call, collecting what it queues. */
   function context(em: EntityManager) {
@@ -148,23 +165,48 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
   }
 
   type Applied = { outcome: Outcome; pending: [string, unknown][]; emitted: FollowUp[] };
-  async function applyFresh(em: EntityManager, fresh: EventOf<C>[]): Promise<Applied[]> {
+
+  /**
+   * Applies the fresh events without savepoints: a bulk handler sees them all at once (it checks
+   * before it writes, so its rejections leave nothing behind), a per-event handler one by one. A
+   * throw, or a per-event handler's rejection (which may have written before it rejected), sends
+   * the batch back to run isolated.
+   */
+  async function applyTogether(em: EntityManager, fresh: EventOf<C>[]): Promise<Applied[]> {
     if (fresh.length === 0) return [];
     if (!savepointEach) {
       const { ctx, pending, emitted } = context(em);
-      await em.execute('savepoint apply_batch');
+      let results: ApplyResult[];
       try {
-        const results = await bulk(ctx, fresh);
-        await em.execute('release savepoint apply_batch');
-        // The batch's publications and follow-ups go out once, with the first event's outcome slot
-        // (a bulk handler emits only for the events it applied).
-        return fresh.map((event, i) => ({ outcome: toOutcome(event, results[i]), pending: i === 0 ? pending : [], emitted: i === 0 ? emitted : [] }));
+        results = await bulk(ctx, fresh);
       } catch (err) {
         if (isTransient(err)) throw err;
-        await em.execute('rollback to savepoint apply_batch');
         logger.warn({ err, events: fresh.length }, 'bulk apply failed; applying one event at a time');
+        throw new NeedsSavepoints();
       }
+      // The batch's publications and follow-ups go out once, with the first event's outcome slot
+      // (a bulk handler emits only for the events it applied).
+      return fresh.map((event, i) => ({ outcome: toOutcome(event, results[i]), pending: i === 0 ? pending : [], emitted: i === 0 ? emitted : [] }));
     }
+    const out: Applied[] = [];
+    for (const event of fresh) {
+      const { ctx, pending, emitted } = context(em);
+      let outcome: Outcome;
+      try {
+        const [result] = await bulk(ctx, [event]);
+        outcome = toOutcome(event, result);
+      } catch (err) {
+        if (isTransient(err)) throw err;
+        throw new NeedsSavepoints();
+      }
+      if (outcome.status === 'rejected') throw new NeedsSavepoints();
+      out.push({ outcome, pending, emitted });
+    }
+    return out;
+  }
+
+  /** Applies each fresh event in its own savepoint, so a rejection or a throw undoes only its own writes. */
+  async function applyIsolated(em: EntityManager, fresh: EventOf<C>[]): Promise<Applied[]> {
     const out: Applied[] = [];
     for (const event of fresh) {
       const { ctx, pending, emitted } = context(em);
@@ -192,37 +234,36 @@ export function createBatchApplier<C extends DataSchemas>(deps: {
     return out;
   }
 
+  /** The stored outcomes of the batch's event ids and idempotency keys, in one round trip. */
   async function knownOutcomes(em: EntityManager, events: EventOf<C>[]) {
     const byId = new Map<string, Outcome>();
     const byKey = new Map<string, Outcome>();
-    for (const row of await query<{ event_id: string; outcome: Outcome }>(em, `select event_id, outcome from ${table} where event_id = any($1::uuid[])`, [
-      events.map((e) => e.id),
-    ])) {
-      byId.set(row.event_id, row.outcome);
-    }
+    const ids = events.map((e) => e.id);
     const keys = events.map(scopedKey).filter((k): k is string => k !== null);
-    if (keys.length > 0) {
-      for (const row of await query<{ idempotency_key: string; outcome: Outcome }>(
-        em,
-        `select idempotency_key, outcome from ${table} where idempotency_key = any($1::text[])`,
-        [keys],
-      )) {
-        byKey.set(row.idempotency_key, row.outcome);
-      }
+    for (const row of await query<{ event_id: string; idempotency_key: string | null; outcome: Outcome }>(
+      em,
+      `select event_id, idempotency_key, outcome from ${table} where event_id = any($1::uuid[]) or idempotency_key = any($2::text[])`,
+      [ids, keys],
+    )) {
+      if (ids.includes(row.event_id)) byId.set(row.event_id, row.outcome);
+      if (row.idempotency_key !== null && keys.includes(row.idempotency_key)) byKey.set(row.idempotency_key, row.outcome);
     }
     return { byId, byKey };
   }
 
-  async function recordOutcomes(em: EntityManager, records: { event: EventOf<C>; key: string | null; outcome: Outcome }[]) {
-    if (records.length === 0) return;
+  /** Records the batch's outcomes and writes its follow-ups to the outbox, in one statement. */
+  async function recordOutcomes(em: EntityManager, records: { event: EventOf<C>; key: string | null; outcome: Outcome }[], followUps: FollowUp[]) {
+    if (records.length === 0 && followUps.length === 0) return;
     const rows = records.map(({ event, key, outcome }) => ({ event_id: event.id, event_type: event.type, idempotency_key: key, outcome }));
-    await query(
-      em,
-      `insert into ${table} (event_id, event_type, idempotency_key, outcome)
+    const recorded = `insert into ${table} (event_id, event_type, idempotency_key, outcome)
        select event_id, event_type, idempotency_key, outcome from jsonb_to_recordset($1::jsonb)
-         as r(event_id uuid, event_type text, idempotency_key text, outcome jsonb)`,
-      [JSON.stringify(rows)],
-    );
+         as r(event_id uuid, event_type text, idempotency_key text, outcome jsonb)`;
+    if (followUps.length === 0) {
+      await query(em, recorded, [JSON.stringify(rows)]);
+      return;
+    }
+    const outbox = outboxInsert(schema, '$2');
+    await query(em, `with recorded as (${recorded}) ${outbox.sql}`, [JSON.stringify(rows), outbox.param(followUps)]);
   }
 }
 

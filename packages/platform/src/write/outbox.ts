@@ -1,4 +1,4 @@
-import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { MikroORM } from '@mikro-orm/postgresql';
 import { Counter, Gauge, type Registry } from 'prom-client';
 import type { Envelope } from '../kafka/events.ts';
 import type { EventProducer } from '../kafka/producer.ts';
@@ -31,16 +31,18 @@ export const outboxSql = (schema: string): string[] => [
      created_at timestamptz not null default now())`,
 ];
 
-/** Writes follow-ups in the caller's transaction; one already there (same event id) stays as it is. */
-export async function writeOutbox(em: EntityManager, schema: string, followUps: FollowUp[]): Promise<void> {
-  if (followUps.length === 0) return;
-  await query(
-    em,
-    `insert into "${schema}".outbox (event_id, topic, key, event)
-     select event_id, topic, key, event from jsonb_to_recordset($1::jsonb) as r(event_id uuid, topic text, key text, event jsonb)
+/**
+ * The statement that writes follow-ups in the caller's transaction, with its parameter at
+ * `placeholder` (the batch applier sends it together with the batch's outcomes); a follow-up
+ * already there (same event id) stays as it is.
+ */
+export function outboxInsert(schema: string, placeholder: string) {
+  return {
+    sql: `insert into "${schema}".outbox (event_id, topic, key, event)
+     select event_id, topic, key, event from jsonb_to_recordset(${placeholder}::jsonb) as r(event_id uuid, topic text, key text, event jsonb)
      on conflict (event_id) do nothing`,
-    [JSON.stringify(followUps.map(({ topic, event }) => ({ event_id: event.id, topic, key: event.aggregateId, event })))],
-  );
+    param: (followUps: FollowUp[]) => JSON.stringify(followUps.map(({ topic, event }) => ({ event_id: event.id, topic, key: event.aggregateId, event }))),
+  };
 }
 
 export interface OutboxRelay {
