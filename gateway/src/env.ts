@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { isAddressRange } from './client-address.ts';
 import { isOrigin } from './cors.ts';
 
-const schema = baseEnv.extend({
+export const gatewayEnvSchema = baseEnv.extend({
   SUPERGRAPH_PATH: z.string().default(new URL('../../schema/supergraph.graphql', import.meta.url).pathname),
   JWT_ISSUER: z.string().default('finder-realtime'),
   MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
@@ -33,6 +33,11 @@ const schema = baseEnv.extend({
   GRAPHQL_MAX_COST: z.coerce.number().int().positive().default(10_000),
   /** The size assumed for a list field without a slicing argument or `@listSize(assumedSize)`. */
   GRAPHQL_DEFAULT_LIST_SIZE: z.coerce.number().int().positive().default(10),
+  /**
+   * What runs query plans: `compiled`, the gateway's own executor (src/executor/; introspection and
+   * the few plans it does not run go to Apollo's), or `apollo`, @apollo/gateway's executeQueryPlan.
+   */
+  GATEWAY_EXECUTOR: z.enum(['compiled', 'apollo']).default('compiled'),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(100),
@@ -72,7 +77,7 @@ const schema = baseEnv.extend({
   SUBSCRIPTION_COMPLETION_SHARE_MS: z.coerce.number().int().min(0).max(60_000).default(1_000),
 });
 
-export type GatewayEnv = z.infer<typeof schema> & {
+export type GatewayEnv = z.infer<typeof gatewayEnvSchema> & {
   jwtPublicKey: string;
   /** Signs the identity forwarded to subgraphs (identity.ts); subgraphs hold only its public half. */
   IDENTITY_PRIVATE_KEY: string;
@@ -86,7 +91,7 @@ export type GatewayEnv = z.infer<typeof schema> & {
 };
 
 export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
-  const env = loadEnv(schema, source);
+  const env = loadEnv(gatewayEnvSchema, source);
   const { IDENTITY_PRIVATE_KEY } = loadSecrets(['IDENTITY_PRIVATE_KEY'], source);
   const jwtPublicKey = pemFrom(source, 'JWT_PUBLIC_KEY');
   if (!jwtPublicKey) {

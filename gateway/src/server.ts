@@ -7,6 +7,7 @@ import { createRevocationList, createTokenVerifier, type RevocationList } from '
 import { createErrorFormatter, type Logger, toFormattedError } from '@finder/platform/config';
 import { createHttpServer, createRateLimitRedis, graphqlRoute, HttpError, type HttpServer } from '@finder/platform/server';
 import { Counter, type Registry } from 'prom-client';
+import { withCompiledExecutor } from './executor/gateway.ts';
 import { createClientAddress } from './client-address.ts';
 import { createGatewayContext, type GatewayContext } from './context.ts';
 import { corsRoute } from './cors.ts';
@@ -47,7 +48,13 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   };
   const fetchMetrics = createSubgraphFetchMetrics(registry);
   const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_PRIVATE_KEY, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics);
-  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => source(name, url), logger });
+  // The data sources Apollo builds, by subgraph, for the compiled executor to fetch through too.
+  const services: Record<string, SignedSubgraphSource> = {};
+  const apolloGateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => (services[name] = source(name, url)), logger });
+  const gateway =
+    env.GATEWAY_EXECUTOR === 'compiled'
+      ? withCompiledExecutor(apolloGateway, { loaded, services, onFallback: (reason) => logger.debug({ reason }, 'operation runs on Apollo\'s executor') })
+      : apolloGateway;
   const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
   const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {
     maxDepth: env.GRAPHQL_MAX_DEPTH,

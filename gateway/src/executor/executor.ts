@@ -1,0 +1,123 @@
+import { buildOperationContext, type ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
+import { operationFromDocument } from '@apollo/federation-internals';
+import type { QueryPlan } from '@apollo/query-planner';
+import { tracer } from '@finder/platform/telemetry';
+import { getVariableValues, GraphQLError, Kind, type VariableDefinitionNode } from 'graphql';
+import type { LoadedSupergraph } from '../subscriptions/supergraph.ts';
+import { compilePlan, type PlanRun } from './plan-runner.ts';
+import { compileResponseShape, UnsupportedOperation, type ResponseShape } from './response-shape.ts';
+
+export type GatewayExecutor = ApolloGateway['executor'];
+type RequestContext = Parameters<GatewayExecutor>[0];
+type ExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
+
+/** One operation of one document, compiled: its plan's steps and its response shaping. */
+interface Compiled {
+  plan: QueryPlan;
+  variableDefinitions: readonly VariableDefinitionNode[] | undefined;
+  run: ReturnType<typeof compilePlan> | null;
+  shape: ResponseShape;
+}
+
+/** Operations this executor hands to Apollo's, remembered as such. */
+const FALLBACK = Symbol('fallback');
+
+export interface CompiledExecutorOptions {
+  loaded: LoadedSupergraph;
+  /** The gateway's data sources by subgraph name (the same ones Apollo's executor uses). */
+  services: Record<string, GraphQLDataSource>;
+  /** Apollo's executor, for the operations this one does not run. */
+  fallback: GatewayExecutor;
+  /** Compiled operations kept (least recently used dropped first). */
+  cacheSize?: number;
+  /** Called once per operation handed to Apollo's executor, with why. */
+  onFallback?: (reason: string) => void;
+}
+
+/**
+ * Runs @apollo/query-planner's plans with an executor compiled once per operation (plan-runner.ts
+ * for the fetches, response-shape.ts for the response) instead of Apollo's executeQueryPlan and
+ * its post-processing; responses are the same (gateway/test/executor-differential.test.ts).
+ * Introspection, @defer, subscriptions and plans with data rewrites (@interfaceObject, @context)
+ * go to Apollo's executor.
+ */
+export function createCompiledExecutor({ loaded, services, fallback, cacheSize = 1_000, onFallback }: CompiledExecutorOptions): GatewayExecutor {
+  const cache = new Map<string, Compiled | typeof FALLBACK>();
+
+  function compile(requestContext: RequestContext): Compiled | typeof FALLBACK {
+    const { document, request } = requestContext;
+    const operationName = request.operationName ?? undefined;
+    try {
+      const operationContext = buildOperationContext({ schema: loaded.apiGraphQLSchema, operationDocument: document, operationName });
+      const planned = operationFromDocument(loaded.apiSchema, document, { operationName });
+      const plan = loaded.planner.buildQueryPlan(planned);
+      // As executeQueryPlan does: the operation shaped is rebuilt from the operation and its fragments.
+      const operation = operationFromDocument(
+        loaded.apiSchema,
+        { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
+        { validate: false },
+      );
+      if (plan.node?.kind === 'Subscription') throw new UnsupportedOperation('subscriptions');
+      return {
+        plan,
+        variableDefinitions: operationContext.operation.variableDefinitions,
+        run: plan.node ? compilePlan(plan.node, loaded.supergraphGraphQLSchema, operation.variableDefinitions) : null,
+        shape: compileResponseShape(operation),
+      };
+    } catch (error) {
+      // Apollo's executor answers these as it always has, errors included.
+      onFallback?.(error instanceof UnsupportedOperation ? error.message : 'compilation failed');
+      return FALLBACK;
+    }
+  }
+
+  function compiledFor(requestContext: RequestContext): Compiled | typeof FALLBACK {
+    const { queryHash, request } = requestContext;
+    const key = request.operationName ? `${queryHash}\u0000${request.operationName}` : queryHash;
+    let compiled = cache.get(key);
+    if (compiled) {
+      cache.delete(key);
+    } else {
+      compiled = compile(requestContext);
+      if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
+    }
+    cache.set(key, compiled);
+    return compiled;
+  }
+
+  return async (requestContext) => {
+    const compiled = compiledFor(requestContext);
+    if (compiled === FALLBACK) return fallback(requestContext);
+    return tracer().startActiveSpan('gateway.request', async (span) => {
+      try {
+        return await execute(compiled, requestContext);
+      } finally {
+        span.end();
+      }
+    });
+  };
+
+  async function execute(compiled: Compiled, requestContext: RequestContext): Promise<ExecutionResult> {
+    const variables = requestContext.request.variables;
+    // Apollo validates the variables (and still sends the client's values, not the coerced ones).
+    if (compiled.variableDefinitions?.length) {
+      const { errors } = getVariableValues(loaded.apiGraphQLSchema, compiled.variableDefinitions, variables || {});
+      if (errors) return { errors };
+    }
+    const data = Object.create(null) as Record<string, unknown>;
+    const run: PlanRun = { services, variables, requestContext: requestContext as never, errors: [] };
+    if (compiled.run) await compiled.run(run, { path: [], data, fullResult: data });
+    const errors = run.errors as GraphQLError[];
+    try {
+      const shaped = compiled.shape.shape(data, variables);
+      // Errors found while shaping are reported as Apollo does: in `extensions.valueCompletion`
+      // when the fetches went well, dropped otherwise (they repeat what the fetch errors say).
+      if (errors.length === 0 && shaped.errors.length > 0) return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+      return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+    } catch (error) {
+      if (error instanceof GraphQLError) return { errors: [error] };
+      if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
+      return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
+    }
+  }
+}
