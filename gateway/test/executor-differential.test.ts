@@ -1,0 +1,234 @@
+/**
+ * The compiled executor against Apollo's (ApolloGateway's executor: executeQueryPlan and its
+ * post-processing) on the same plans and the same subgraph answers: every response must be the
+ * same, byte for byte once serialized (data and its key order, errors, their paths and extensions).
+ * Subgraphs are in-process (fixtures/differential/mock-subgraph.ts) and answer with random nulls,
+ * field errors, and now and then one of them down.
+ *
+ * DIFFERENTIAL_SEED and DIFFERENTIAL_OPERATIONS change the seed and the number of random operations.
+ */
+import { createHash } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ApolloGateway } from '@apollo/gateway';
+import { composeServices } from '@apollo/composition';
+import { createLogger } from '@finder/platform/config';
+import { GraphQLError, Kind, parse, visit, type DefinitionNode, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
+import { describe, expect, it } from 'vitest';
+import { createCompiledExecutor, type GatewayExecutor } from '../src/executor/executor.ts';
+import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { subgraphs as platformSubgraphs } from '../../schema/subgraphs.ts';
+import { HEAVY, MEDIUM, TINY } from '../../bench/suites/gateway/queries.ts';
+import { createMockSubgraph, type MockBehaviour, type MockSubgraph } from './fixtures/differential/mock-subgraph.ts';
+import { createOperationGenerator, seeded, variablesFor } from './fixtures/differential/operations.ts';
+
+const SEED = Number(process.env.DIFFERENTIAL_SEED ?? 20261206);
+const OPERATIONS = Number(process.env.DIFFERENTIAL_OPERATIONS ?? 2_000);
+const root = new URL('../../', import.meta.url).pathname;
+const here = new URL('./fixtures/', import.meta.url).pathname;
+const logger = createLogger('executor-differential', 'silent');
+
+interface World {
+  name: string;
+  mocks: Record<string, MockSubgraph>;
+  behaviour: MockBehaviour;
+  apollo: GatewayExecutor;
+  compiled: GatewayExecutor;
+  fallbacks: string[];
+  apiSchema: ReturnType<typeof loadSupergraph>['apiGraphQLSchema'];
+}
+
+async function world(name: string, supergraphSdl: string, typeDefs: Record<string, DocumentNode>): Promise<World> {
+  const behaviour: MockBehaviour = { seed: SEED, nullRate: 0.1, errorRate: 0.04 };
+  const mocks = Object.fromEntries(Object.entries(typeDefs).map(([subgraph, defs]) => [subgraph, createMockSubgraph(subgraph, defs, () => behaviour)]));
+  const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name: subgraph }) => mocks[subgraph]!.source, logger });
+  const { executor: apollo } = await gateway.load();
+  const loaded = loadSupergraph(supergraphSdl);
+  const fallbacks: string[] = [];
+  const compiled = createCompiledExecutor({
+    loaded,
+    services: Object.fromEntries(Object.entries(mocks).map(([subgraph, mock]) => [subgraph, mock.source])),
+    fallback: apollo!,
+    onFallback: (reason) => fallbacks.push(reason),
+  });
+  return { name, mocks, behaviour, apollo: apollo!, compiled, fallbacks, apiSchema: loaded.apiGraphQLSchema };
+}
+
+function compose(services: Record<string, string>): { sdl: string; typeDefs: Record<string, DocumentNode> } {
+  const typeDefs = Object.fromEntries(Object.entries(services).map(([name, file]) => [name, parse(readFileSync(file, 'utf8'))]));
+  const result = composeServices(Object.entries(typeDefs).map(([name, defs]) => ({ name, url: `http://${name}.invalid/graphql`, typeDefs: defs })));
+  if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
+  return { sdl: result.supergraphSdl, typeDefs };
+}
+
+const memo = <T>(make: () => Promise<T>) => {
+  let made: Promise<T> | undefined;
+  return () => (made ??= make());
+};
+
+const worlds = {
+  catalog: memo(() => {
+    const { sdl, typeDefs } = compose({
+      products: join(here, 'differential/products.graphql'),
+      people: join(here, 'differential/people.graphql'),
+      inventory: join(here, 'differential/inventory.graphql'),
+    });
+    return world('catalog', sdl, typeDefs);
+  }),
+  posts: memo(() => {
+    const { sdl, typeDefs } = compose({ posts: join(here, 'posts.graphql'), people: join(here, 'people.graphql') });
+    return world('posts', sdl, typeDefs);
+  }),
+  platform: memo(() =>
+    world(
+      'platform',
+      readFileSync(join(root, 'schema/supergraph.graphql'), 'utf8'),
+      Object.fromEntries(platformSubgraphs.map((s) => [s.name, parse(readFileSync(join(root, s.schema), 'utf8'))])),
+    ),
+  ),
+};
+
+function requestContext(query: string, document: DocumentNode, variables: Record<string, unknown>) {
+  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
+  return {
+    request: { query, variables, operationName: operation?.name?.value },
+    document,
+    source: query,
+    queryHash: createHash('sha256').update(query).digest('hex'),
+    operationName: operation?.name?.value ?? null,
+    operation,
+    context: { viewer: null, requestId: 'differential' },
+    logger,
+    metrics: {},
+    cache: undefined,
+    overallCachePolicy: undefined,
+  } as never;
+}
+
+/** A response as a client receives it: errors as their JSON (message, locations, path, extensions). */
+function serialized(result: Awaited<ReturnType<GatewayExecutor>>): string {
+  const error = (e: unknown) =>
+    e instanceof GraphQLError ? e.toJSON() : { notAGraphQLError: true, message: (e as Error).message, name: (e as Error).name };
+  const extensions = result.extensions as { valueCompletion?: unknown[] } | undefined;
+  return JSON.stringify(
+    {
+      data: result.data,
+      errors: result.errors?.map(error),
+      extensions: extensions && { ...extensions, ...(extensions.valueCompletion ? { valueCompletion: extensions.valueCompletion.map(error) } : {}) },
+    },
+    null,
+    1,
+  );
+}
+
+interface Outcome {
+  same: boolean;
+  report: string;
+  errors: number;
+}
+
+/** Runs one operation on both executors with the same subgraph behaviour (one subgraph down, maybe). */
+async function compare(w: World, query: string, document: DocumentNode, variables: Record<string, unknown>, seed: number, down: string | null): Promise<Outcome> {
+  w.behaviour.seed = seed;
+  if (down) w.mocks[down]!.down = true;
+  try {
+    const apollo = serialized(await w.apollo(requestContext(query, document, structuredClone(variables))));
+    const ours = serialized(await w.compiled(requestContext(query, document, structuredClone(variables))));
+    const errors = (JSON.parse(apollo) as { errors?: unknown[] }).errors?.length ?? 0;
+    return {
+      same: apollo === ours,
+      errors,
+      report: `[${w.name}] seed ${seed}${down ? `, ${down} down` : ''}\n${query}\nvariables: ${JSON.stringify(variables)}\n--- Apollo's executor:\n${apollo}\n--- compiled executor:\n${ours}`,
+    };
+  } finally {
+    if (down) w.mocks[down]!.down = false;
+  }
+}
+
+/** Every query and mutation of the SDK's documents (packages/client/operations), each with the fragments it uses. */
+function documentedOperations(): { name: string; document: DocumentNode; query: string }[] {
+  const dir = join(root, 'packages/client/operations');
+  const definitions: DefinitionNode[] = readdirSync(dir)
+    .filter((f) => f.endsWith('.graphql'))
+    .flatMap((f) => parse(readFileSync(join(dir, f), 'utf8')).definitions);
+  const fragments = new Map(definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
+  const shapes = [TINY, MEDIUM, HEAVY].map((s) => parse(s.query).definitions[0]!);
+  return [...definitions, ...shapes].flatMap((definition) => {
+    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation === 'subscription') return [];
+    const used = new Map<string, FragmentDefinitionNode>();
+    const collect = (node: DefinitionNode) =>
+      visit(node, {
+        FragmentSpread(spread) {
+          if (used.has(spread.name.value)) return;
+          const fragment = fragments.get(spread.name.value)!;
+          used.set(spread.name.value, fragment);
+          collect(fragment);
+        },
+      });
+    collect(definition);
+    const query = [definition, ...used.values()].map((d) => d.loc!.source.body.slice(d.loc!.start, d.loc!.end)).join('\n');
+    return [{ name: definition.name?.value ?? 'anonymous', document: parse(query), query }];
+  });
+}
+
+function expectSame(outcomes: Outcome[]) {
+  const mismatches = outcomes.filter((o) => !o.same);
+  if (mismatches.length) {
+    console.error(`${mismatches.length} of ${outcomes.length} responses differ; the first ones:\n\n${mismatches.slice(0, 3).map((m) => m.report).join('\n\n')}`);
+  }
+  expect(mismatches.length, mismatches[0]?.report).toBe(0);
+}
+
+describe('compiled executor against Apollo\'s executeQueryPlan', () => {
+  it('answers every documented operation of the platform as Apollo does, with subgraphs failing', { timeout: 60_000 }, async () => {
+    const platform = await worlds.platform();
+    const random = seeded(SEED);
+    const outcomes: Outcome[] = [];
+    const subgraphNames = Object.keys(platform.mocks);
+    for (const { document, query } of documentedOperations()) {
+      for (let round = 0; round < 4; round++) {
+        const down = round === 3 ? subgraphNames[Math.floor(random() * subgraphNames.length)]! : null;
+        outcomes.push(await compare(platform, query, document, variablesFor(platform.apiSchema, document, random), SEED + round, down));
+      }
+    }
+    expect(outcomes.length).toBeGreaterThan(100);
+    expectSame(outcomes);
+    expect(platform.fallbacks).toEqual([]);
+  });
+
+  it(`answers ${OPERATIONS} random operations as Apollo does (seed ${SEED})`, { timeout: 110_000 }, async () => {
+    const all = [await worlds.catalog(), await worlds.platform(), await worlds.posts()];
+    // The catalog has the interfaces, unions and @requires; the platform is what runs.
+    const shares = [0.5, 0.4, 0.1];
+    const random = seeded(SEED);
+    const outcomes: Outcome[] = [];
+    for (const [i, w] of all.entries()) {
+      const generate = createOperationGenerator(w.apiSchema, random);
+      const count = Math.round(OPERATIONS * shares[i]!);
+      const subgraphNames = Object.keys(w.mocks);
+      let made = 0;
+      for (let attempt = 0; made < count && attempt < count * 20; attempt++) {
+        const operation = generate();
+        if (!operation) continue;
+        made++;
+        const down = random() < 0.15 ? subgraphNames[Math.floor(random() * subgraphNames.length)]! : null;
+        outcomes.push(await compare(w, operation.query, operation.document, operation.variables, SEED + made, down));
+      }
+      expect(made, `operations generated for ${w.name}`).toBe(count);
+      expect(w.fallbacks, `operations of ${w.name} handed to Apollo's executor`).toEqual([]);
+    }
+    expectSame(outcomes);
+    // The subgraphs did fail: partial results and errors were compared, not only clean answers.
+    expect(outcomes.filter((o) => o.errors > 0).length).toBeGreaterThan(OPERATIONS / 10);
+  });
+
+  it('hands introspection to Apollo\'s executor and answers as it does', { timeout: 30_000 }, async () => {
+    const catalog = await worlds.catalog();
+    catalog.fallbacks.length = 0;
+    for (const query of ['{ __schema { queryType { name } } }', 'query Q { topBook { name } __type(name: "Book") { name kind } }']) {
+      const outcome = await compare(catalog, query, parse(query), {}, SEED, null);
+      expect(outcome.same, outcome.report).toBe(true);
+    }
+    expect(catalog.fallbacks).toEqual(['schema introspection', 'schema introspection']);
+  });
+});
