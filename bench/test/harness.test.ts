@@ -3,6 +3,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ROOT_DIR } from '@finder/testing/stack';
+import { GATEWAY_LABELS } from '../suites/gateway/gateways.ts';
 import { afterAll, expect, it } from 'vitest';
 
 const tempDirs: string[] = [];
@@ -69,7 +70,7 @@ it('runs the files suite in quick mode and records uploads beside cp, and thumbn
 
 // The suites below run against the `./dev up` stack (the test run has it up) in quick mode.
 
-it('runs the gateway suite in quick mode: every gateway (ours also traced) answers every shape without errors', async () => {
+it('runs the gateway suite in quick mode: every gateway (ours on either executor, and traced) answers every shape without errors', async () => {
   const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['gateway', '--quick'], resultsFile);
   expect(code, output).toBe(0);
@@ -78,7 +79,8 @@ it('runs the gateway suite in quick mode: every gateway (ours also traced) answe
   expect(markdown).toContain('- command: `npm run bench -- gateway --quick`');
   expect(markdown).toMatch(/@graphql-hive\/gateway \d+\.\d+\.\d+/);
   const rows = tableRows(markdown, 'Gateways over the same subgraphs');
-  expect(rows).toHaveLength(12);
+  expect(rows).toHaveLength(15);
+  expect(new Set(rows.map((r) => r[1]))).toEqual(new Set([GATEWAY_LABELS.ours, GATEWAY_LABELS.compiled, GATEWAY_LABELS.traced, GATEWAY_LABELS.vanilla, GATEWAY_LABELS.hive]));
   for (const [shape, gateway, rps, , , errors, , rss, cpu] of rows) {
     expect(Number(rps), `${shape} on ${gateway}`).toBeGreaterThan(0);
     expect(errors, `${shape} on ${gateway}`).toBe('0');

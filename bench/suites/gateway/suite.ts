@@ -72,6 +72,7 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
 async function startGateways(env: StackEnv, supergraphPath: string, otlpUrl: string): Promise<Record<GatewayName, { url: string; pid: number }>> {
   const scripts: Record<GatewayName, string> = {
     ours: 'gateway/src/index.ts',
+    compiled: 'gateway/src/index.ts',
     traced: 'gateway/src/index.ts',
     vanilla: join(here, 'vanilla-gateway.ts'),
     hive: join(here, 'hive-gateway.ts'),
@@ -80,13 +81,14 @@ async function startGateways(env: StackEnv, supergraphPath: string, otlpUrl: str
   for (const name of GATEWAYS) {
     const port = await freePort();
     // Every gateway as deployed: production mode; ours with its own configuration from the stack.
-    const own = name === 'ours' || name === 'traced';
-    // `ours` untraced, whatever the stack's setting; `traced` exports 1% of its traces over OTLP.
+    const own = name === 'ours' || name === 'compiled' || name === 'traced';
+    const executor: Record<string, string> = own ? { GATEWAY_EXECUTOR: name === 'ours' ? 'apollo' : 'compiled' } : {};
+    // `ours` and `compiled` untraced, whatever the stack's setting; `traced` exports 1% of its traces over OTLP.
     const tracing: Record<string, string> =
       name === 'traced'
         ? { OTEL_TRACES_EXPORTER: 'otlp', OTEL_TRACES_SAMPLER_ARG: String(TRACED_SAMPLING), OTEL_EXPORTER_OTLP_ENDPOINT: otlpUrl }
         : { OTEL_TRACES_EXPORTER: 'none' };
-    const service = startNode(scripts[name], [], { ...env, ...tracing, NODE_ENV: 'production', PORT: String(port), SUPERGRAPH_PATH: own ? 'schema/supergraph.graphql' : supergraphPath });
+    const service = startNode(scripts[name], [], { ...env, ...tracing, ...executor, NODE_ENV: 'production', PORT: String(port), SUPERGRAPH_PATH: own ? 'schema/supergraph.graphql' : supergraphPath });
     onCleanup(() => service.kill('SIGKILL'));
     const url = `http://127.0.0.1:${port}/graphql`;
     await waitForGraphQL(url, service);
