@@ -11,11 +11,13 @@ import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
+import { ApolloServer } from '@apollo/server';
 import { composeServices } from '@apollo/composition';
 import { createLogger } from '@finder/platform/config';
 import { GraphQLError, Kind, parse, visit, type DefinitionNode, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createCompiledExecutor, type GatewayExecutor } from '../src/executor/executor.ts';
+import { withCompiledExecutor } from '../src/executor/gateway.ts';
 import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
 import { subgraphs as platformSubgraphs } from '../../schema/subgraphs.ts';
 import { HEAVY, MEDIUM, TINY } from '../../bench/suites/gateway/queries.ts';
@@ -233,5 +235,51 @@ describe('compiled executor against Apollo\'s executeQueryPlan', () => {
       expect(outcome.same, outcome.report).toBe(true);
     }
     expect(catalog.fallbacks).toEqual(['schema introspection', 'schema introspection']);
+  });
+
+  it('runs behind ApolloServer as its gateway: validation first, then the compiled executor, introspection on Apollo\'s', { timeout: 30_000 }, async () => {
+    const { sdl, typeDefs } = compose({
+      products: join(here, 'differential/products.graphql'),
+      people: join(here, 'differential/people.graphql'),
+      inventory: join(here, 'differential/inventory.graphql'),
+    });
+    const behaviour: MockBehaviour = { seed: SEED, nullRate: 0.1, errorRate: 0.04 };
+    const mocks = Object.fromEntries(Object.entries(typeDefs).map(([subgraph, defs]) => [subgraph, createMockSubgraph(subgraph, defs, () => behaviour)]));
+    const fallbacks: string[] = [];
+    const server = (compiled: boolean) => {
+      const gateway = new ApolloGateway({ supergraphSdl: sdl, buildService: ({ name }) => mocks[name]!.source, logger });
+      const services = Object.fromEntries(Object.entries(mocks).map(([name, mock]) => [name, mock.source]));
+      return new ApolloServer({
+        gateway: compiled ? withCompiledExecutor(gateway, { loaded: loadSupergraph(sdl), services, onFallback: (reason) => fallbacks.push(reason) }) : gateway,
+        logger,
+        includeStacktraceInErrorResponses: false,
+      });
+    };
+    const [apollo, compiled] = [server(false), server(true)];
+    await Promise.all([apollo.start(), compiled.start()]);
+    try {
+      const answer = async (target: ApolloServer, query: string, variables: Record<string, unknown>) => {
+        const response = await target.executeOperation({ query, variables });
+        return JSON.stringify(response.body.kind === 'single' ? response.body.singleResult : null);
+      };
+      const cases: [string, Record<string, unknown>][] = [
+        ['query Q($g: Genre) { products(filter: { genre: $g }) { __typename name ... on Book { pages weight author { name age } } ... on Film { director { name } shelf { code } } } }', { g: 'DRAMA' }],
+        ['{ search(term: "x") { ... on Person { name reviews { stars book { weight inStock } } } ... on Film { minutes } } }', {}],
+        ['{ products { nope } }', {}],
+        ['query Q($n: Int!) { products(first: $n) { id } }', { n: 'many' }],
+        ['{ __schema { types { name } } }', {}],
+      ];
+      for (const [query, variables] of cases) {
+        for (let seed = 0; seed < 5; seed++) {
+          behaviour.seed = SEED + seed;
+          expect(await answer(compiled, query, variables), query).toBe(await answer(apollo, query, variables));
+        }
+      }
+      // Only introspection went to Apollo's executor; the invalid operations never reached either.
+      expect(fallbacks).toEqual(['schema introspection']);
+      expect(await answer(compiled, cases[1]![0], {})).toContain('"search"');
+    } finally {
+      await Promise.all([apollo.stop(), compiled.stop()]);
+    }
   });
 });
