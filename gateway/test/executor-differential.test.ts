@@ -7,20 +7,19 @@
  *
  * DIFFERENTIAL_SEED and DIFFERENTIAL_OPERATIONS change the seed and the number of random operations.
  */
-import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { composeServices } from '@apollo/composition';
 import { createLogger } from '@finder/platform/config';
-import { GraphQLError, Kind, parse, visit, type DefinitionNode, type DocumentNode, type FragmentDefinitionNode } from 'graphql';
+import { parse, type DocumentNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createCompiledExecutor, type GatewayExecutor } from '../src/executor/executor.ts';
 import { withCompiledExecutor } from '../src/executor/gateway.ts';
 import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
 import { subgraphs as platformSubgraphs } from '../../schema/subgraphs.ts';
-import { HEAVY, MEDIUM, TINY } from '../../bench/suites/gateway/queries.ts';
+import { documentedOperations, requestContext, serialized } from './fixtures/differential/compare.ts';
 import { createMockSubgraph, type MockBehaviour, type MockSubgraph } from './fixtures/differential/mock-subgraph.ts';
 import { createOperationGenerator, seeded, variablesFor } from './fixtures/differential/operations.ts';
 
@@ -90,39 +89,6 @@ const worlds = {
   ),
 };
 
-function requestContext(query: string, document: DocumentNode, variables: Record<string, unknown>) {
-  const operation = document.definitions.find((d) => d.kind === Kind.OPERATION_DEFINITION);
-  return {
-    request: { query, variables, operationName: operation?.name?.value },
-    document,
-    source: query,
-    queryHash: createHash('sha256').update(query).digest('hex'),
-    operationName: operation?.name?.value ?? null,
-    operation,
-    context: { viewer: null, requestId: 'differential' },
-    logger,
-    metrics: {},
-    cache: undefined,
-    overallCachePolicy: undefined,
-  } as never;
-}
-
-/** A response as a client receives it: errors as their JSON (message, locations, path, extensions). */
-function serialized(result: Awaited<ReturnType<GatewayExecutor>>): string {
-  const error = (e: unknown) =>
-    e instanceof GraphQLError ? e.toJSON() : { notAGraphQLError: true, message: (e as Error).message, name: (e as Error).name };
-  const extensions = result.extensions as { valueCompletion?: unknown[] } | undefined;
-  return JSON.stringify(
-    {
-      data: result.data,
-      errors: result.errors?.map(error),
-      extensions: extensions && { ...extensions, ...(extensions.valueCompletion ? { valueCompletion: extensions.valueCompletion.map(error) } : {}) },
-    },
-    null,
-    1,
-  );
-}
-
 interface Outcome {
   same: boolean;
   report: string;
@@ -134,8 +100,8 @@ async function compare(w: World, query: string, document: DocumentNode, variable
   w.behaviour.seed = seed;
   if (down) w.mocks[down]!.down = true;
   try {
-    const apollo = serialized(await w.apollo(requestContext(query, document, structuredClone(variables))));
-    const ours = serialized(await w.compiled(requestContext(query, document, structuredClone(variables))));
+    const apollo = serialized(await w.apollo(requestContext(query, document, structuredClone(variables), logger)));
+    const ours = serialized(await w.compiled(requestContext(query, document, structuredClone(variables), logger)));
     const errors = (JSON.parse(apollo) as { errors?: unknown[] }).errors?.length ?? 0;
     return {
       same: apollo === ours,
@@ -145,32 +111,6 @@ async function compare(w: World, query: string, document: DocumentNode, variable
   } finally {
     if (down) w.mocks[down]!.down = false;
   }
-}
-
-/** Every query and mutation of the SDK's documents (packages/client/operations), each with the fragments it uses. */
-function documentedOperations(): { name: string; document: DocumentNode; query: string }[] {
-  const dir = join(root, 'packages/client/operations');
-  const definitions: DefinitionNode[] = readdirSync(dir)
-    .filter((f) => f.endsWith('.graphql'))
-    .flatMap((f) => parse(readFileSync(join(dir, f), 'utf8')).definitions);
-  const fragments = new Map(definitions.filter((d): d is FragmentDefinitionNode => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d]));
-  const shapes = [TINY, MEDIUM, HEAVY].map((s) => parse(s.query).definitions[0]!);
-  return [...definitions, ...shapes].flatMap((definition) => {
-    if (definition.kind !== Kind.OPERATION_DEFINITION || definition.operation === 'subscription') return [];
-    const used = new Map<string, FragmentDefinitionNode>();
-    const collect = (node: DefinitionNode) =>
-      visit(node, {
-        FragmentSpread(spread) {
-          if (used.has(spread.name.value)) return;
-          const fragment = fragments.get(spread.name.value)!;
-          used.set(spread.name.value, fragment);
-          collect(fragment);
-        },
-      });
-    collect(definition);
-    const query = [definition, ...used.values()].map((d) => d.loc!.source.body.slice(d.loc!.start, d.loc!.end)).join('\n');
-    return [{ name: definition.name?.value ?? 'anonymous', document: parse(query), query }];
-  });
 }
 
 function expectSame(outcomes: Outcome[]) {
