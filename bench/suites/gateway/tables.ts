@@ -60,7 +60,7 @@ export function renderGatewayTables({ quick, runs, concurrency, tracedExports }:
   notes.push(
     `The traced run samples ${TRACED_SAMPLING * 100}% of requests at the root (parent-based, as configured in production) and exports them in batches over OTLP/HTTP to a sink that answers success (bench/suites/gateway/otlp-sink.ts); it received ${tracedExports} exports. Differences of a few percent are within the run-to-run noise of a shared machine: compare over several runs.`,
   );
-  if (quick) notes.push('Quick mode: a harness check, not a measurement.');
+  if (quick) notes.push('Quick mode: a harness check, not a measurement; the traced gateway traces every request.');
   return {
     title: `gateway${quick ? ' (quick)' : ''}`,
     tables: [measured, ratios, tracing],
