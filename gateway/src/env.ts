@@ -1,4 +1,4 @@
-import { baseEnv, boolFromString, budget, csv, loadEnv, loadSecrets, pemFrom } from '@finder/platform/config';
+import { baseEnv, boolFromString, budget, ConfigError, csv, loadEnv, loadSecrets, optionalRedisTarget, pemFrom, redisSettings, type RedisTarget } from '@finder/platform/config';
 import { z } from 'zod';
 import { isAddressRange } from './client-address.ts';
 import { isOrigin } from './cors.ts';
@@ -48,8 +48,11 @@ export const gatewayEnvSchema = baseEnv.extend({
   WS_MAX_CONNECTIONS_PER_ADDRESS: z.coerce.number().int().positive().default(200),
   WS_MAX_CONNECTIONS_PER_USER: z.coerce.number().int().positive().default(20),
   WS_MAX_BUFFERED_BYTES: z.coerce.number().int().positive().default(4 * 1024 * 1024),
-  /** Where budgets are kept, shared by every gateway (without it: per process, and refused in production). */
-  REDIS_URL: z.url().refine((v) => v.startsWith('redis'), 'must be a redis:// URL').optional(),
+  /**
+   * Where budgets and revocations are kept, shared by every gateway: one Redis (REDIS_URL) or a
+   * Redis Cluster (REDIS_CLUSTER_NODES); without either, per process, and refused in production.
+   */
+  ...redisSettings,
   /** Peers whose X-Forwarded-For names the client (nginx): addresses or CIDR ranges, comma-separated. */
   TRUSTED_PROXIES: csv.default(['127.0.0.0/8', '::1/128', '10.0.0.0/8', '172.16.0.0/12', '192.168.0.0/16']).superRefine((ranges, ctx) => {
     for (const range of ranges) {
@@ -79,6 +82,8 @@ export const gatewayEnvSchema = baseEnv.extend({
 
 export type GatewayEnv = z.infer<typeof gatewayEnvSchema> & {
   jwtPublicKey: string;
+  /** REDIS_URL or REDIS_CLUSTER_NODES, null when neither is set. */
+  redis: RedisTarget | null;
   /** Signs the identity forwarded to subgraphs (identity.ts); subgraphs hold only its public half. */
   IDENTITY_PRIVATE_KEY: string;
   /** CORS_ORIGINS, or the origin of APP_URL. */
@@ -98,8 +103,16 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     process.stderr.write('Invalid configuration:\n  - JWT_PUBLIC_KEY: set it, or JWT_PUBLIC_KEY_FILE (missing)\n');
     process.exit(1);
   }
-  if (env.NODE_ENV === 'production' && !env.REDIS_URL) {
-    process.stderr.write('Invalid configuration:\n  - REDIS_URL: required in production, where every gateway keeps its budgets in Redis (missing)\n');
+  let redis: RedisTarget | null;
+  try {
+    redis = optionalRedisTarget(env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`${error.message}\n`);
+    process.exit(1);
+  }
+  if (env.NODE_ENV === 'production' && !redis) {
+    process.stderr.write('Invalid configuration:\n  - REDIS_URL: required in production (or REDIS_CLUSTER_NODES), where every gateway keeps its budgets in Redis (missing)\n');
     process.exit(1);
   }
   const subgraphUrls: Record<string, string> = {};
@@ -110,5 +123,5 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     const ws = /^SUBGRAPH_([A-Z0-9_]+)_WS_URLS$/.exec(key);
     if (ws && value) subgraphWsUrls[ws[1]!.toLowerCase()] = value.split(',').map((u) => u.trim()).filter(Boolean);
   }
-  return { ...env, IDENTITY_PRIVATE_KEY, jwtPublicKey, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
+  return { ...env, IDENTITY_PRIVATE_KEY, jwtPublicKey, redis, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
 }

@@ -4,7 +4,7 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { ApolloServerPluginLandingPageLocalDefault } from '@apollo/server/plugin/landingPage/default';
 import { createRevocationList, createTokenVerifier, type RevocationList } from '@finder/platform/auth';
-import { createErrorFormatter, type Logger, toFormattedError } from '@finder/platform/config';
+import { createErrorFormatter, type Logger, type RedisTarget, toFormattedError } from '@finder/platform/config';
 import { createHttpServer, createRateLimitRedis, graphqlRoute, HttpError, type HttpServer } from '@finder/platform/server';
 import { Counter, type Registry } from 'prom-client';
 import { withCompiledExecutor } from './executor/gateway.ts';
@@ -65,8 +65,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     maxCost: env.GRAPHQL_MAX_COST,
     defaultListSize: env.GRAPHQL_DEFAULT_LIST_SIZE,
   });
-  const budgetRedis = env.REDIS_URL ? createRateLimitRedis(env.REDIS_URL, logger) : null;
-  if (!budgetRedis) logger.warn('REDIS_URL is not set: budgets are kept per gateway process');
+  const budgetRedis = env.redis ? createRateLimitRedis(env.redis, logger) : null;
+  if (!budgetRedis) logger.warn('neither REDIS_URL nor REDIS_CLUSTER_NODES is set: budgets are kept per gateway process');
   const budgetRefusals = new Counter({ name: 'gateway_budget_refusals_total', help: 'Operations refused with RATE_LIMITED, by budget', labelNames: ['budget'], registers: [registry] });
   const budgets = createBudgets(budgetRedis, env, (budget) => budgetRefusals.inc({ budget }));
   const clientAddress = createClientAddress(env.TRUSTED_PROXIES);
@@ -95,8 +95,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   });
   await apollo.start();
 
-  const revocations = env.REDIS_URL ? await loadRevocations(env.REDIS_URL, logger) : null;
-  if (!revocations) logger.warn('REDIS_URL is not set: access tokens of ended logins stay valid until they expire');
+  const revocations = env.redis ? await loadRevocations(env.redis, logger) : null;
+  if (!revocations) logger.warn('neither REDIS_URL nor REDIS_CLUSTER_NODES is set: access tokens of ended logins stay valid until they expire');
   const verifier = await createTokenVerifier({
     publicKeyPem: env.jwtPublicKey,
     issuer: env.JWT_ISSUER,
@@ -195,8 +195,8 @@ const REVOCATIONS_LOAD_WAIT_MS = 5_000;
  * after a sign-out refuses that login's tokens too. With Redis unreachable it starts without them
  * (after a bounded wait) and loads them once Redis answers.
  */
-async function loadRevocations(url: string, logger: Logger): Promise<RevocationList> {
-  const revocations = createRevocationList(url, logger);
+async function loadRevocations(target: RedisTarget, logger: Logger): Promise<RevocationList> {
+  const revocations = createRevocationList(target, logger);
   let timer: NodeJS.Timeout | undefined;
   const loaded = await Promise.race([
     revocations.loaded.then(() => true),

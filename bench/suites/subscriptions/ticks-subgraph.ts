@@ -5,7 +5,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Viewer } from '@finder/platform/auth';
-import { createLogger, createRegistry, loadSecrets, unauthenticated } from '@finder/platform/config';
+import { createLogger, createRegistry, loadSecrets, singleRedis, unauthenticated } from '@finder/platform/config';
 import { createPubSub } from '@finder/platform/realtime';
 import { createSubgraphServer } from '@finder/platform/server';
 import { gql } from 'graphql-tag';
@@ -13,7 +13,7 @@ import { tickTrigger, type Tick } from './ticks.ts';
 
 const env = process.env as Record<string, string> & { REDIS_URL: string };
 const logger = createLogger('ticks', env.LOG_LEVEL ?? 'warn');
-const pubsub = createPubSub({ url: env.REDIS_URL, logger });
+const pubsub = createPubSub({ redis: singleRedis(env.REDIS_URL), logger });
 
 const ticks = {
   subscribe: (_: unknown, { topic }: { topic: string }, ctx: { viewer: Viewer | null }) => {

@@ -3,13 +3,14 @@ import { until } from '@finder/testing/processes';
 import { afterAll, describe, expect, it } from 'vitest';
 import { gaplessStream, REPLAY_QUEUE_BOUND } from '../src/realtime/gapless.ts';
 import { createLogger } from '../src/config/logger.ts';
+import { singleRedis } from '../src/config/redis.ts';
 import { createPubSub } from '../src/realtime/pubsub.ts';
 
 const env = stackEnv();
 const logger = createLogger('gapless-test', 'silent');
 
 describe('a gapless stream', () => {
-  const pubsub = createPubSub({ url: env.REDIS_URL!, logger });
+  const pubsub = createPubSub({ redis: singleRedis(env.REDIS_URL!), logger });
   // The stream's UNSUBSCRIBE goes out asynchronously; let it finish before the connection closes.
   afterAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 100));
@@ -19,7 +20,7 @@ describe('a gapless stream', () => {
   it('replays what is stored after the cursor, then takes live publications of one event or of a batch, in order, once each', async () => {
     // Both connections ready first: a subscriber that turns ready after the stream started emits
     // 'ready', which (rightly, after a reconnect) sends the stream back to storage once more.
-    await Promise.all([pubsub.redis.ping(), pubsub.engine.getSubscriber().ping()]);
+    await Promise.all([pubsub.redis.ping(), pubsub.subscriber.ping()]);
     const trigger = `gapless-test.${crypto.randomUUID()}`;
     // Storage: what a persister committed before it published.
     const stored = [1, 2].map((seq) => ({ seq }));
@@ -58,7 +59,7 @@ describe('a gapless stream', () => {
     await stream.return?.();
   });
   it('replays a long history from after: 0 in pages, reading storage only as fast as the consumer takes events', async () => {
-    await Promise.all([pubsub.redis.ping(), pubsub.engine.getSubscriber().ping()]);
+    await Promise.all([pubsub.redis.ping(), pubsub.subscriber.ping()]);
     const trigger = `gapless-test.${crypto.randomUUID()}`;
     const stored = Array.from({ length: 6_000 }, (_, i) => ({ seq: i + 1 }));
     // Events read from storage and not yet taken by the consumer: what the stream holds in memory.

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineEvents, type Envelope, type EventOf } from '../src/kafka/events.ts';
 import { createEventProducer, createKafka, type EventProducer } from '../src/kafka/producer.ts';
 import { createLogger } from '../src/config/logger.ts';
+import { singleRedis } from '../src/config/redis.ts';
 import { createOutboxRelay, outboxSql } from '../src/write/outbox.ts';
 import { reject } from '../src/write/outcomes.ts';
 import { createBatchApplier, processedEventsSql, type ApplyContext, type ApplyResult } from '../src/write/batch-applier.ts';
@@ -78,7 +79,7 @@ describe('persister outbox: follow-up events of applied events only, surviving a
     kafka = createKafka({ brokers: [broker.brokers], clientId: 'outbox-test', logger });
     producer = createEventProducer(kafka, { idempotent: false });
     await producer.connect();
-    pubsub = createPubSub({ url: env.REDIS_URL!, logger });
+    pubsub = createPubSub({ redis: singleRedis(env.REDIS_URL!), logger });
   });
   afterAll(async () => {
     for (const step of cleanup.reverse()) await step().catch(() => undefined);

@@ -11,6 +11,7 @@ import { z } from 'zod';
 import { defineEvents, type EventOf } from '../src/kafka/events.ts';
 import { createEventProducer, createKafka, type EventProducer } from '../src/kafka/producer.ts';
 import { createLogger } from '../src/config/logger.ts';
+import { singleRedis } from '../src/config/redis.ts';
 import { processedEventsSql, type ApplyContext, type ApplyResult } from '../src/write/batch-applier.ts';
 import { createPersister } from '../src/write/persister.ts';
 import type { Worker } from '../src/kafka/worker.ts';
@@ -52,7 +53,7 @@ describe('a persister while Redis is down', () => {
     kafka = createKafka({ brokers: [broker.brokers], clientId: 'redis-outage-test', logger });
     producer = createEventProducer(kafka, { idempotent: false });
     await producer.connect();
-    pubsub = createPubSub({ url: redis.url, logger });
+    pubsub = createPubSub({ redis: singleRedis(redis.url), logger });
     persister = createPersister({
       name: 'redis-outage-test-persister',
       kafka,
@@ -100,7 +101,7 @@ describe('a persister while Redis is down', () => {
 
     await redis.start();
     const received: unknown[] = [];
-    const listener = createPubSub({ url: redis.url, logger });
+    const listener = createPubSub({ redis: singleRedis(redis.url), logger });
     try {
       await listener.engine.subscribe('note.added.one-partition', (payload: unknown) => void received.push(payload));
       await producer.send(notes.topic, note('e: after'));

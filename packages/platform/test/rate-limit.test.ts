@@ -3,6 +3,7 @@ import { privateRedis } from '@finder/testing/redis';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/config/logger.ts';
+import { singleRedis, type RedisClient } from '../src/config/redis.ts';
 import { createRateLimiter, createRateLimitRedis } from '../src/server/rate-limit.ts';
 
 const logger = createLogger('rate-limit-test', 'silent');
@@ -27,10 +28,10 @@ async function timed<T>(call: () => Promise<T>): Promise<{ ms: number; value: T 
 describe('rate limiter (rate-limiter-flexible over Redis, memory when Redis is away)', () => {
   let port: number;
   let redis: ReturnType<typeof privateRedis>;
-  const clients: Redis[] = [];
+  const clients: RedisClient[] = [];
   const client = (url: string, kind: 'budget' | 'pubsub') => {
     // 'pubsub' is how the chat subgraph's pub/sub client is configured: commands queue while Redis is down.
-    const c = kind === 'budget' ? createRateLimitRedis(url, logger) : new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
+    const c = kind === 'budget' ? createRateLimitRedis(singleRedis(url), logger) : new Redis(url, { maxRetriesPerRequest: null, retryStrategy: () => 200 });
     c.on('error', () => {});
     clients.push(c);
     return c;

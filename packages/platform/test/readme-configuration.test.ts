@@ -15,7 +15,7 @@ const envFiles = [
 ];
 
 /** `  NAME: z.…` (or one of env.ts's shared field types) at the start of a line. */
-const SETTING = /^\s+([A-Z][A-Z0-9_]{2,}):\s*(?:z\.|port\b|csv\b|url\b|boolFromString\b)/gm;
+const SETTING = /^\s+([A-Z][A-Z0-9_]{2,}):\s*(?:z\.|port\b|csv\b|url\b|boolFromString\b|redisUrl\b|redisClusterNodes\b)/gm;
 /** A key or secret a role loads with loadSecrets: `'NAME_KEY'` or `'NAME_SECRET'` in a list or call. */
 const SECRET = /'([A-Z][A-Z0-9_]+_(?:KEY|SECRET))'/g;
 

@@ -5,6 +5,7 @@ import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createRevocationList, createRevocationPublisher, type RevocationList } from '../src/auth/revocations.ts';
 import { createLogger } from '../src/config/logger.ts';
+import { singleRedis } from '../src/config/redis.ts';
 
 const logger = createLogger('revocations-test', 'silent');
 const login = () => crypto.randomUUID();
@@ -30,7 +31,7 @@ describe('revocations while Redis is unreachable', () => {
 
   it('a revocation made while Redis is down neither holds up the caller nor gets lost: gateways learn it once Redis is back', async () => {
     const publisher = createRevocationPublisher(publisherClient, { accessTokenTtlMs: 900_000, logger, waitMs: 300 });
-    const list = createRevocationList(redis.url, logger);
+    const list = createRevocationList(singleRedis(redis.url), logger);
     lists.push(list);
     await list.loaded;
     const before = login();

@@ -9,6 +9,7 @@ import { z } from 'zod';
 import { defineEvents, type EventOf } from '../src/kafka/events.ts';
 import { createEventProducer, createKafka, type EventProducer } from '../src/kafka/producer.ts';
 import { createLogger } from '../src/config/logger.ts';
+import { singleRedis } from '../src/config/redis.ts';
 import { reject, type Outcome } from '../src/write/outcomes.ts';
 import { processedEventsSql, type ApplyContext, type ApplyResult } from '../src/write/batch-applier.ts';
 import { createPersister } from '../src/write/persister.ts';
@@ -50,7 +51,7 @@ describe('writers wait for outcomes on their own reply channel', () => {
     kafka = createKafka({ brokers: [broker.brokers], clientId: 'write-path-test', logger });
     producer = createEventProducer(kafka, { idempotent: false });
     await producer.connect();
-    const pubsub = createPubSub({ url: env.REDIS_URL!, logger });
+    const pubsub = createPubSub({ redis: singleRedis(env.REDIS_URL!), logger });
     pubsubs.push(pubsub);
     monitor.on('pmessage', (_pattern, channel: string, message: string) => replies.set(channel, [...(replies.get(channel) ?? []), JSON.parse(message)]));
     await monitor.psubscribe('outcomes:*');
@@ -68,7 +69,7 @@ describe('writers wait for outcomes on their own reply channel', () => {
   });
 
   const writer = () => {
-    const pubsub = createPubSub({ url: env.REDIS_URL!, logger });
+    const pubsub = createPubSub({ redis: singleRedis(env.REDIS_URL!), logger });
     pubsubs.push(pubsub);
     return createWriter({ producer, pubsub, timeoutMs: 60_000, logger });
   };

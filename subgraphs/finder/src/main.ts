@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { createConsumer } from '@finder/platform/kafka';
 import { chatFacts } from '@finder/platform/contracts';
 import { createPersister } from '@finder/platform/write';
-import { loadSecrets } from '@finder/platform/config';
+import { loadSecrets, redisTarget } from '@finder/platform/config';
 import { allOf, runRole, serveSubgraph, serveWorker, startInfra } from '@finder/platform/server';
 import { FINDER_SERVER_SECRETS, loadFinderEnv } from './env.ts';
 import { finderEvents } from './events/finder-events.ts';
@@ -45,7 +45,7 @@ runRole('finder', ['server', 'persister', 'migrate', 'seed'] as const, async (ro
     };
     try {
       const report = await runSeed(
-        { orm, producer, redisUrl: env.REDIS_URL, logger },
+        { orm, producer, redis: redisTarget(env), logger },
         {
           professionals: count('professionals', values.professionals),
           businesses: count('businesses', values.businesses),

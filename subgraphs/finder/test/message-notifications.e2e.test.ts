@@ -36,7 +36,7 @@ describe('a chat message notifies, through finder, the recipients not watching i
     await until(async () => (await messageNotifications(user)).some((n) => n.body === body), 60_000, `a notification of "${body}"`);
     return messageNotifications(user);
   };
-  const watchers = (conversationId: string, user: TestUser) => redis.zcount(`chat:watching:${conversationId}:${user.id}`, Date.now(), '+inf');
+  const watchers = (conversationId: string, user: TestUser) => redis.zcount(`chat:watching:{${conversationId}}:${user.id}`, Date.now(), '+inf');
 
   it('while away: notified once per conversation until read; while watching: not; after leaving: again', async () => {
     const alice = await account('BUSINESS', 'notify-alice');

@@ -1,6 +1,6 @@
-import { Redis } from 'ioredis';
 import { z } from 'zod';
 import type { Logger } from '../config/logger.ts';
+import { createRedis, isCluster, type RedisClient, type RedisTarget } from '../config/redis.ts';
 
 /**
  * Revoked logins. An access token names its login (the refresh-token family) in its `sid` claim;
@@ -8,12 +8,16 @@ import type { Logger } from '../config/logger.ts';
  * here, and every gateway refuses the login's access tokens from then on, instead of letting them
  * live out their lifetime.
  *
- * Each revocation is a Redis key that lives as long as the newest access token it can concern (so a
- * gateway that starts later loads it), plus a message on a channel (so running gateways learn it
- * at once). Gateways keep the set in memory: checking a token never waits on Redis.
+ * Each revocation is a member of one sorted set, scored by the end of the newest access token it can
+ * concern (so a gateway that starts later loads it), plus a message on a channel (so running
+ * gateways learn it at once). Gateways keep the set in memory: checking a token never waits on Redis.
+ *
+ * The set and the channel have the same name, so on a Redis Cluster they hash to the same slot: the
+ * transaction that records and announces a revocation touches one shard (SPUBLISH there), and
+ * loading them all is one command, with no SCAN across the masters.
  */
-const KEY_PREFIX = 'revoked-login:';
-const CHANNEL = 'revoked-logins';
+const KEY = 'revoked-logins';
+const CHANNEL = KEY;
 /** Beyond the access-token lifetime: the verifier's clock tolerance and clock skew between hosts. */
 const MARGIN_MS = 30_000;
 
@@ -31,7 +35,7 @@ export interface RevocationPublisher {
 }
 
 export function createRevocationPublisher(
-  redis: Redis,
+  redis: RedisClient,
   opts: { accessTokenTtlMs: number; logger: Logger; waitMs?: number },
 ): RevocationPublisher {
   const waitMs = opts.waitMs ?? 2_000;
@@ -41,10 +45,14 @@ export function createRevocationPublisher(
       const ttlMs = opts.accessTokenTtlMs + MARGIN_MS;
       const until = Date.now() + ttlMs;
       const revocations: Revocation[] = [...new Set(familyIds)].map((familyId) => ({ familyId, until }));
-      // One transaction: a key is never there without its message having been sent, nor the reverse.
+      // One transaction: a revocation is never stored without its message having been sent, nor the
+      // reverse. Entries past their end are dropped; the set itself lives as long as its newest one.
       const multi = redis.multi();
-      for (const { familyId } of revocations) multi.set(KEY_PREFIX + familyId, String(until), 'PX', ttlMs);
-      multi.publish(CHANNEL, JSON.stringify(revocations));
+      multi.zadd(KEY, ...revocations.flatMap(({ familyId }) => [until, familyId]));
+      multi.zremrangebyscore(KEY, '-inf', Date.now());
+      multi.pexpire(KEY, ttlMs);
+      if (isCluster(redis)) multi.spublish(CHANNEL, JSON.stringify(revocations));
+      else multi.publish(CHANNEL, JSON.stringify(revocations));
       let timer: NodeJS.Timeout | undefined;
       const sent = multi.exec().then(
         () => true,
@@ -75,16 +83,17 @@ export interface RevocationList {
  * While Redis is unreachable it keeps what it knows and refuses nothing more: tokens revoked then
  * stay usable until Redis is back or they expire (at most the access-token lifetime).
  */
-export function createRevocationList(url: string, logger: Logger): RevocationList {
+export function createRevocationList(target: RedisTarget, logger: Logger): RevocationList {
   const log = logger.child({ component: 'revocations' });
   const revoked = new Map<string, number>();
   const listeners: ((familyIds: string[]) => void)[] = [];
   const options = { maxRetriesPerRequest: null, retryStrategy: (times: number) => Math.min(times * 100, 2_000) };
-  const subscriber = new Redis(url, options);
-  const commands = new Redis(url, options);
+  const subscriber = createRedis(target, options, { shardedSubscriber: true });
+  const commands = createRedis(target, options);
+  const cluster = isCluster(subscriber);
   let warned = false;
   for (const client of [subscriber, commands]) {
-    client.on('error', (err) => {
+    client.on('error', (err: Error) => {
       if (!warned) log.warn({ err: err.message }, 'Redis unreachable: revocations announced meanwhile take effect once it is back');
       warned = true;
     });
@@ -97,25 +106,20 @@ export function createRevocationList(url: string, logger: Logger): RevocationLis
     if (fresh.length > 0) for (const listener of listeners) listener(fresh.map((r) => r.familyId));
   };
 
-  subscriber.on('message', (channel: string, message: string) => {
+  subscriber.on(cluster ? 'smessage' : 'message', (channel: string, message: string) => {
     if (channel !== CHANNEL) return;
     const parsed = announcement.safeParse(safeJson(message));
     if (parsed.success) add(parsed.data);
     else log.warn({ issues: parsed.error.issues.length }, 'malformed revocation announcement ignored');
   });
 
-  /** Subscribed first, then the keys: anything announced after the scan began arrives as a message. */
+  /** Subscribed first, then the set: anything announced after it was read arrives as a message. */
   async function resync(): Promise<void> {
-    await subscriber.subscribe(CHANNEL);
+    if (isCluster(subscriber)) await subscriber.ssubscribe(CHANNEL);
+    else await subscriber.subscribe(CHANNEL);
+    const entries = await commands.zrangebyscore(KEY, Date.now(), '+inf', 'WITHSCORES');
     const found: Revocation[] = [];
-    for await (const keys of commands.scanStream({ match: `${KEY_PREFIX}*`, count: 1_000 }) as AsyncIterable<string[]>) {
-      if (keys.length === 0) continue;
-      const values = await commands.mget(...keys);
-      keys.forEach((key, i) => {
-        const until = Number(values[i]);
-        if (Number.isFinite(until)) found.push({ familyId: key.slice(KEY_PREFIX.length), until });
-      });
-    }
+    for (let i = 0; i + 1 < entries.length; i += 2) found.push({ familyId: entries[i]!, until: Number(entries[i + 1]) });
     add(found);
     warned = false;
     log.info({ revoked: revoked.size }, 'revocations loaded');
@@ -123,9 +127,12 @@ export function createRevocationList(url: string, logger: Logger): RevocationLis
 
   let markLoaded: () => void;
   const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
-  subscriber.on('ready', () => {
+  const onReady = () => {
     resync().then(markLoaded, (err: unknown) => log.warn({ err }, 'revocations not loaded; retried on the next reconnect'));
-  });
+  };
+  subscriber.on('ready', onReady);
+  // A cluster client renews its shard subscriptions after a failover, and then says so.
+  if (cluster) subscriber.on('subscribersReady', onReady);
 
   // Expired revocations concern no valid token any more.
   const sweep = setInterval(() => {

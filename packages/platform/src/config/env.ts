@@ -152,9 +152,41 @@ export const databaseEnv = z.object({
   DATABASE_POOL_MAX: z.coerce.number().int().positive().default(10),
 });
 
-export const redisEnv = z.object({
-  REDIS_URL: z.url().refine((v) => v.startsWith('redis'), 'must be a redis:// URL'),
+export interface ClusterSeed {
+  host: string;
+  port: number;
+}
+
+export const redisUrl = z.url().refine((v) => v.startsWith('redis'), 'must be a redis:// URL');
+
+/** `host:port,host:port`: a few of the cluster's nodes (any of them, masters or replicas). */
+export const redisClusterNodes = z.string().transform((text, ctx) => {
+  const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
+  if (entries.length === 0) {
+    ctx.addIssue({ code: 'custom', message: 'expected host:port[,host:port...], the seed nodes of the cluster' });
+    return z.NEVER;
+  }
+  const nodes: ClusterSeed[] = [];
+  for (const entry of entries) {
+    const match = /^(\[[0-9a-fA-F:]+\]|[^:\s/]+):(\d{1,5})$/.exec(entry);
+    const port = Number(match?.[2]);
+    if (!match || port < 1 || port > 65535) {
+      ctx.addIssue({ code: 'custom', message: `'${entry}' is not host:port (expected host:port[,host:port...], e.g. 10.0.0.5:6379,10.0.0.6:6379)` });
+      return z.NEVER;
+    }
+    nodes.push({ host: match[1]!.replace(/^\[|\]$/g, ''), port });
+  }
+  return nodes;
 });
+
+/** The Redis settings; {@link redisTarget} checks that exactly one of the two is set where Redis is required. */
+export const redisSettings = {
+  REDIS_URL: redisUrl.optional(),
+  REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
+};
+
+/** One Redis or a Redis Cluster: redisTarget (redis.ts) requires exactly one of the two. */
+export const redisEnv = z.object(redisSettings);
 
 export const kafkaEnv = z.object({
   KAFKA_BROKERS: csv.refine((v) => v.length > 0, 'at least one broker'),

@@ -2,3 +2,4 @@ export * from './env.ts';
 export * from './errors.ts';
 export * from './logger.ts';
 export * from './metrics.ts';
+export * from './redis.ts';

@@ -40,10 +40,10 @@ export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<Asyn
   // Live events that arrive before the starting cursor is known wait with the replay.
   let starting = true;
 
-  const onReady = () => void catchUp();
+  let stopCatchingUp = () => undefined as void;
   const queue = createAsyncQueue<T>(() => {
     if (subId !== null) pubsub.engine.unsubscribe(subId);
-    pubsub.engine.getSubscriber().off('ready', onReady);
+    stopCatchingUp();
   });
 
   const deliver = (event: T) => {
@@ -91,7 +91,7 @@ export async function gaplessStream<T>(options: GaplessOptions<T>): Promise<Asyn
 
   // A publication carries one event, or several in order (a persister's batch for one stream).
   subId = await pubsub.engine.subscribe(trigger, (payload: T | T[]) => (Array.isArray(payload) ? payload.forEach(onLive) : onLive(payload)));
-  pubsub.engine.getSubscriber().on('ready', onReady);
+  stopCatchingUp = pubsub.onResubscribed(() => void catchUp());
   last = options.after ?? (await options.latest());
   starting = false;
   void catchUp();

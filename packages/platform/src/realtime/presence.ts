@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Redis } from 'ioredis';
 import type { Logger } from '../config/logger.ts';
+import type { RedisClient } from '../config/redis.ts';
 
 export interface Presence {
   /** Marks `key` as present until the returned function is called (or this process dies). */
@@ -18,9 +18,14 @@ export interface Presence {
  * set scored by its expiry; the process holding it renews it every `renewEveryMs`. A process
  * that dies stops renewing, so its marks lapse by themselves after `ttlMs`; nothing has to clean
  * up after it.
+ *
+ * Each key is its own sorted set and every command names one key, so on a Redis Cluster the
+ * commands go to whichever shards own them (no MULTI or pipeline that a cluster would refuse
+ * across slots; the client's auto-pipelining batches them per node). A caller whose keys are
+ * asked together puts a hash tag in them (`{...}`) so that one question goes to one shard.
  */
 export function createPresence(options: {
-  redis: Redis;
+  redis: RedisClient;
   logger: Logger;
   prefix: string;
   ttlMs?: number;
@@ -38,13 +43,9 @@ export function createPresence(options: {
   const mark = (entries: [member: string, key: string][]) => {
     if (entries.length === 0) return;
     const expiresAt = Date.now() + ttlMs;
-    const pipeline = redis.pipeline();
-    for (const [member, key] of entries) {
-      pipeline.zadd(redisKey(key), expiresAt, member);
-      pipeline.pexpire(redisKey(key), ttlMs);
-    }
+    const sent = entries.flatMap(([member, key]) => [redis.zadd(redisKey(key), expiresAt, member), redis.pexpire(redisKey(key), ttlMs)]);
     // A lost renewal only shortens a presence; the next one restores it.
-    pipeline.exec().catch((err: unknown) => log.warn({ err }, 'presence not recorded'));
+    Promise.all(sent).catch((err: unknown) => log.warn({ err }, 'presence not recorded'));
   };
   const timer = setInterval(() => mark([...held.entries()]), renewEveryMs);
   timer.unref();
@@ -62,16 +63,15 @@ export function createPresence(options: {
     async present(keys) {
       if (keys.length === 0) return new Set();
       const now = Date.now();
-      const pipeline = redis.pipeline();
-      for (const key of keys) pipeline.zcount(redisKey(key), now, '+inf');
+      const counts = Promise.all(keys.map((key) => redis.zcount(redisKey(key), now, '+inf')));
       let timer: NodeJS.Timeout | undefined;
       const late = new Promise<null>((resolve) => (timer = setTimeout(() => resolve(null), answerWithinMs)));
-      const answered = await Promise.race([pipeline.exec().catch(() => null), late]).finally(() => clearTimeout(timer));
+      const answered = await Promise.race([counts.catch(() => null), late]).finally(() => clearTimeout(timer));
       if (!answered) {
         log.warn({ keys: keys.length }, 'presence unknown (redis did not answer); treating everyone as away');
         return new Set();
       }
-      return new Set(keys.filter((_, i) => !answered[i]![0] && Number(answered[i]![1]) > 0));
+      return new Set(keys.filter((_, i) => answered[i]! > 0));
     },
     close: () => clearInterval(timer),
   };

@@ -1,7 +1,7 @@
-import { Redis } from 'ioredis';
 import { RateLimiterMemory, RateLimiterRedis, RateLimiterRes } from 'rate-limiter-flexible';
 import { rateLimited } from '../config/errors.ts';
 import type { Logger } from '../config/logger.ts';
+import { createRedis, type RedisClient, type RedisTarget } from '../config/redis.ts';
 
 /** A budget: `points` per `durationMs`, kept per key (a user, an address, an account). */
 export interface Budget {
@@ -25,8 +25,10 @@ export interface RateLimiter {
  * size (the insurance limiter) instead of waiting: `rejectIfRedisNotReady` hands a call to it at
  * once while the client is not connected, and the client's command timeout does so when Redis
  * stops answering. Without a Redis client at all the budget is per process.
+ * On a Redis Cluster too: each consumption is one Lua script on one key (`ratelimit:<prefix>:<key>`),
+ * so keys need no hash tags and budgets spread over the shards.
  */
-export function createRateLimiter(redis: Redis | null, options: { prefix: string } & Budget): RateLimiter {
+export function createRateLimiter(redis: RedisClient | null, options: { prefix: string } & Budget): RateLimiter {
   const duration = options.durationMs / 1_000;
   const memory = new RateLimiterMemory({ keyPrefix: `ratelimit:${options.prefix}`, points: options.points, duration });
   const limiter = redis
@@ -62,15 +64,15 @@ export function createRateLimiter(redis: Redis | null, options: { prefix: string
  * (no offline queue, no retries, a short command timeout), so a request never waits on a budget;
  * the limiter then answers from memory. It reconnects by itself.
  */
-export function createRateLimitRedis(url: string, logger: Logger, options: { commandTimeoutMs?: number } = {}): Redis {
-  const redis = new Redis(url, {
+export function createRateLimitRedis(target: RedisTarget, logger: Logger, options: { commandTimeoutMs?: number } = {}): RedisClient {
+  const redis = createRedis(target, {
     enableOfflineQueue: false,
     maxRetriesPerRequest: 0,
     commandTimeout: options.commandTimeoutMs ?? 500,
     retryStrategy: (times: number) => Math.min(times * 100, 2_000),
   });
   let warned = false;
-  redis.on('error', (err) => {
+  redis.on('error', (err: Error) => {
     if (!warned) logger.warn({ err: err.message, component: 'rate-limit-redis' }, 'budgets fall back to per-process memory until Redis answers');
     warned = true;
   });

@@ -10,6 +10,8 @@ import { createOrm, databaseReady, runMigrations, type OrmConfig } from '../data
 import type { Worker } from '../kafka/worker.ts';
 import { startTracing } from '../telemetry/tracing.ts';
 import { createPubSub, type PubSub } from '../realtime/pubsub.ts';
+import type { ClusterSeed } from '../config/env.ts';
+import { redisTarget } from '../config/redis.ts';
 import type { BaseContext } from '@apollo/server';
 import { createSubgraphServer, type SubgraphServer, type SubgraphServerOptions } from './subgraph.ts';
 
@@ -23,7 +25,8 @@ export interface ServiceEnv {
   DATABASE_URL: string;
   DATABASE_REPLICA_URLS: string[];
   DATABASE_POOL_MAX: number;
-  REDIS_URL: string;
+  REDIS_URL?: string | undefined;
+  REDIS_CLUSTER_NODES?: ClusterSeed[] | undefined;
   KAFKA_BROKERS: string[];
   KAFKA_CLIENT_ID?: string | undefined;
   KAFKA_IDEMPOTENT: boolean;
@@ -53,6 +56,8 @@ export async function startInfra(
   options: { subgraph: string; role: string; orm: Omit<OrmConfig, 'url' | 'replicaUrls' | 'poolMax' | 'logger'> },
 ): Promise<Infra | null> {
   const name = options.role === 'server' ? options.subgraph : `${options.subgraph}-${options.role}`;
+  // A bad or missing Redis setting stops the process before it connects to anything.
+  const redis = redisTarget(env);
   const flushTraces = options.role === 'migrate' ? null : startTracing(name);
   const logger = createLogger(name, env.LOG_LEVEL);
   const orm = await createOrm({
@@ -67,7 +72,7 @@ export async function startInfra(
     await orm.close();
     return null;
   }
-  const pubsub = createPubSub({ url: env.REDIS_URL, logger });
+  const pubsub = createPubSub({ redis, logger });
   const kafka = createKafka({ brokers: env.KAFKA_BROKERS, clientId: env.KAFKA_CLIENT_ID ?? name, logger });
   const producer = createEventProducer(kafka, { idempotent: env.KAFKA_IDEMPOTENT });
   await producer.connect();

@@ -1,6 +1,5 @@
-import type { Logger } from '@finder/platform/config';
+import type { Logger, RedisClient } from '@finder/platform/config';
 import { createPresence, type Presence } from '@finder/platform/realtime';
-import type { Redis } from 'ioredis';
 
 /**
  * Who is watching which conversation: a live `messageAdded` subscription marks its viewer as
@@ -9,7 +8,10 @@ import type { Redis } from 'ioredis';
  * This relies on `messageAdded` being subscribed upstream per viewer: were its fields declared
  * `@viewerIndependent`, the gateway would share one upstream subscription among viewers and only
  * the first would be marked.
+ *
+ * Keys carry the conversation as a hash tag, so on a Redis Cluster the persister's question about a
+ * message's recipients (one conversation) goes to one shard.
  */
-export const createWatching = (redis: Redis, logger: Logger): Presence => createPresence({ redis, logger, prefix: 'chat:watching' });
+export const createWatching = (redis: RedisClient, logger: Logger): Presence => createPresence({ redis, logger, prefix: 'chat:watching' });
 
-export const watchingKey = (conversationId: string, userId: string): string => `${conversationId}:${userId}`;
+export const watchingKey = (conversationId: string, userId: string): string => `{${conversationId}}:${userId}`;

@@ -1,9 +1,9 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type { Envelope, EventProducer } from '@finder/platform/kafka';
-import type { Logger } from '@finder/platform/config';
+import type { Logger, RedisTarget } from '@finder/platform/config';
+import { createPubSub } from '@finder/platform/realtime';
 import { replyChannel, type Outcome } from '@finder/platform/write';
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { Redis } from 'ioredis';
 // Event catalogs are contracts: the seed registers accounts by producing the users subgraph's own event.
 import { usersEvents } from '../../../users/src/events/users-events.ts';
 import { hashPassword } from '../../../users/src/services/passwords.ts';
@@ -43,7 +43,7 @@ export interface SeedReport {
   seconds: number;
 }
 
-export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; redisUrl: string; logger: Logger }, options: SeedOptions): Promise<SeedReport> {
+export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; redis: RedisTarget; logger: Logger }, options: SeedOptions): Promise<SeedReport> {
   const started = performance.now();
   const pros = Array.from({ length: options.professionals }, (_, i) => professional(options.seed, i + 1));
   const bizs = Array.from({ length: options.businesses }, (_, i) => business(options.seed, i + 1));
@@ -107,13 +107,13 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
   const replyTo = replyChannel(`seed-${randomUUID()}`);
   const waiting = new Set([...userEvents, ...profileEvents].map((e) => e.id));
   const total = waiting.size;
-  const subscriber = new Redis(deps.redisUrl, { maxRetriesPerRequest: null });
+  const pubsub = createPubSub({ redis: deps.redis, logger: deps.logger });
   let progressed = Date.now();
   /** Events not produced yet are not in flight. */
   let unproduced = waiting.size;
   let wake: () => void = () => undefined;
-  subscriber.on('message', (_channel, message) => {
-    for (const outcome of JSON.parse(message) as Outcome[]) {
+  const onOutcomes = (outcomes: Outcome[]) => {
+    for (const outcome of outcomes) {
       if (!waiting.delete(outcome.eventId)) continue;
       // Re-running the seed finds the accounts there already: that is the expected answer.
       if (outcome.status === 'rejected' && outcome.code !== 'CONFLICT') report.rejected++;
@@ -121,7 +121,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
     progressed = Date.now();
     tell(total - waiting.size, total, 'events applied');
     wake();
-  });
+  };
   /** Waits until at most `inFlight` events are unanswered; fails when nothing moves for a minute. */
   const drain = async (inFlight: number) => {
     while (waiting.size - unproduced > inFlight) {
@@ -132,7 +132,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
       });
     }
   };
-  await subscriber.subscribe(replyTo);
+  await pubsub.engine.subscribe(replyTo, onOutcomes);
   try {
     // Flow control: a bounded number of events ahead of the persisters, so a broker that keeps
     // only recent messages (the local mock) never drops what they have not read yet.
@@ -152,7 +152,7 @@ export async function runSeed(deps: { orm: MikroORM; producer: EventProducer; re
     deps.logger.info({ events: report.events }, 'seed events produced; waiting for the persisters');
     await drain(0);
   } finally {
-    subscriber.disconnect();
+    await pubsub.close();
   }
   await deps.orm.em.fork().execute('vacuum analyze finder.professional_profiles, finder.search_postings, finder.search_terms');
   report.seconds = (performance.now() - started) / 1000;

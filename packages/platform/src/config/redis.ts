@@ -1,0 +1,64 @@
+import { Cluster, Redis, type RedisOptions } from 'ioredis';
+import { ConfigError, type ClusterSeed } from './env.ts';
+
+/**
+ * Where Redis is: one server (`REDIS_URL`) or a Redis Cluster reached through seed nodes
+ * (`REDIS_CLUSTER_NODES`); the client discovers the other nodes and follows failovers itself.
+ */
+export type RedisTarget = { mode: 'single'; url: string } | { mode: 'cluster'; nodes: ClusterSeed[] };
+
+/** Either client; both take the same commands (a cluster sends each to the node owning its key). */
+export type RedisClient = Redis | Cluster;
+
+export interface RedisEnv {
+  REDIS_URL?: string | undefined;
+  REDIS_CLUSTER_NODES?: ClusterSeed[] | undefined;
+}
+
+/** The target the settings name, or null when neither is set; both set is a configuration error. */
+export function optionalRedisTarget(env: RedisEnv): RedisTarget | null {
+  if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
+    throw new ConfigError(['REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both']);
+  }
+  if (env.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES };
+  if (env.REDIS_URL) return { mode: 'single', url: env.REDIS_URL };
+  return null;
+}
+
+export function redisTarget(env: RedisEnv): RedisTarget {
+  const target = optionalRedisTarget(env);
+  if (!target) throw new ConfigError(['REDIS_URL: required, or REDIS_CLUSTER_NODES for a Redis Cluster (missing)']);
+  return target;
+}
+
+/** One server at `url` (tests and tools that start their own Redis). */
+export const singleRedis = (url: string): RedisTarget => ({ mode: 'single', url });
+
+export const isCluster = (client: RedisClient): client is Cluster => client instanceof Cluster;
+
+/**
+ * The one place clients are made. `options` apply to every connection (a cluster's too);
+ * `shardedSubscriber` makes a cluster client that keeps one subscriber connection per master for
+ * SSUBSCRIBE and moves its channels to the new master after a failover (ioredis' sharded subscribers).
+ */
+export function createRedis(target: RedisTarget, options: RedisOptions = {}, cluster: { shardedSubscriber?: boolean } = {}): RedisClient {
+  if (target.mode === 'single') return new Redis(target.url, options);
+  const { enableAutoPipelining, enableOfflineQueue, ...redisOptions } = options;
+  return new Cluster(target.nodes, {
+    redisOptions,
+    shardedSubscribers: cluster.shardedSubscriber ?? false,
+    ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
+    ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
+    // Reconnects after every node was lost (the whole cluster restarted), as a single client does.
+    clusterRetryStrategy: (times: number) => Math.min(times * 100, 2_000),
+    // Redirections come while a replica takes over; retry them instead of failing the command.
+    retryDelayOnFailover: 200,
+    retryDelayOnClusterDown: 200,
+    retryDelayOnTryAgain: 200,
+  });
+}
+
+/** PUBLISH on one server, SPUBLISH (sharded pub/sub, Redis 7) on a cluster. */
+export async function publishOn(client: RedisClient, channel: string, message: string): Promise<number> {
+  return Number(await (isCluster(client) ? client.spublish(channel, message) : client.publish(channel, message)));
+}

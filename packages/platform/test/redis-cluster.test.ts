@@ -1,0 +1,209 @@
+import { privateRedisCluster, type PrivateRedisCluster } from '@finder/testing/redis';
+import { until } from '@finder/testing/processes';
+import { GraphQLError } from 'graphql';
+import { Cluster, Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRevocationList, createRevocationPublisher } from '../src/auth/revocations.ts';
+import { ConfigError, parseEnv, redisEnv } from '../src/config/env.ts';
+import { createLogger } from '../src/config/logger.ts';
+import { createRedis, isCluster, redisTarget, type RedisClient, type RedisTarget } from '../src/config/redis.ts';
+import { createPresence } from '../src/realtime/presence.ts';
+import { createPubSub, type PubSub } from '../src/realtime/pubsub.ts';
+import { createRateLimiter, createRateLimitRedis } from '../src/server/rate-limit.ts';
+
+const logger = createLogger('redis-cluster-test', 'silent');
+
+describe('Redis settings', () => {
+  const parse = (env: Record<string, string>) => redisTarget(parseEnv(redisEnv, env));
+  const problems = (env: Record<string, string>) => {
+    try {
+      parse(env);
+    } catch (err) {
+      if (err instanceof ConfigError) return err.problems.join('\n');
+      throw err;
+    }
+    return 'accepted';
+  };
+
+  it('REDIS_URL is one Redis, REDIS_CLUSTER_NODES a cluster from its seed nodes', () => {
+    expect(parse({ REDIS_URL: 'redis://10.0.0.5:6379' })).toEqual({ mode: 'single', url: 'redis://10.0.0.5:6379' });
+    expect(parse({ REDIS_CLUSTER_NODES: '10.0.0.5:7000, redis-2.internal:7001,[::1]:7002' })).toEqual({
+      mode: 'cluster',
+      nodes: [
+        { host: '10.0.0.5', port: 7000 },
+        { host: 'redis-2.internal', port: 7001 },
+        { host: '::1', port: 7002 },
+      ],
+    });
+  });
+
+  it('names the bad value, and refuses both settings at once or neither', () => {
+    expect(problems({ REDIS_CLUSTER_NODES: '10.0.0.5:7000,10.0.0.6' })).toMatch(/REDIS_CLUSTER_NODES: '10\.0\.0\.6' is not host:port/);
+    expect(problems({ REDIS_CLUSTER_NODES: 'redis://10.0.0.5:7000' })).toMatch(/REDIS_CLUSTER_NODES: 'redis:\/\/10\.0\.0\.5:7000' is not host:port/);
+    expect(problems({ REDIS_CLUSTER_NODES: '10.0.0.5:70000' })).toMatch(/'10\.0\.0\.5:70000' is not host:port/);
+    expect(problems({ REDIS_CLUSTER_NODES: ' , ' })).toMatch(/REDIS_CLUSTER_NODES: expected host:port/);
+    expect(problems({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'a:1' })).toMatch(/not both/);
+    expect(problems({})).toMatch(/REDIS_URL: required, or REDIS_CLUSTER_NODES/);
+  });
+});
+
+/** A real cluster of three masters and three replicas (redis-server processes, no mocks). */
+describe('on a Redis Cluster', () => {
+  let cluster: PrivateRedisCluster;
+  let target: RedisTarget;
+  const clients: RedisClient[] = [];
+  const pubsubs: PubSub[] = [];
+  const client = (options = {}) => {
+    const c = createRedis(target, { maxRetriesPerRequest: null, ...options });
+    c.on('error', () => undefined);
+    clients.push(c);
+    return c;
+  };
+  const pubsub = () => {
+    const p = createPubSub({ redis: target, logger });
+    pubsubs.push(p);
+    return p;
+  };
+  /** Channel names whose slots are on three different masters. */
+  const channelsOnEveryShard = async (prefix: string) => {
+    const byMaster = new Map<number, string>();
+    for (let i = 0; byMaster.size < 3; i++) {
+      const channel = `${prefix}:${i}`;
+      const master = await cluster.masterFor(channel);
+      if (!byMaster.has(master)) byMaster.set(master, channel);
+    }
+    return byMaster;
+  };
+
+  beforeAll(async () => {
+    cluster = await privateRedisCluster({ masters: 3, replicas: 1 });
+    target = { mode: 'cluster', nodes: cluster.nodes.slice(0, 2) };
+  });
+  afterAll(async () => {
+    await Promise.allSettled(pubsubs.map((p) => p.close()));
+    for (const c of clients) c.disconnect();
+    await cluster?.stop();
+  });
+
+  it('the factory makes a cluster client from two seed nodes that reaches keys on every master', async () => {
+    const redis = client();
+    expect(isCluster(redis)).toBe(true);
+    expect(redis).toBeInstanceOf(Cluster);
+    expect(createRedis({ mode: 'single', url: 'redis://127.0.0.1:1' }, { lazyConnect: true })).toBeInstanceOf(Redis);
+    const keys = [...(await channelsOnEveryShard('factory')).values()];
+    await Promise.all(keys.map((key, i) => redis.set(key, String(i))));
+    expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(['0', '1', '2']);
+    expect((await (redis as Cluster).nodes('master')).length).toBe(3);
+  });
+
+  it('delivers over sharded pub/sub on every shard, in order, to subscribers of another process', async () => {
+    const [subscriberSide, publisherSide] = [pubsub(), pubsub()];
+    const channels = await channelsOnEveryShard('stream');
+    const received = new Map<string, number[]>();
+    for (const channel of channels.values()) {
+      received.set(channel, []);
+      await subscriberSide.engine.subscribe(channel, (n: number) => void received.get(channel)!.push(n));
+    }
+    // The channels are shard channels (SSUBSCRIBE), each on the master owning its slot; none is a
+    // classic channel, which a cluster would broadcast to every node.
+    for (const [master, channel] of channels) {
+      const node = new Redis(master, '127.0.0.1');
+      expect(await node.call('pubsub', 'shardchannels', channel)).toEqual([channel]);
+      expect(await node.call('pubsub', 'channels', channel)).toEqual([]);
+      node.disconnect();
+    }
+    for (let n = 1; n <= 50; n++) for (const channel of channels.values()) await publisherSide.publish(channel, n);
+    const expected = Array.from({ length: 50 }, (_, i) => i + 1);
+    await until(async () => [...received.values()].every((list) => list.length === 50), 5_000, 'every publication');
+    for (const list of received.values()) expect(list).toEqual(expected);
+  });
+
+  it('asyncIterableIterator and unsubscribe: what the subgraphs use for typing and conversation updates', async () => {
+    const [a, b] = [pubsub(), pubsub()];
+    const iterator = a.engine.asyncIterableIterator<{ n: number }>('iterator:trigger');
+    const master = new Redis(await cluster.masterFor('iterator:trigger'), '127.0.0.1');
+    const listening = async () => ((await master.call('pubsub', 'shardchannels', 'iterator:trigger')) as string[]).length === 1;
+    // The iterator subscribes on its first next().
+    const first = iterator.next();
+    await until(listening, 5_000, 'the iterator to listen');
+    await b.publish('iterator:trigger', { n: 1 });
+    expect((await first).value).toEqual({ n: 1 });
+    await iterator.return?.();
+    await until(async () => !(await listening()), 5_000, 'SUNSUBSCRIBE');
+    master.disconnect();
+  });
+
+  it('rate limiters share one budget between processes, with keys on every shard', async () => {
+    const [one, two] = [createRateLimitRedis(target, logger), createRateLimitRedis(target, logger)];
+    clients.push(one, two);
+    await until(async () => one.status === 'ready' && two.status === 'ready', 10_000, 'budget clients');
+    const a = createRateLimiter(one, { prefix: 'cluster', points: 3, durationMs: 60_000 });
+    const b = createRateLimiter(two, { prefix: 'cluster', points: 3, durationMs: 60_000 });
+    const keys = [...(await channelsOnEveryShard('ratelimit:cluster:user')).values()].map((k) => k.slice('ratelimit:cluster:'.length));
+    for (const key of keys) {
+      await a.consume(key);
+      await b.consume(key, 2);
+      const refused = await a.consume(key).then(() => null, (err: unknown) => err);
+      expect(refused).toBeInstanceOf(GraphQLError);
+      expect((refused as GraphQLError).extensions.code).toBe('RATE_LIMITED');
+    }
+    // Counted in Redis, not in memory: the keys are on the cluster (the refused attempt counts too).
+    const redis = client();
+    for (const key of keys) expect(await redis.get(`ratelimit:cluster:${key}`)).toBe('4');
+  });
+
+  it('revocations: one transaction on one shard announces them, and a gateway started later loads them', async () => {
+    const users = client({ enableAutoPipelining: true });
+    const publisher = createRevocationPublisher(users, { accessTokenTtlMs: 900_000, logger });
+    const running = createRevocationList(target, logger);
+    await running.loaded;
+    const logins = [crypto.randomUUID(), crypto.randomUUID(), crypto.randomUUID()];
+    await publisher.revoke(logins);
+    await until(async () => logins.every((l) => running.isRevoked(l)), 5_000, 'the announcement');
+    const later = createRevocationList(target, logger);
+    await later.loaded;
+    expect(logins.map((l) => later.isRevoked(l))).toEqual([true, true, true]);
+    expect(later.isRevoked(crypto.randomUUID())).toBe(false);
+    await Promise.all([running.close(), later.close()]);
+  });
+
+  it('presence: marks on several shards, asked about together', async () => {
+    const presence = createPresence({ redis: client({ enableAutoPipelining: true }), logger, prefix: 'presence-test' });
+    const keys = [...(await channelsOnEveryShard('presence-test')).values()].map((k) => k.slice('presence-test:'.length));
+    const leave = keys.map((key) => presence.enter(key));
+    await until(async () => (await presence.present([...keys, 'nobody'])).size === 3, 5_000, 'every presence');
+    expect(await presence.present([...keys, 'nobody'])).toEqual(new Set(keys));
+    leave[0]!();
+    await until(async () => !(await presence.present(keys)).has(keys[0]!), 5_000, 'leaving');
+    presence.close();
+  });
+
+  // Last: it kills a master. Its replica takes over; sharded subscriptions move to it, and the
+  // pub/sub says so (gapless streams then refill from storage what was published meanwhile).
+  it('after a master fails over, subscriptions on its shard move to the new master and deliver again', async () => {
+    const [subscriberSide, publisherSide] = [pubsub(), pubsub()];
+    const channel = 'failover:stream';
+    const received: number[] = [];
+    await subscriberSide.engine.subscribe(channel, (n: number) => void received.push(n));
+    let resubscribed = 0;
+    subscriberSide.onResubscribed(() => resubscribed++);
+    await publisherSide.publish(channel, 1);
+    await until(async () => received.length === 1, 5_000, 'the first publication');
+
+    const master = await cluster.masterFor(channel);
+    await cluster.kill(master);
+    await until(async () => (await cluster.masterFor(channel).catch(() => master)) !== master, 20_000, 'a replica to take over');
+    await cluster.waitOk();
+    // Publications keep being retried until the new master takes them and the subscriber is back.
+    let n = 2;
+    await until(async () => {
+      await publisherSide.publish(channel, n++);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return received.length > 1;
+    }, 20_000, 'a publication delivered through the new master');
+    expect(resubscribed).toBeGreaterThan(0);
+    // Nothing twice, in order.
+    expect(received).toEqual([...received].sort((x, y) => x - y));
+    expect(new Set(received).size).toBe(received.length);
+  });
+});
