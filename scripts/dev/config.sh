@@ -78,6 +78,23 @@ PG_SOCKET_DIR="$STATE_DIR/postgres-socket"
 PG_DATABASE=finder
 
 REDIS_DIR="$STATE_DIR/redis"
+# single: one redis-server on REDIS_PORT. cluster: a Redis Cluster of three masters and three
+# replicas from the same binary, nodes on REDIS_PORT+1..+6 and their cluster bus on +7..+12;
+# every service then gets REDIS_CLUSTER_NODES instead of REDIS_URL.
+: "${REDIS_MODE:=single}"
+[[ $REDIS_MODE == single || $REDIS_MODE == cluster ]] || die "REDIS_MODE must be single or cluster, got '$REDIS_MODE'"
+REDIS_CLUSTER_DIR="$STATE_DIR/redis-cluster"
+REDIS_CLUSTER_NODE_COUNT=6
+redis_cluster_port() { echo $((REDIS_PORT + $1)); }                            # node 1..6
+redis_cluster_bus_port() { echo $((REDIS_PORT + REDIS_CLUSTER_NODE_COUNT + $1)); } # node 1..6
+# The Redis the exporter reads: the server, or the cluster's first node.
+redis_exporter_port() { if [[ $REDIS_MODE == cluster ]]; then redis_cluster_port 1; else echo "$REDIS_PORT"; fi; }
+# host:port of every node, the form REDIS_CLUSTER_NODES takes.
+redis_cluster_nodes() {
+  local i nodes=()
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do nodes+=("127.0.0.1:$(redis_cluster_port "$i")"); done
+  (IFS=,; echo "${nodes[*]}")
+}
 
 PROMETHEUS_DIR="$STATE_DIR/prometheus"
 PROMETHEUS_RULES="$ROOT_DIR/infra/prometheus/alerts.yml"

@@ -129,7 +129,23 @@ stop_postgres() {
 }
 
 # --- Redis ---------------------------------------------------------------------------------------
+# One server or the local cluster, as REDIS_MODE says; switching stops the other.
 start_redis() {
+  if [[ $REDIS_MODE == cluster ]]; then
+    stop_single_redis >/dev/null
+    start_redis_cluster
+  else
+    stop_redis_cluster >/dev/null
+    start_single_redis
+  fi
+}
+
+stop_redis() {
+  stop_single_redis
+  stop_redis_cluster
+}
+
+start_single_redis() {
   local pid deadline
   if pid=$(running redis); then
     if [[ $(config_hash_of redis) == "$REDIS_PORT" ]]; then
@@ -137,7 +153,7 @@ start_redis() {
       return 0
     fi
     note "REDIS_PORT changed, restarting"
-    stop_redis
+    stop_single_redis
   fi
   require_free_port "$REDIS_PORT" REDIS_PORT
   mkdir -p "$REDIS_DIR"
@@ -156,7 +172,78 @@ start_redis() {
   note "started (pid $pid, 127.0.0.1:$REDIS_PORT)"
 }
 
-stop_redis() { stop_process redis TERM 10; }
+stop_single_redis() { stop_process redis TERM 10; }
+
+# The local Redis Cluster: six redis-server processes (redis-node-1..6) with cluster mode on, made a
+# cluster of three masters with one replica each by `redis-cli --cluster create`. Like the single
+# server it keeps no data across restarts: when every node is down it starts from a fresh cluster
+# configuration; a node that alone died rejoins with its own (nodes-<port>.conf).
+start_redis_cluster() {
+  local i name port bus pid started=() missing=0 deadline
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do
+    name=redis-node-$i
+    if pid=$(running "$name") && [[ $(config_hash_of "$name") == "$(redis_cluster_port "$i")" ]]; then continue; fi
+    [[ -n ${pid:-} ]] && stop_process "$name" TERM 10 >/dev/null
+    missing=$((missing + 1))
+  done
+  if ((missing == REDIS_CLUSTER_NODE_COUNT)); then rm -rf "$REDIS_CLUSTER_DIR"; fi
+  mkdir -p "$REDIS_CLUSTER_DIR"
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do
+    name=redis-node-$i
+    port=$(redis_cluster_port "$i")
+    bus=$(redis_cluster_bus_port "$i")
+    running "$name" >/dev/null && continue
+    require_free_port "$port" "REDIS_PORT+$i (cluster node $i)"
+    require_free_port "$bus" "REDIS_PORT+$((REDIS_CLUSTER_NODE_COUNT + i)) (cluster bus of node $i)"
+    nohup redis-server --port "$port" --cluster-port "$bus" --bind 127.0.0.1 --cluster-enabled yes \
+      --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 2000 --save '' --appendonly no \
+      --dir "$REDIS_CLUSTER_DIR" --daemonize no >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &
+    pid=$!
+    write_pid "$name" "$pid" redis-server "$port"
+    started+=("$name")
+  done
+  deadline=$(($(now_ms) + 10000))
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do
+    until [[ $(redis-cli -p "$(redis_cluster_port "$i")" ping 2>/dev/null) == PONG ]]; do
+      if (($(now_ms) > deadline)); then
+        show_log_tail "$LOG_DIR/redis-node-$i.log"
+        return 1
+      fi
+      sleep 0.05
+    done
+  done
+  if ! redis-cli -p "$(redis_cluster_port 1)" cluster info | grep -q '^cluster_slots_assigned:16384'; then
+    # shellcheck disable=SC2046 # one argument per node
+    redis-cli --cluster create $(redis_cluster_nodes | tr , ' ') --cluster-replicas 1 --cluster-yes >"$LOG_DIR/redis-cluster-create.log" 2>&1 ||
+      { show_log_tail "$LOG_DIR/redis-cluster-create.log"; return 1; }
+  fi
+  deadline=$(($(now_ms) + 30000))
+  until redis_cluster_ok; do
+    if (($(now_ms) > deadline)); then
+      echo "the Redis Cluster is not ok after 30 s:" >&2
+      redis-cli -p "$(redis_cluster_port 1)" cluster nodes >&2 || true
+      return 1
+    fi
+    sleep 0.2
+  done
+  if ((${#started[@]})); then note "cluster ok: 3 masters, 3 replicas on $(redis_cluster_nodes) (started ${started[*]})"; else note "already up, cluster ok"; fi
+}
+
+# Every node says cluster_state:ok and every replica has synced with its master (a replica that
+# has not would refuse to take over).
+redis_cluster_ok() {
+  local i port
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do
+    port=$(redis_cluster_port "$i")
+    redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' || return 1
+    redis-cli -p "$port" info replication 2>/dev/null | grep -Eq '^(role:master|master_link_status:up)' || return 1
+  done
+}
+
+stop_redis_cluster() {
+  local i
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do stop_process "redis-node-$i" TERM 10; done
+}
 
 # --- Kafka mock ----------------------------------------------------------------------------------
 # Its ports are random on every start: the bootstrap list it prints goes to .state/kafka.bootstrap

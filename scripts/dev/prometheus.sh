@@ -96,7 +96,7 @@ start_exporters() {
   DATA_SOURCE_NAME=$(postgres_exporter_dsn) start_exporter postgres-exporter POSTGRES_EXPORTER_PORT postgres_exporter_ready \
     prometheus-postgres-exporter --web.listen-address="127.0.0.1:$POSTGRES_EXPORTER_PORT" --log.level=warn
   start_exporter redis-exporter REDIS_EXPORTER_PORT redis_exporter_ready \
-    prometheus-redis-exporter -web.listen-address="127.0.0.1:$REDIS_EXPORTER_PORT" -redis.addr="redis://127.0.0.1:$REDIS_PORT"
+    prometheus-redis-exporter -web.listen-address="127.0.0.1:$REDIS_EXPORTER_PORT" -redis.addr="redis://127.0.0.1:$(redis_exporter_port)"
 }
 
 stop_exporters() {

@@ -95,7 +95,11 @@ render_stack_env() {
 render_common_env() {
   env_line NODE_ENV development
   env_line LOG_LEVEL "$LOG_LEVEL"
-  env_line REDIS_URL "redis://127.0.0.1:$REDIS_PORT"
+  if [[ $REDIS_MODE == cluster ]]; then
+    env_line REDIS_CLUSTER_NODES "$(redis_cluster_nodes)"
+  else
+    env_line REDIS_URL "redis://127.0.0.1:$REDIS_PORT"
+  fi
   env_line KAFKA_BROKERS "$(<"$KAFKA_BOOTSTRAP_FILE")"
   env_line KAFKA_IDEMPOTENT false
   env_line KAFKAJS_NO_PARTITIONER_WARNING 1
@@ -126,6 +130,7 @@ render_common_env() {
   env_line ROOT_DIR "$ROOT_DIR"
   env_line PG_PORT "$PG_PORT"
   env_line REDIS_PORT "$REDIS_PORT"
+  env_line REDIS_MODE "$REDIS_MODE"
   env_line NGINX_PORT "$NGINX_PORT"
   env_line KAFKA_MOCK_BIN "$KAFKA_MOCK_BIN"
   # Budgets and socket caps: tests, drills and benchmarks all come from 127.0.0.1 and sign in

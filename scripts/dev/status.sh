@@ -4,6 +4,21 @@ INFRA_COMPONENTS=(postgres redis kafka-mock nginx prometheus postgres-exporter r
 
 status_line() { printf '%-18s %-8s %-5s %s\n' "$@"; }
 
+# One line per cluster node: its role and, for a master, its slots; the cluster's state on each.
+redis_cluster_status() {
+  local i pid port role state
+  for ((i = 1; i <= REDIS_CLUSTER_NODE_COUNT; i++)); do
+    port=$(redis_cluster_port "$i")
+    if pid=$(running "redis-node-$i"); then
+      role=$(redis-cli -p "$port" cluster nodes 2>/dev/null | awk '/myself/ { split($3, f, ","); r = f[2]; for (i = 9; i <= NF; i++) s = s " " $i; print r s }')
+      state=$(redis-cli -p "$port" cluster info 2>/dev/null | sed -n 's/^cluster_state:\(.*\)\r\{0,1\}$/\1/p')
+      status_line "redis-node-$i" "$pid" up "127.0.0.1:$port ${role:-?}, cluster_state: ${state:-no answer}"
+    else
+      status_line "redis-node-$i" - down "127.0.0.1:$port"
+    fi
+  done
+}
+
 cmd_status() {
   local pid check entry name port command bootstrap first
   status_line COMPONENT PID STATE CHECK
@@ -15,7 +30,13 @@ cmd_status() {
     status_line postgres - down ""
   fi
 
-  if pid=$(running redis); then
+  # The cluster's nodes when they are what runs, whatever REDIS_MODE this shell has.
+  if [[ $REDIS_MODE == cluster ]] || running redis-node-1 >/dev/null; then
+    redis_cluster_status
+  fi
+  if [[ $REDIS_MODE == cluster ]]; then
+    :
+  elif pid=$(running redis); then
     status_line redis "$pid" up "127.0.0.1:$REDIS_PORT ping: $(redis-cli -p "$REDIS_PORT" ping 2>&1 | head -n1)"
   else
     status_line redis - down ""
@@ -113,7 +134,7 @@ print_urls() {
   files subgraph    http://127.0.0.1:$FILES_PORT/graphql  (uploads and downloads: http://127.0.0.1:$NGINX_PORT/files/)
   stored files      ${FILES_STORAGE_DIR#"$ROOT_DIR/"}/
   Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE  (services: <subgraph>_service)
-  Redis             redis://127.0.0.1:$REDIS_PORT
+  Redis             $(if [[ $REDIS_MODE == cluster ]]; then echo "cluster of 3 masters and 3 replicas: $(redis_cluster_nodes)"; else echo "redis://127.0.0.1:$REDIS_PORT"; fi)
   Kafka (mock)      $kafka
   Prometheus        http://127.0.0.1:$PROMETHEUS_PORT  (alerts: http://127.0.0.1:$PROMETHEUS_PORT/alerts)
   outgoing mail     ${MAIL_DIR#"$ROOT_DIR/"}/
