@@ -1,7 +1,8 @@
 import type { Drill, DrillContext } from './lib/drill.ts';
 import { poisonPills, producePoison, readDeadLetters, TOPICS } from './lib/poison.ts';
 import { killReplica, startReplicas, SUBGRAPHS } from './lib/replicas.ts';
-import { kill, restartMissing, waitExited } from './lib/stack.ts';
+import { execFileSync } from 'node:child_process';
+import { kill, restartMissing, stackEnv, waitExited } from './lib/stack.ts';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -34,6 +35,66 @@ async function bounce(ctx: DrillContext, name: string, signal: NodeJS.Signals, d
   await restartMissing();
   ctx.injected(`${name} started again by ./dev up`);
 }
+
+/** The stack's Redis Cluster nodes that are masters now, by stack process name (redis-node-N). */
+function clusterMasters(env: Record<string, string>): { name: string; port: number }[] {
+  const ports = (env.REDIS_CLUSTER_NODES ?? '').split(',').map((node) => Number(node.split(':')[1]));
+  const masters: { name: string; port: number }[] = [];
+  ports.forEach((port, i) => {
+    try {
+      const role = execFileSync('redis-cli', ['-p', String(port), 'role'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).split('\n')[0];
+      if (role === 'master') masters.push({ name: `redis-node-${i + 1}`, port });
+    } catch {
+      // a node that is down is no master
+    }
+  });
+  return masters;
+}
+
+/** Whether the cluster has every slot served again (asked of a node that is still up). */
+function clusterOk(port: number): boolean {
+  try {
+    return execFileSync('redis-cli', ['-p', String(port), 'cluster', 'info'], { encoding: 'utf8' }).includes('cluster_state:ok');
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * SIGKILL of one Redis Cluster master under load (the stack must run REDIS_MODE=cluster). Its
+ * replica takes over after the node timeout; meanwhile commands and publications to that shard
+ * wait in the clients, pub/sub messages in flight are lost and the clients move their sharded
+ * subscriptions to the new master; gapless streams refill from Postgres, writes whose outcome was
+ * lost end WRITE_PENDING and are retried with their idempotency keys. `./dev up` then restarts
+ * the killed node, which rejoins as a replica.
+ */
+const redisMasterFailover: Drill = {
+  name: 'redis-master-failover',
+  injects: 'SIGKILL of one Redis Cluster master under load (REDIS_MODE=cluster); its replica takes over; `./dev up` restarts the node as a replica',
+  readyWithinMs: 120_000,
+  async prepare(env) {
+    if (env.REDIS_MODE !== 'cluster' || !env.REDIS_CLUSTER_NODES) throw new Error('redis-master-failover needs the stack on the local Redis Cluster: REDIS_MODE=cluster ./dev up');
+    return async () => undefined;
+  },
+  async inject(ctx) {
+    const env = stackEnv();
+    const [victim] = clusterMasters(env);
+    if (!victim) throw new Error('no Redis Cluster master found');
+    const pid = kill(victim.name, 'SIGKILL');
+    const killedAt = Date.now();
+    ctx.injected(`SIGKILL ${victim.name} (master on ${victim.port}, pid ${pid}) with ${ctx.load.acknowledged()} writes acknowledged`);
+    await waitExited(pid);
+    const survivor = Number(env.REDIS_CLUSTER_NODES!.split(',').map((n) => n.split(':')[1]).find((p) => Number(p) !== victim.port));
+    // Two masters are left until the dead one's replica wins the election.
+    while (!(clusterMasters(env).length === 3 && clusterOk(survivor))) {
+      if (Date.now() - killedAt > 60_000) throw new Error('the cluster did not recover within 60 s of the kill');
+      await sleep(100);
+    }
+    ctx.injected(`a replica took over: cluster ok again ${Date.now() - killedAt} ms after the kill (masters now ${clusterMasters(env).map((m) => m.name).join(', ')})`);
+    await restartMissing();
+    ctx.injected(`${victim.name} started again by ./dev up and rejoined as a replica`);
+  },
+};
 
 const subgraphReplica = (subgraph: string): Drill => ({
   name: `kill-${subgraph}-replica`,
@@ -174,4 +235,5 @@ export const DRILLS: Drill[] = [
   },
   postgresOutage,
   poison,
+  redisMasterFailover,
 ];
