@@ -57,8 +57,3 @@ export function createRedis(target: RedisTarget, options: RedisOptions = {}, clu
     retryDelayOnTryAgain: 200,
   });
 }
-
-/** PUBLISH on one server, SPUBLISH (sharded pub/sub, Redis 7) on a cluster. */
-export async function publishOn(client: RedisClient, channel: string, message: string): Promise<number> {
-  return Number(await (isCluster(client) ? client.spublish(channel, message) : client.publish(channel, message)));
-}
