@@ -48,29 +48,58 @@ export interface TokenVerifier {
   verify(token: string): Promise<Viewer>;
 }
 
+/**
+ * Verifies access tokens, remembering the ones it verified (at most `cacheSize`, least recently
+ * used dropped first) until they expire: a client sends the same token with every request for its
+ * lifetime, and the Ed25519 verification was the largest single cost of a small query at the
+ * gateway (about 14% of its CPU in a profile of the `tiny` bench shape). The cache is keyed by the
+ * whole token, so a token altered in any byte is verified afresh; revocation is checked on every
+ * call, cached or not; a token past its expiry is verified again, which refuses it.
+ */
 export async function createTokenVerifier(opts: {
   publicKeyPem: string;
   issuer: string;
   /** Whether the token's login has ended (revocations.ts): its tokens are refused before they expire. */
   isRevoked?: (sessionId: string) => boolean;
+  /** Verified tokens remembered (10,000 by default; 0: none). */
+  cacheSize?: number;
 }): Promise<TokenVerifier> {
   const key: CryptoKey = await importSPKI(opts.publicKeyPem, ACCESS_TOKEN_ALG);
+  const cacheSize = opts.cacheSize ?? 10_000;
+  const verified = new Map<string, Viewer & { expiresAt: number }>();
+  const remembered = (token: string): Viewer | undefined => {
+    const viewer = verified.get(token);
+    if (!viewer) return undefined;
+    verified.delete(token);
+    if (viewer.expiresAt <= Date.now()) return undefined;
+    verified.set(token, viewer);
+    return viewer;
+  };
+  const remember = (token: string, viewer: Viewer) => {
+    if (cacheSize === 0 || viewer.expiresAt === undefined) return;
+    if (verified.size >= cacheSize) verified.delete(verified.keys().next().value!);
+    verified.set(token, { ...viewer, expiresAt: viewer.expiresAt });
+  };
+  async function verifyAfresh(token: string): Promise<Viewer> {
+    try {
+      const { payload } = await jwtVerify(token, key, {
+        issuer: opts.issuer,
+        audience: opts.issuer,
+        algorithms: [ACCESS_TOKEN_ALG],
+        clockTolerance: 5,
+      });
+      const claims = claimsSchema.parse(payload);
+      const viewer: Viewer = { id: claims.sub, role: claims.role, sessionId: claims.sid, ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}) };
+      remember(token, viewer);
+      return viewer;
+    } catch (err) {
+      if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired', 'TOKEN_EXPIRED');
+      throw unauthenticated('Access token is invalid', 'TOKEN_INVALID');
+    }
+  }
   return {
     async verify(token) {
-      let viewer: Viewer;
-      try {
-        const { payload } = await jwtVerify(token, key, {
-          issuer: opts.issuer,
-          audience: opts.issuer,
-          algorithms: [ACCESS_TOKEN_ALG],
-          clockTolerance: 5,
-        });
-        const claims = claimsSchema.parse(payload);
-        viewer = { id: claims.sub, role: claims.role, sessionId: claims.sid, ...(payload.exp ? { expiresAt: payload.exp * 1000 } : {}) };
-      } catch (err) {
-        if (err instanceof joseErrors.JWTExpired) throw unauthenticated('Access token expired', 'TOKEN_EXPIRED');
-        throw unauthenticated('Access token is invalid', 'TOKEN_INVALID');
-      }
+      const viewer = remembered(token) ?? (await verifyAfresh(token));
       if (opts.isRevoked?.(viewer.sessionId)) {
         throw unauthenticated('Access token was revoked: its login ended (sign-out, password reset or a reused refresh token)', 'TOKEN_REVOKED');
       }
