@@ -14,7 +14,8 @@ import { createCompiledExecutor } from '../src/executor/executor.ts';
 import { SignedSubgraphSource } from '../src/subgraph-source.ts';
 import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
 import { documentedOperations, requestContext, serialized } from './fixtures/differential/compare.ts';
-import { seeded, variablesFor } from './fixtures/differential/operations.ts';
+import { seededRandom } from '@finder/platform/data';
+import { variablesFor } from './fixtures/differential/operations.ts';
 
 const env = stackEnv();
 const logger = createLogger('executor-differential-e2e', 'silent');
@@ -39,7 +40,7 @@ describe('compiled executor against Apollo\'s over the real subgraphs', () => {
     const verifier = await createTokenVerifier({ publicKeyPem: readFileSync(env.JWT_PUBLIC_KEY_FILE!, 'utf8'), issuer: env.JWT_ISSUER ?? 'finder-realtime' });
     const viewers = [await verifier.verify(login.accessToken as string), null];
 
-    const random = seeded(7);
+    const random = seededRandom(7);
     const queries = documentedOperations().filter(({ document }) => document.definitions.some((d) => d.kind === 'OperationDefinition' && d.operation === 'query'));
     expect(queries.length).toBeGreaterThan(10);
     let withData = 0;

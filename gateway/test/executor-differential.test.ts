@@ -21,7 +21,8 @@ import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
 import { subgraphs as platformSubgraphs } from '../../schema/subgraphs.ts';
 import { documentedOperations, requestContext, serialized } from './fixtures/differential/compare.ts';
 import { createMockSubgraph, type MockBehaviour, type MockSubgraph } from './fixtures/differential/mock-subgraph.ts';
-import { createOperationGenerator, seeded, variablesFor } from './fixtures/differential/operations.ts';
+import { seededRandom } from '@finder/platform/data';
+import { createOperationGenerator, variablesFor } from './fixtures/differential/operations.ts';
 
 const SEED = Number(process.env.DIFFERENTIAL_SEED ?? 20261206);
 const OPERATIONS = Number(process.env.DIFFERENTIAL_OPERATIONS ?? 2_000);
@@ -124,7 +125,7 @@ function expectSame(outcomes: Outcome[]) {
 describe('compiled executor against Apollo\'s executeQueryPlan', () => {
   it('answers every documented operation of the platform as Apollo does, with subgraphs failing', { timeout: 60_000 }, async () => {
     const platform = await worlds.platform();
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     const outcomes: Outcome[] = [];
     const subgraphNames = Object.keys(platform.mocks);
     for (const { document, query } of documentedOperations()) {
@@ -142,7 +143,7 @@ describe('compiled executor against Apollo\'s executeQueryPlan', () => {
     const all = [await worlds.catalog(), await worlds.platform(), await worlds.posts()];
     // The catalog has the interfaces, unions and @requires; the platform is what runs.
     const shares = [0.5, 0.4, 0.1];
-    const random = seeded(SEED);
+    const random = seededRandom(SEED);
     const outcomes: Outcome[] = [];
     for (const w of all) for (const mock of Object.values(w.mocks)) mock.requests = 0;
     for (const [i, w] of all.entries()) {

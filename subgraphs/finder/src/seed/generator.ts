@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { seededRandom } from '@finder/platform/data';
 import { SPECIALTIES, type Specialty } from '../models.ts';
 import type { ProfessionalProfileRow } from '../persister.ts';
 
@@ -6,18 +7,6 @@ import type { ProfessionalProfileRow } from '../persister.ts';
  * Deterministic, realistic-looking marketplace data: the same seed and index always give the same
  * person, id included, so a seed can be re-run (it upserts) and benchmarks compare like with like.
  */
-
-/** mulberry32: tiny, fast, good enough for fake data. */
-function rng(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** A stable UUID (version 4 layout) derived from a label. */
 export function seedUuid(label: string): string {
@@ -74,7 +63,7 @@ export interface SeedBusiness {
 }
 
 export function professional(seed: number, i: number): SeedProfessional {
-  const r = rng(seed * 1_000_003 + i * 2 + 1);
+  const r = seededRandom(seed * 1_000_003 + i * 2 + 1);
   const first = pick(r, FIRST);
   const last = pick(r, LAST);
   const main = pick(r, SPECIALTIES);
@@ -103,7 +92,7 @@ export function professional(seed: number, i: number): SeedProfessional {
 }
 
 export function business(seed: number, i: number): SeedBusiness {
-  const r = rng(seed * 1_000_003 + i * 2 + 2);
+  const r = seededRandom(seed * 1_000_003 + i * 2 + 2);
   const companyName = `${pick(r, COMPANY_A)}${pick(r, COMPANY_B)} ${pick(r, ['Inc.', 'Ltd', 'GmbH', 'Co.', 'Group'])}`;
   return {
     userId: seedUuid(`finder-seed:${seed}:business:${i}`),
