@@ -104,6 +104,31 @@ describe('client mistakes are answered as client errors', () => {
     }
   });
 
+  it('answers variables a subscription cannot take over WebSocket with BAD_USER_INPUT, before any subgraph sees them', async () => {
+    const client = connect(wsUrl, { authorization: `Bearer ${user.token}` });
+    try {
+      const cases: [string, Record<string, unknown>][] = [
+        ['subscription($i: Boolean!) { notificationAdded(after: 0) { seq @include(if: $i) } }', { i: 1 }],
+        ['subscription($i: Boolean!) { notificationAdded(after: 0) { seq @include(if: $i) } }', {}],
+        ['subscription($a: Int) { notificationAdded(after: $a) { seq } }', { a: 'x' }],
+        ['subscription($c: ID!) { messageAdded(conversationId: $c) { seq } }', { c: { nested: true } }],
+      ];
+      for (const [query, variables] of cases) {
+        const refused = client.subscribe(query, variables);
+        await expect.poll(() => refused.errors.length, { timeout: 10_000 }).toBe(1);
+        expect(JSON.stringify(refused.errors), JSON.stringify(variables)).toContain('BAD_USER_INPUT');
+        expect((refused.errors[0] as { message: string }[])[0]!.message).toMatch(/^Variable "\$[a-z]"/);
+      }
+      // Good variables still subscribe on the same socket.
+      const good = client.subscribe('subscription($i: Boolean!) { notificationAdded(after: 0) { seq @include(if: $i) } }', { i: true });
+      await new Promise((r) => setTimeout(r, 500));
+      expect(good.errors).toEqual([]);
+      expect(client.closes).toEqual([]);
+    } finally {
+      await client.dispose();
+    }
+  });
+
   it('closes a socket that sends a server-side message type or an overlong id with 4400, not 4500', async () => {
     for (const type of ['next', 'error', 'connection_ack']) {
       const code = await new Promise<number>((resolve) => {

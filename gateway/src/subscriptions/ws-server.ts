@@ -3,7 +3,7 @@ import type { Duplex } from 'node:stream';
 import { bearerToken, type RevocationList, type TokenVerifier, type Viewer } from '@finder/platform/auth';
 import { createDocumentCache, nextMessagePrefix, WsClose } from '@finder/platform/realtime';
 import { ErrorCode, type Logger, requestIdFrom } from '@finder/platform/config';
-import { GraphQLError, getOperationAST, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { GraphQLError, getOperationAST, getVariableValues, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type RawData, type WebSocket } from 'ws';
@@ -216,6 +216,10 @@ export function attachClientSubscriptions(options: {
         if (operation.operation !== 'subscription') {
           return [new GraphQLError('Only subscriptions are served over WebSocket; send queries and mutations over HTTP', { extensions: { code: 'BAD_REQUEST' } })];
         }
+        // graphql-ws skips its own checks when given execution arguments, and the engine forwards the
+        // variables as sent (as the HTTP path does): coerce them here, or a subgraph meets them first.
+        const coerced = getVariableValues(options.apiSchema, operation.variableDefinitions ?? [], payload.variables ?? {});
+        if (coerced.errors) return coerced.errors.map((e) => new GraphQLError(e.message, { nodes: e.nodes, extensions: { code: ErrorCode.BAD_USER_INPUT } }));
         try {
           await options.budgets.charge(connection, document, payload.operationName, payload.variables ?? undefined, estimate);
         } catch (err) {

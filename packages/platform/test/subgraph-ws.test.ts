@@ -76,7 +76,7 @@ async function start(): Promise<Fixture> {
 
 const COUNTER = 'subscription C($from: Int!) { counter(from: $from) { seq double } }';
 
-function collect(client: Client, from: number) {
+function collect(client: Client, from: unknown) {
   const events: unknown[] = [];
   let completed = false;
   const stop = client.subscribe(
@@ -117,6 +117,10 @@ it("ends the source stream when the gateway completes the subscription, and repo
   const refused = collect(client, -1);
   await until(refused.done);
   expect(refused.events).toEqual([{ errors: [{ message: 'from must be at least 0', extensions: { code: 'BAD_USER_INPUT' } }] }]);
+  // Variables that do not coerce are the request's fault too, not an internal error.
+  const uncoercible = collect(client, 'x');
+  await until(uncoercible.done);
+  expect(uncoercible.events).toEqual([{ errors: [{ message: expect.stringMatching(/^Variable "\$from" got invalid value "x"/), extensions: { code: 'BAD_USER_INPUT' } }] }]);
   expect(sources).toHaveLength(1);
   await client.dispose();
 });

@@ -99,7 +99,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       schema: options.schema,
       subscribe: async (args) => {
         const stream = await createSourceEventStream(args);
-        if (!(Symbol.asyncIterator in stream)) return stream;
+        if (!(Symbol.asyncIterator in stream)) return { ...stream, errors: stream.errors?.map(asRequestError) };
         const source = stream as AsyncIterableIterator<unknown>;
         if (authorizeOnly.has(args.contextValue as object)) {
           await source.return?.();
@@ -216,4 +216,14 @@ function streamEvents(
     }
   })();
   return done;
+}
+
+/**
+ * Errors found before any resolver ran (variables that do not coerce, an operation not in the
+ * document) have neither a path nor a code: the request's fault, said as BAD_USER_INPUT rather
+ * than logged and masked as internal ones.
+ */
+function asRequestError(error: GraphQLError): GraphQLError {
+  if (error.path || error.extensions.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { code: ErrorCode.BAD_USER_INPUT } });
 }
