@@ -48,20 +48,16 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
   const { em, publish } = ctx;
   const conversationIds = [...new Set(events.map((e) => e.data.conversationId))];
   const lastSeq = new Map<string, number>();
-  for (const row of await query<{ id: string; last_seq: number }>(em, 'select id, last_seq from chat.conversations where id = any($1::uuid[]) for update', [
-    conversationIds,
-  ])) {
-    lastSeq.set(row.id, row.last_seq);
-  }
   const members = new Map<string, string[]>();
-  for (const row of await query<{ conversation_id: string; user_id: string }>(
+  // One round trip: the conversations locked (their seqs are assigned here) and their members.
+  for (const row of await query<{ id: string; last_seq: number; members: string[] }>(
     em,
-    'select conversation_id, user_id from chat.participants where conversation_id = any($1::uuid[])',
+    `with locked as (select id, last_seq from chat.conversations where id = any($1::uuid[]) for update)
+     select l.id, l.last_seq, array(select p.user_id::text from chat.participants p where p.conversation_id = l.id) as members from locked l`,
     [conversationIds],
   )) {
-    const list = members.get(row.conversation_id);
-    if (list) list.push(row.user_id);
-    else members.set(row.conversation_id, [row.user_id]);
+    lastSeq.set(row.id, row.last_seq);
+    members.set(row.id, row.members);
   }
 
   // Attachments are re-checked by the single writer: the file may have been deleted since the resolver looked.
@@ -97,34 +93,38 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
   });
   if (rows.length === 0) return results;
 
-  await query(
-    em,
-    `insert into chat.messages (id, conversation_id, seq, sender_id, body, attachment_ids, created_at)
-     select id, "conversationId", seq, "senderId", body, array(select jsonb_array_elements_text("attachmentIds"))::uuid[], "createdAt"
-     from jsonb_to_recordset($1::jsonb) as m(id uuid, "conversationId" uuid, seq int, "senderId" uuid, body text, "attachmentIds" jsonb, "createdAt" timestamptz)`,
-    [JSON.stringify(rows)],
-  );
   // Each conversation's messages of the batch, in seq order: the last one sets last_seq, and
   // they go out as one publication.
   const byConversation = Map.groupBy(rows, (row) => row.conversationId);
+  // A sender has read everything up to their own message.
   const readBySender = new Map<string, { conversation_id: string; user_id: string; seq: number }>();
   for (const row of rows) {
     readBySender.set(`${row.conversationId}/${row.senderId}`, { conversation_id: row.conversationId, user_id: row.senderId, seq: row.seq });
   }
-  await query(
-    em,
-    `update chat.conversations c set last_seq = v.seq, last_activity_at = v.at
-     from jsonb_to_recordset($1::jsonb) as v(id uuid, seq int, at timestamptz) where c.id = v.id`,
-    [JSON.stringify([...byConversation.values()].map((messages) => messages.at(-1)!).map((m) => ({ id: m.conversationId, seq: m.seq, at: m.createdAt })))],
-  );
-  // A sender has read everything up to their own message.
-  await query(
-    em,
-    `update chat.participants p set last_read_seq = greatest(p.last_read_seq, v.seq)
-     from jsonb_to_recordset($1::jsonb) as v(conversation_id uuid, user_id uuid, seq int)
-     where p.conversation_id = v.conversation_id and p.user_id = v.user_id`,
-    [JSON.stringify([...readBySender.values()])],
-  );
+  // The three writes in one statement (one round trip), while Redis says who is watching.
+  const [, watched] = await Promise.all([
+    query(
+      em,
+      `with inserted as (
+         insert into chat.messages (id, conversation_id, seq, sender_id, body, attachment_ids, created_at)
+         select id, "conversationId", seq, "senderId", body, array(select jsonb_array_elements_text("attachmentIds"))::uuid[], "createdAt"
+         from jsonb_to_recordset($1::jsonb) as m(id uuid, "conversationId" uuid, seq int, "senderId" uuid, body text, "attachmentIds" jsonb, "createdAt" timestamptz)),
+       conversations as (
+         update chat.conversations c set last_seq = v.seq, last_activity_at = v.at
+         from jsonb_to_recordset($2::jsonb) as v(id uuid, seq int, at timestamptz) where c.id = v.id),
+       participants as (
+         update chat.participants p set last_read_seq = greatest(p.last_read_seq, v.seq)
+         from jsonb_to_recordset($3::jsonb) as v(conversation_id uuid, user_id uuid, seq int)
+         where p.conversation_id = v.conversation_id and p.user_id = v.user_id)
+       select 1`,
+      [
+        JSON.stringify(rows),
+        JSON.stringify([...byConversation.values()].map((messages) => messages.at(-1)!).map((m) => ({ id: m.conversationId, seq: m.seq, at: m.createdAt }))),
+        JSON.stringify([...readBySender.values()]),
+      ],
+    ),
+    watching ? watching.present(missedKeys(rows, members)) : null,
+  ]);
 
   const sourceOf = new Map(events.map((e) => [e.data.messageId, e]));
   // gapless.ts takes a publication of several messages; each carries the trace of its sendMessage.
@@ -144,7 +144,7 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
       }),
     );
   }
-  if (watching) await announceMissed(ctx, watching, rows, members, sourceOf);
+  if (watched) announceMissed(ctx, watched, rows, members, sourceOf);
   for (const conversationId of byConversation.keys()) {
     for (const userId of members.get(conversationId) ?? []) publish(triggers.conversationUpdated(userId), { conversationId });
   }
@@ -158,19 +158,10 @@ async function applyMessages(ctx: ApplyContext, events: MessageSent[], watching:
  * one unread notification per conversation, so the batch's later ones would change nothing, and
  * a backlog of thousands of messages would otherwise cost as many facts as messages.
  */
-async function announceMissed(
-  ctx: ApplyContext,
-  watching: Presence,
-  rows: MessageModel[],
-  members: Map<string, string[]>,
-  sourceOf: Map<string, MessageSent>,
-) {
-  const recipientsOf = (row: MessageModel) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
-  const keys = [...new Set(rows.flatMap((row) => recipientsOf(row).map((u) => watchingKey(row.conversationId, u))))];
-  const watched = await watching.present(keys);
+function announceMissed(ctx: ApplyContext, watched: Set<string>, rows: MessageModel[], members: Map<string, string[]>, sourceOf: Map<string, MessageSent>) {
   const told = new Set<string>();
   for (const row of rows) {
-    const away = recipientsOf(row).filter((u) => {
+    const away = recipientsOf(row, members).filter((u) => {
       const key = watchingKey(row.conversationId, u);
       if (watched.has(key) || told.has(key)) return false;
       told.add(key);
@@ -186,6 +177,13 @@ async function announceMissed(
     );
   }
 }
+
+const recipientsOf = (row: MessageModel, members: Map<string, string[]>) => (members.get(row.conversationId) ?? []).filter((u) => u !== row.senderId);
+
+/** The presence keys of every recipient of the batch's messages (who `announceMissed` asks about). */
+const missedKeys = (rows: MessageModel[], members: Map<string, string[]>) => [
+  ...new Set(rows.flatMap((row) => recipientsOf(row, members).map((u) => watchingKey(row.conversationId, u)))),
+];
 
 const preview = (body: string, max = 160) => (body.length > max ? `${body.slice(0, max - 1)}…` : body);
 

@@ -112,6 +112,15 @@ describe('chat through the gateway', () => {
     expect(again).toEqual(first);
   });
 
+  it('answers a send with the message as a later read gives it, whatever the case of the ids sent', async () => {
+    const sent = ok(await send(alice, conversationId.toUpperCase(), 'Ids in capitals')).sendMessage;
+    const read = ok(
+      await gql(url, `query($c: ID!) { conversation(id: $c) { lastMessage { id seq body conversationId createdAt } } }`, { c: conversationId }, { token: alice.token }),
+    ).conversation.lastMessage;
+    expect(sent).toEqual(read);
+    expect(sent.conversationId).toBe(conversationId);
+  });
+
   it('rate-limits a flood of messages from one user with RATE_LIMITED', async () => {
     const c = await startConversation(url, mallory, [bob]);
     // The limit is per second (50 by default): a loaded machine may let one wave of requests reach

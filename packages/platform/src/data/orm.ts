@@ -1,6 +1,7 @@
 import { MikroORM } from '@mikro-orm/postgresql';
 import { Migration, Migrator } from '@mikro-orm/migrations';
 import type { Logger } from '../config/logger.ts';
+import { prepareParameterizedStatements } from './prepared-statements.ts';
 
 export { Migration };
 
@@ -31,6 +32,7 @@ export async function createOrm(config: OrmConfig): Promise<MikroORM> {
     replicas: (config.replicaUrls ?? []).map((clientUrl, i) => ({ name: `replica-${i + 1}`, clientUrl })),
     preferReadReplicas: false,
     pool: { min: 0, max: config.poolMax ?? 10 },
+    driverOptions: { onPoolCreated: prepareParameterizedStatements },
     extensions: [Migrator],
     migrations: {
       // In the subgraph's own schema, which its role owns (infra/postgres/service-role.sql); the

@@ -139,6 +139,9 @@ export function createOutboxRelay(deps: {
         // them old enough skips them, and rows a relay pass holds come back already deleted: each
         // follow-up is produced by one of the two. A failed produce rolls the claim back.
         const count = await orm.em.fork().transactional(async (em) => {
+          // The claim's commit need not wait for the WAL flush: lost in a Postgres crash, it only
+          // makes the relay produce the rows again, which consumers skip by event id.
+          await query(em, 'set local synchronous_commit = off');
           const claimed = await query<{ event_id: string }>(em, `delete from ${table} where event_id = any($1::uuid[]) returning event_id`, [
             followUps.map((f) => f.event.id),
           ]);

@@ -53,18 +53,23 @@ export function createChatCommands(deps: { submit: Submit<typeof chatEvents.sche
 
     async sendMessage(em: EntityManager, viewer: Viewer, raw: unknown): Promise<MessageModel> {
       const input = validate(sendMessageSchema, raw);
-      await deps.sendLimiter.check(viewer.id);
-      await requireParticipant(em, input.conversationId, viewer);
+      // The budget (Redis) and the membership (Postgres) are asked at once; a refusal of the
+      // budget still comes first.
+      await firstRefusal([deps.sendLimiter.check(viewer.id), requireParticipant(em, input.conversationId, viewer)]);
       await requireShareable(em, viewer.id, input.attachmentIds ?? []);
       const messageId = uuidv7();
-      const outcome = await submit(
-        chatEvents.create('message.sent', {
-          aggregateId: input.conversationId,
-          actorId: viewer.id,
-          idempotencyKey: input.idempotencyKey ?? undefined,
-          data: { messageId, conversationId: input.conversationId, senderId: viewer.id, body: input.body, attachmentIds: input.attachmentIds ?? [] },
-        }),
-      );
+      const message = { conversationId: input.conversationId, senderId: viewer.id, body: input.body, attachmentIds: input.attachmentIds ?? [] };
+      const event = chatEvents.create('message.sent', {
+        aggregateId: message.conversationId,
+        actorId: viewer.id,
+        idempotencyKey: input.idempotencyKey ?? undefined,
+        data: { messageId, ...message },
+      });
+      const outcome = await submit(event);
+      // Stored as sent: the message is the event's, with the seq the persister gave it.
+      if (outcome.replayOf === undefined && outcome.result?.messageId === messageId && typeof outcome.result.seq === 'number') {
+        return { id: messageId, ...message, seq: outcome.result.seq, createdAt: event.occurredAt };
+      }
       // A retry with the same idempotency key answers with the message the first attempt stored.
       const [stored] = await reads.messages(em, [String(outcome.result?.messageId ?? messageId)]);
       if (!stored) throw notFound('Message');
@@ -98,3 +103,10 @@ export function createChatCommands(deps: { submit: Submit<typeof chatEvents.sche
 }
 
 export type ChatCommands = ReturnType<typeof createChatCommands>;
+
+/** Waits for every check, then throws the refusal of the first one that refused (not the fastest). */
+async function firstRefusal(checks: Promise<unknown>[]): Promise<void> {
+  const settled = await Promise.allSettled(checks);
+  const refused = settled.find((r) => r.status === 'rejected');
+  if (refused) throw refused.reason;
+}
