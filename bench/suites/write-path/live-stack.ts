@@ -4,6 +4,7 @@
  * rate with CPU per message by process, then steps of rate up to the sustained maximum).
  */
 import { join } from 'node:path';
+import { query } from '@finder/testing/database';
 import { professionalPairs, type ProfessionalPair } from '../../lib/chat-setup.ts';
 import type { OpenPlan, SendPlan, SendResult } from '../../lib/chat-traffic.ts';
 import { onCleanup } from '../../lib/cleanup.ts';
@@ -50,6 +51,9 @@ export const sustainedStep = (steps: RateStep[]): RateStep | undefined =>
 
 export async function measureLiveStack(env: StackEnv, config: LiveStackConfig, progress: Progress): Promise<LiveStackResult> {
   const processes = stackProcesses(env.STATE_DIR!);
+  // At rest means with nothing left to do: Postgres writes back what earlier parts wrote at its
+  // next checkpoint (every 5 min), which would otherwise fall into the idle window or not, by luck.
+  await query(env.DATABASE_URL!, 'checkpoint');
   await new Promise((r) => setTimeout(r, config.settleMs));
   progress(`idle: CPU of the ${processes.length} processes of the stack at rest, ${config.idleMs / 1000} s`);
   const before = readStackCpu(processes);
