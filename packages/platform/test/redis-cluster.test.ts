@@ -118,6 +118,21 @@ describe('on a Redis Cluster', () => {
     for (const list of received.values()) expect(list).toEqual(expected);
   });
 
+  it('a second subscriber of a trigger is subscribed only once the first SSUBSCRIBE is answered', async () => {
+    const [subscriberSide, publisherSide] = [pubsub(), pubsub()];
+    const got: string[] = [];
+    const resolved: string[] = [];
+    const first = subscriberSide.engine.subscribe('inflight:trigger', (m: string) => void got.push(`first ${m}`)).then(() => resolved.push('first'));
+    const second = subscriberSide.engine.subscribe('inflight:trigger', (m: string) => void got.push(`second ${m}`)).then(() => resolved.push('second'));
+    await second;
+    // What the second publishes as soon as it is told it is subscribed reaches both.
+    await publisherSide.publish('inflight:trigger', 'x');
+    await first;
+    expect(resolved).toEqual(['first', 'second']);
+    await until(async () => got.length === 2, 5_000, 'both deliveries');
+    expect(got.sort()).toEqual(['first x', 'second x']);
+  });
+
   it('asyncIterableIterator and unsubscribe: what the subgraphs use for typing and conversation updates', async () => {
     const [a, b] = [pubsub(), pubsub()];
     const iterator = a.engine.asyncIterableIterator<{ n: number }>('iterator:trigger');

@@ -84,6 +84,8 @@ export class ShardedPubSub extends PubSubEngine {
   private nextId = 0;
   private readonly handlers = new Map<number, { trigger: string; onMessage: (payload: unknown) => void }>();
   private readonly byTrigger = new Map<string, Set<number>>();
+  /** SSUBSCRIBEs not answered yet, by trigger: later subscribers of the trigger wait for them too. */
+  private readonly subscribing = new Map<string, Promise<unknown>>();
   private readonly publisher: Cluster;
   private readonly subscriber: Cluster;
   private readonly log: Logger;
@@ -104,13 +106,22 @@ export class ShardedPubSub extends PubSubEngine {
     const id = ++this.nextId;
     this.handlers.set(id, { trigger, onMessage: onMessage as (payload: unknown) => void });
     const ids = this.byTrigger.get(trigger);
-    if (ids) {
-      ids.add(id);
-      return id;
+    if (ids) ids.add(id);
+    else this.byTrigger.set(trigger, new Set([id]));
+    // Subscribed means listening: a caller that reads a backlog once this resolves (gapless
+    // streams) must not miss what is published before the first subscriber's SSUBSCRIBE is done.
+    let subscribing = this.subscribing.get(trigger);
+    if (!ids) {
+      const started = this.subscriber.ssubscribe(trigger);
+      subscribing = started;
+      this.subscribing.set(trigger, started);
+      void started.then(
+        () => this.subscribing.get(trigger) === started && this.subscribing.delete(trigger),
+        () => this.subscribing.get(trigger) === started && this.subscribing.delete(trigger),
+      );
     }
-    this.byTrigger.set(trigger, new Set([id]));
     try {
-      await this.subscriber.ssubscribe(trigger);
+      await subscribing;
     } catch (err) {
       this.unsubscribe(id);
       throw err;
