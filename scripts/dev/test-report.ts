@@ -6,9 +6,11 @@ import { join, relative } from 'node:path';
 
 interface Assertion { status: string; fullName: string; failureMessages: string[] }
 interface FileResult { name: string; status: string; message?: string; assertionResults: Assertion[] }
-interface Results { numPassedTests: number; numFailedTests: number; numPendingTests: number; numTodoTests: number; testResults: FileResult[] }
+interface Results { testResults: FileResult[] }
 
-const [resultsFile, logDir, root] = process.argv.slice(2) as [string, string, string];
+// Several result files (comma-separated) when ./dev test ran vitest more than once (the cluster
+// phase runs, on the stack in cluster mode, a drill the first run skipped).
+const [resultsFiles, logDir, root] = process.argv.slice(2) as [string, string, string];
 const clip = (text: string, n: number) => (text.length > n ? `${text.slice(0, n - 1)}…` : text);
 // eslint-disable-next-line no-control-regex -- terminal colours, in messages vitest coloured
 const plain = (text: string) => text.replace(/\x1b\[[0-9;]*m/g, '');
@@ -35,9 +37,21 @@ function serviceWarnings(): string[] {
   return lines;
 }
 
-if (existsSync(resultsFile)) {
-  const r = JSON.parse(readFileSync(resultsFile, 'utf8')) as Results;
-  const failed = r.testResults.flatMap((file) => {
+const runs = resultsFiles.split(',').filter((file) => existsSync(file)).map((file) => JSON.parse(readFileSync(file, 'utf8')) as Results);
+if (runs.length > 0) {
+  const testResults = runs.flatMap((r) => r.testResults);
+  // A test skipped by one run and run by another counts as run; failed wins over passed.
+  const outcome = new Map<string, string>();
+  const rank = (status: string) => (status === 'failed' ? 2 : status === 'passed' ? 1 : 0);
+  for (const file of testResults) {
+    for (const t of file.assertionResults) {
+      const key = `${file.name}\u0000${t.fullName}`;
+      const before = outcome.get(key);
+      if (before === undefined || rank(t.status) > rank(before)) outcome.set(key, t.status);
+    }
+  }
+  const count = (wanted: (status: string) => boolean) => [...outcome.values()].filter(wanted).length;
+  const failed = testResults.flatMap((file) => {
     const tests = file.assertionResults.filter((t) => t.status === 'failed');
     // A file can fail with no failed test: a hook or an import threw.
     if (tests.length === 0 && file.status === 'failed') return [{ file, title: '(the file itself)', message: file.message }];
@@ -57,5 +71,5 @@ if (existsSync(resultsFile)) {
       for (const line of lines.slice(0, 2)) console.log(`     ${clip(line, 700)}`);
     }
   }
-  console.log(`tests: ${r.numPassedTests} passed, ${r.numFailedTests} failed, ${r.numPendingTests + r.numTodoTests} skipped`);
+  console.log(`tests: ${count((s) => s === 'passed')} passed, ${count((s) => s === 'failed')} failed, ${count((s) => s !== 'passed' && s !== 'failed')} skipped`);
 }

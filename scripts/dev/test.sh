@@ -38,7 +38,7 @@ npm_suite() {
 
 cmd_test() {
   local stack_up=1 line
-  rm -f "$STATE_DIR/vitest-results.json"
+  rm -f "$STATE_DIR/vitest-results.json" "$STATE_DIR/vitest-cluster-results.json"
   if [[ ${CI:-} == true || ${DEV_TEST_DOWN:-} == 1 ]]; then
     # One line here: the end of the output belongs to the summary (its log has the details).
     at_exit '"$DEV" down >"$LOG_DIR/down.log" 2>&1 && echo "stack stopped" || echo "stopping the stack failed: see $LOG_DIR/down.log"'
@@ -59,10 +59,18 @@ cmd_test() {
   else
     skip_suite vitest "the stack did not start"
   fi
+  # The Redis Cluster failover drill needs the stack on the local cluster: the stack is switched
+  # (REDIS_MODE=cluster) and the drill run on it. Always in CI; locally with DEV_TEST_CLUSTER=1,
+  # since it leaves the stack in cluster mode (`./dev up` switches it back).
+  if ((stack_up)) && [[ ${CI:-} == true || ${DEV_TEST_CLUSTER:-} == 1 ]]; then
+    # shellcheck disable=SC2016 # expanded by the inner shell
+    suite "cluster drill" bash -c 'REDIS_MODE=cluster SKIP_SEED=1 "$1" up && source "$2" && exec vitest run --project drills drills/test/drills.drill.test.ts -t redis-master-failover --reporter=default --reporter=json --outputFile.json="$3"' \
+      cluster "$DEV" "$STACK_ENV" "$STATE_DIR/vitest-cluster-results.json"
+  fi
 
   printf '\n== summary\n'
   for line in "${TEST_RESULTS[@]}"; do echo "$line"; done
   if ((TEST_FAILURES)); then echo "$TEST_FAILURES failed"; else echo "all passed"; fi
-  node "$ROOT_DIR/scripts/dev/test-report.ts" "$STATE_DIR/vitest-results.json" "$LOG_DIR" "$ROOT_DIR" || true
+  node "$ROOT_DIR/scripts/dev/test-report.ts" "$STATE_DIR/vitest-results.json,$STATE_DIR/vitest-cluster-results.json" "$LOG_DIR" "$ROOT_DIR" || true
   ((TEST_FAILURES == 0))
 }
