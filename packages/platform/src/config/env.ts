@@ -194,9 +194,11 @@ export const kafkaEnv = z.object({
   /** On against real Kafka; the local Kafka-protocol mock cannot do idempotent producers. */
   KAFKA_IDEMPOTENT: boolFromString.default(false),
   /**
-   * How long a fetch waits at the broker for new events. Kafka answers as soon as an event arrives,
-   * so there a long wait costs no latency and saves idle polling; the local broker answers only at
-   * the deadline, so the wait is the delivery latency (persisters: writers wait for the outcome).
+   * How long a fetch that finds nothing waits at the broker. Kafka (and the local broker, through
+   * its long-poll proxy) answers as soon as an event arrives, so the wait costs no latency: it sets
+   * how often an idle consumer asks again, heartbeats (kafkajs beats between fetches; the session
+   * times out after 10 s) and hears of a rebalance, and how long a graceful stop waits for the
+   * fetch in flight.
    */
   KAFKA_PERSISTER_FETCH_WAIT_MS: fetchWaitMs.default(DEFAULT_FETCH_WAIT.persisterMs),
   KAFKA_CONSUMER_FETCH_WAIT_MS: fetchWaitMs.default(DEFAULT_FETCH_WAIT.consumerMs),

@@ -15,7 +15,7 @@ export interface ConsumerOptions<C extends DataSchemas> {
   producer: EventProducer;
   logger: Logger;
   registry?: Registry;
-  /** How long fetches wait at the broker (`consumerMs` is this consumer's; 1 s by default). */
+  /** How long fetches wait at the broker (`consumerMs` is this consumer's; 3 s by default). */
   fetchWait?: FetchWait;
   /** Pure per-event side effect; must be idempotent (delivery is at least once). */
   handle(event: EventOf<C>): Promise<void>;

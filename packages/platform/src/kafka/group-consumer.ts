@@ -14,7 +14,12 @@ export interface FetchWait {
   consumerMs: number;
 }
 
-export const DEFAULT_FETCH_WAIT: FetchWait = { persisterMs: 1_000, consumerMs: 1_000 };
+/**
+ * Persisters ask again every second: they hear of a rebalance soonest, which the write path's
+ * drills count on. The other consumers (projectors, the mailer, the converter, the janitor) wait
+ * 3 s, a third of the idle fetches and heartbeats they cost the broker and themselves.
+ */
+export const DEFAULT_FETCH_WAIT: FetchWait = { persisterMs: 1_000, consumerMs: 3_000 };
 
 export interface GroupConsumerOptions {
   kafka: Kafka;
