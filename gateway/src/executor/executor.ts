@@ -1,6 +1,6 @@
 import { buildOperationContext, type ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { operationFromDocument } from '@apollo/federation-internals';
-import type { QueryPlan } from '@apollo/query-planner';
+import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import { tracer } from '@finder/platform/telemetry';
 import { getVariableValues, GraphQLError, Kind, type VariableDefinitionNode } from 'graphql';
 import type { LoadedSupergraph } from '../subscriptions/supergraph.ts';
@@ -11,12 +11,53 @@ export type GatewayExecutor = ApolloGateway['executor'];
 type RequestContext = Parameters<GatewayExecutor>[0];
 type ExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
 
-/** One operation of one document, compiled: its plan's steps and its response shaping. */
-interface Compiled {
-  plan: QueryPlan;
-  variableDefinitions: readonly VariableDefinitionNode[] | undefined;
+type OperationContext = ReturnType<typeof buildOperationContext>;
+
+/** A plan's steps and the response shaping of its operation, compiled once. */
+export interface CompiledOperation {
   run: ReturnType<typeof compilePlan> | null;
   shape: ResponseShape;
+}
+
+/** One operation of one document, compiled, with what the request checks before running it. */
+interface Compiled extends CompiledOperation {
+  plan: QueryPlan;
+  variableDefinitions: readonly VariableDefinitionNode[] | undefined;
+}
+
+/**
+ * Compiles `node` (a query plan's, or what a subscription runs per event) and the shaping of the
+ * operation's response. Throws UnsupportedOperation for what it does not run.
+ */
+export function compileOperation(loaded: LoadedSupergraph, node: PlanNode | undefined, operationContext: OperationContext): CompiledOperation {
+  // As executeQueryPlan does: the operation shaped is rebuilt from the operation and its fragments.
+  const operation = operationFromDocument(
+    loaded.apiSchema,
+    { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
+    { validate: false },
+  );
+  return {
+    run: node ? compilePlan(node, loaded.supergraphGraphQLSchema, operation.variableDefinitions) : null,
+    shape: compileResponseShape(operation),
+  };
+}
+
+/** Runs a compiled operation: its fetches, then the response, as Apollo's executeQueryPlan answers. */
+export async function runCompiled(compiled: CompiledOperation, run: PlanRun): Promise<ExecutionResult> {
+  const data = Object.create(null) as Record<string, unknown>;
+  if (compiled.run) await compiled.run(run, { path: [], data, fullResult: data });
+  const errors = run.errors as GraphQLError[];
+  try {
+    const shaped = compiled.shape.shape(data, run.variables);
+    // Errors found while shaping are reported as Apollo does: in `extensions.valueCompletion`
+    // when the fetches went well, dropped otherwise (they repeat what the fetch errors say).
+    if (errors.length === 0 && shaped.errors.length > 0) return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
+    return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
+  } catch (error) {
+    if (error instanceof GraphQLError) return { errors: [error] };
+    if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
+    return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
+  }
 }
 
 /** Operations this executor hands to Apollo's, remembered as such. */
@@ -51,19 +92,8 @@ export function createCompiledExecutor({ loaded, services, fallback, cacheSize =
       const operationContext = buildOperationContext({ schema: loaded.apiGraphQLSchema, operationDocument: document, operationName });
       const planned = operationFromDocument(loaded.apiSchema, document, { operationName });
       const plan = loaded.planner.buildQueryPlan(planned);
-      // As executeQueryPlan does: the operation shaped is rebuilt from the operation and its fragments.
-      const operation = operationFromDocument(
-        loaded.apiSchema,
-        { kind: Kind.DOCUMENT, definitions: [operationContext.operation, ...Object.values(operationContext.fragments)] },
-        { validate: false },
-      );
       if (plan.node?.kind === 'Subscription') throw new UnsupportedOperation('subscriptions');
-      return {
-        plan,
-        variableDefinitions: operationContext.operation.variableDefinitions,
-        run: plan.node ? compilePlan(plan.node, loaded.supergraphGraphQLSchema, operation.variableDefinitions) : null,
-        shape: compileResponseShape(operation),
-      };
+      return { plan, variableDefinitions: operationContext.operation.variableDefinitions, ...compileOperation(loaded, plan.node, operationContext) };
     } catch (error) {
       // Apollo's executor answers these as it always has, errors included.
       onFallback?.(error instanceof UnsupportedOperation ? error.message : 'compilation failed');
@@ -104,20 +134,6 @@ export function createCompiledExecutor({ loaded, services, fallback, cacheSize =
       const { errors } = getVariableValues(loaded.apiGraphQLSchema, compiled.variableDefinitions, variables || {});
       if (errors) return { errors };
     }
-    const data = Object.create(null) as Record<string, unknown>;
-    const run: PlanRun = { services, variables, requestContext: requestContext as never, errors: [] };
-    if (compiled.run) await compiled.run(run, { path: [], data, fullResult: data });
-    const errors = run.errors as GraphQLError[];
-    try {
-      const shaped = compiled.shape.shape(data, variables);
-      // Errors found while shaping are reported as Apollo does: in `extensions.valueCompletion`
-      // when the fetches went well, dropped otherwise (they repeat what the fetch errors say).
-      if (errors.length === 0 && shaped.errors.length > 0) return { extensions: { valueCompletion: shaped.errors }, data: shaped.data };
-      return errors.length === 0 ? { data: shaped.data } : { errors, data: shaped.data };
-    } catch (error) {
-      if (error instanceof GraphQLError) return { errors: [error] };
-      if (error instanceof Error) return { errors: [new GraphQLError(error.message, { originalError: error })] };
-      return { errors: [new GraphQLError('Unexpected error during query plan execution')] };
-    }
+    return runCompiled(compiled, { services, variables, requestContext: requestContext as never, errors: [] });
   }
 }

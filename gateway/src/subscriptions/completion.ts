@@ -1,10 +1,11 @@
 import { executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import type { Logger } from '@finder/platform/config';
 import type { GraphQLError, GraphQLFormattedError } from 'graphql';
+import { compileOperation, runCompiled, type CompiledOperation } from '../executor/executor.ts';
 import { createEntityBatcher } from './entity-batcher.ts';
 import type { ClientEvent, Group } from './groups.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
-import { EVENT_SOURCE } from './plan.ts';
+import { EVENT_SOURCE, type SubscriptionPlan } from './plan.ts';
 import { createSharedCompletions } from './shared-completions.ts';
 import type { LoadedSupergraph } from './supergraph.ts';
 import type { ViewerScope } from './viewer-scope.ts';
@@ -58,6 +59,23 @@ export function createCompletion(options: {
     return key;
   }
 
+  /** Each plan compiled once, as the HTTP path's operations are (null: Apollo's executor runs it). */
+  const compiled = new WeakMap<SubscriptionPlan, CompiledOperation | null>();
+  function compiledFor(plan: SubscriptionPlan): CompiledOperation | null {
+    let found = compiled.get(plan);
+    if (found === undefined) {
+      try {
+        const node = plan.executable.node;
+        found = node?.kind === 'Subscription' ? null : compileOperation(loaded, node, plan.operationContext);
+      } catch (err) {
+        logger.debug({ err }, "subscription completes on Apollo's executor");
+        found = null;
+      }
+      compiled.set(plan, found);
+    }
+    return found;
+  }
+
   async function execute(group: Completing, event: ClientEvent): Promise<ClientEvent> {
     // The executor merges entity fetches into the event's data, which a merged upstream frame
     // shares between subscriptions: each execution works on its own copy.
@@ -66,20 +84,25 @@ export function createCompletion(options: {
       process: async () => ({ data, errors: event.errors as never }),
     };
     const { representative } = group;
-    const result = await executeQueryPlan(
-      group.plan.executable,
-      { ...services, [EVENT_SOURCE]: source } as ServiceMap,
-      {
-        request: { variables: representative.variables },
-        context: { viewer: representative.viewer, requestId: representative.requestId },
-        logger,
-        metrics: {},
-        cache: undefined,
-      } as never,
-      group.plan.operationContext,
-      loaded.supergraphGraphQLSchema,
-      loaded.apiSchema,
-    );
+    const requestContext = {
+      request: { variables: representative.variables },
+      context: { viewer: representative.viewer, requestId: representative.requestId },
+      logger,
+      metrics: {},
+      cache: undefined,
+    };
+    const withEvent = { ...services, [EVENT_SOURCE]: source };
+    const plan = compiledFor(group.plan);
+    const result = plan
+      ? await runCompiled(plan, { services: withEvent, variables: representative.variables, requestContext, errors: [] })
+      : await executeQueryPlan(
+          group.plan.executable,
+          withEvent as ServiceMap,
+          requestContext as never,
+          group.plan.operationContext,
+          loaded.supergraphGraphQLSchema,
+          loaded.apiSchema,
+        );
     return {
       data: (result.data ?? null) as Record<string, unknown> | null,
       ...(result.errors?.length ? { errors: result.errors.map((e) => options.formatError(e as GraphQLError)) } : {}),
