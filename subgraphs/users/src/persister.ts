@@ -6,6 +6,9 @@ import { REGISTRATION_LINK_USED, RESET_LINK_USED, sha256, VERIFICATION_LINK_USED
 
 type Session = { id: string; familyId: string; tokenHash: string; expiresAt: string };
 
+/** Well past a registration link's lifetime (COMPLETE_REGISTRATION_TTL_MS, from when it is mailed). */
+const REGISTRATION_REQUEST_RETENTION_MS = 7 * 24 * 3600_000;
+
 /**
  * Applies one users event inside the persister's batch transaction. The persister is the single
  * writer, so the invariants are enforced here: unique emails, single-use refresh tokens and links.
@@ -38,6 +41,8 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
          on conflict (email_normalized) do update set nonce_hash = excluded.nonce_hash, requested_at = excluded.requested_at`,
         [d.emailNormalized, sha256(d.nonce), at],
       );
+      // Requests whose links expired long ago (even if mailed late) go, so the table holds only live ones.
+      await em.execute('delete from users.registration_requests where requested_at < ?', [new Date(Date.parse(at) - REGISTRATION_REQUEST_RETENTION_MS).toISOString()]);
       return;
     }
     case 'registration.completed': {

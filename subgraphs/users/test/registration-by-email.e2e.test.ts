@@ -1,3 +1,4 @@
+import { query } from '@finder/testing/database';
 import { errorCodes, gql, ok, type GraphQLResult } from '@finder/testing/graphql-client';
 import { tokenFromLink, waitForMail } from '@finder/testing/mail';
 import { freePort, uniqueEmail } from '@finder/testing/ports';
@@ -116,6 +117,13 @@ describe('registration by email', () => {
     const retried = ok(await gql(url, COMPLETE, { i: input })).completeRegistration;
     expect(retried.user.id).toBe(first.user.id);
     expect(retried.refreshToken).not.toBe(first.refreshToken);
+  });
+
+  it('forgets requests whose links expired long ago as new ones come', async () => {
+    const stale = uniqueEmail('stale');
+    await query(env.DATABASE_URL!, "insert into users.registration_requests values ($1, $2, now() - interval '8 days')", [stale, 'f'.repeat(64)]);
+    await registrationLink(uniqueEmail('fresh-request'));
+    expect(await query(env.DATABASE_URL!, 'select 1 from users.registration_requests where email_normalized = $1', [stale])).toEqual([]);
   });
 
   it('validates the rest of the input, naming the field', async () => {

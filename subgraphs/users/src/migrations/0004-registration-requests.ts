@@ -14,5 +14,6 @@ export class Migration0004RegistrationRequests extends Migration {
       nonce_hash text not null,
       requested_at timestamptz not null
     )`);
+    this.addSql('create index registration_requests_requested_at_idx on users.registration_requests (requested_at)');
   }
 }
