@@ -130,6 +130,14 @@ describe('budgets shared by two gateways (Redis)', () => {
     ok(await gql(urls[1], REGISTER, input(), from(addr)));
     expectRateLimited(await gql(urls[0], REGISTER, input(), from(addr)), 'third registration');
 
+    // startRegistration draws on the same budget: another way to the same registration mail.
+    const START = 'mutation($i: StartRegistrationInput!) { startRegistration(input: $i) }';
+    expectRateLimited(await gql(urls[1], START, { i: { email: uniqueEmail('budget') } }, from(addr)), 'a registration by email after two');
+    const other = address();
+    ok(await gql(urls[0], START, { i: { email: uniqueEmail('budget') } }, from(other)));
+    ok(await gql(urls[1], REGISTER, input(), from(other)));
+    expectRateLimited(await gql(urls[0], START, { i: { email: uniqueEmail('budget') } }, from(other)), 'third, by email');
+
     const RESET = 'mutation($e: String!) { requestPasswordReset(email: $e) }';
     ok(await gql(urls[1], RESET, { e: uniqueEmail('reset') }, from(addr)));
     expectRateLimited(await gql(urls[0], RESET, { e: uniqueEmail('reset') }, from(addr)), 'second reset mail');

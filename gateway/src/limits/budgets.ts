@@ -16,20 +16,23 @@ import { GraphQLError, Kind, valueFromASTUntyped, type DocumentNode, type FieldN
  * - `cost`: the operation's estimated cost (operation-limits.ts), per viewer, or per address when
  *   anonymous, over HTTP and WebSocket.
  * - one budget per root field that costs CPU, mail or storage: per address for the fields used
- *   signed out (login, register, requestPasswordReset), per viewer (else address) for the others.
+ *   signed out (login, register, startRegistration, requestPasswordReset), per viewer (else
+ *   address) for the others. A field with a `pool` draws on that field's budget: register and
+ *   startRegistration are two ways to one registration (a mail each), so they share one.
  * - login guesses per account (the `input.email` it names), whichever address they come from; a
  *   login that succeeds gives its point back, so only wrong guesses use up an account's budget.
  */
 export const FIELD_BUDGETS = {
   'Mutation.login': { setting: 'BUDGET_LOGIN_PER_ADDRESS', by: 'address' },
   'Mutation.register': { setting: 'BUDGET_REGISTER', by: 'address' },
+  'Mutation.startRegistration': { setting: 'BUDGET_REGISTER', by: 'address', pool: 'Mutation.register' },
   'Mutation.requestPasswordReset': { setting: 'BUDGET_REQUEST_PASSWORD_RESET', by: 'address' },
   'Mutation.createUpload': { setting: 'BUDGET_CREATE_UPLOAD', by: 'viewer' },
   'Mutation.requestConversion': { setting: 'BUDGET_REQUEST_CONVERSION', by: 'viewer' },
   'Mutation.startConversation': { setting: 'BUDGET_START_CONVERSATION', by: 'viewer' },
   'Mutation.requestEngagement': { setting: 'BUDGET_REQUEST_ENGAGEMENT', by: 'viewer' },
   'Query.searchProfessionals': { setting: 'BUDGET_SEARCH_PROFESSIONALS', by: 'viewer' },
-} as const satisfies Record<string, { setting: string; by: 'address' | 'viewer' }>;
+} as const satisfies Record<string, { setting: string; by: 'address' | 'viewer'; pool?: string }>;
 
 export type BudgetSetting = (typeof FIELD_BUDGETS)[keyof typeof FIELD_BUDGETS]['setting'] | 'BUDGET_COST' | 'BUDGET_LOGIN_PER_ACCOUNT';
 
@@ -60,7 +63,14 @@ export function createBudgets(
   };
   const cost = limiter('cost', settings.BUDGET_COST);
   const loginPerAccount = limiter('login-account', settings.BUDGET_LOGIN_PER_ACCOUNT);
-  const fields = new Map(Object.entries(FIELD_BUDGETS).map(([coordinate, { setting, by }]) => [coordinate, { by, limiter: limiter(coordinate, settings[setting]) }]));
+  const pools = new Map<string, RateLimiter>();
+  const pooled = (name: string, budget: Budget): RateLimiter => pools.get(name) ?? pools.set(name, limiter(name, budget)).get(name)!;
+  const fields = new Map(
+    Object.entries(FIELD_BUDGETS).map(([coordinate, field]) => [
+      coordinate,
+      { by: field.by, limiter: pooled('pool' in field ? field.pool : coordinate, settings[field.setting]) },
+    ]),
+  );
 
   return {
     /**

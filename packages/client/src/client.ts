@@ -1,6 +1,6 @@
 import type { ResultOf, TypedDocumentNode, VariablesOf } from '@graphql-typed-document-node/core';
 import type { DocumentNode } from 'graphql';
-import { LoginDocument, LogoutDocument, RefreshSessionDocument, RegisterDocument } from './__generated__/graphql.ts';
+import { CompleteRegistrationDocument, LoginDocument, LogoutDocument, RefreshSessionDocument, RegisterDocument } from './__generated__/graphql.ts';
 import { createConnectionTracker, type ConnectionApi } from './connection.ts';
 import { documentFields, prepare, type PreparedOperation } from './documents.ts';
 import { FinderError } from './errors.ts';
@@ -102,6 +102,7 @@ export function createFinderClient(options: FinderClientOptions): FinderClient {
   const session = createSessionManager(options.storage ?? memoryTokens(), {
     login: (email, password) => call<AuthPayloadLike>(LoginDocument, { input: { email, password } }, 'login'),
     register: (input) => call<AuthPayloadLike>(RegisterDocument, { input }, 'register'),
+    completeRegistration: (input) => call<AuthPayloadLike>(CompleteRegistrationDocument, { input }, 'completeRegistration'),
     refresh: (refreshToken) => call<AuthPayloadLike>(RefreshSessionDocument, { refreshToken }, 'refreshSession'),
     logout: async (refreshToken) => {
       await call(LogoutDocument, { refreshToken }, 'logout');
@@ -114,6 +115,7 @@ export function createFinderClient(options: FinderClientOptions): FinderClient {
     current: () => session.current(),
     signIn: (email, password) => session.signIn(email, password),
     register: (input) => session.register(input),
+    completeRegistration: (input) => session.completeRegistration(input),
     signOut: () => session.signOut(),
     onChange: (listener) => session.onChange(listener),
   };

@@ -20,10 +20,20 @@ export interface RegisterInput {
   role: Role;
 }
 
+/** From the link of the mail startRegistration sends (`?token=`), and the account's details. */
+export interface CompleteRegistrationInput {
+  token: string;
+  password: string;
+  displayName: string;
+  role: Role;
+}
+
 export interface SessionApi {
   current(): Session | null;
   signIn(email: string, password: string): Promise<Session>;
   register(input: RegisterInput): Promise<Session>;
+  /** Creates the account a registration link was mailed for (its email verified) and signs in. */
+  completeRegistration(input: CompleteRegistrationInput): Promise<Session>;
   /** Ends the login on the server (best effort) and forgets its tokens. */
   signOut(): Promise<void>;
   onChange(listener: (session: Session | null) => void): () => void;
@@ -40,6 +50,7 @@ export interface AuthPayloadLike {
 export interface SessionCalls {
   login(email: string, password: string): Promise<AuthPayloadLike>;
   register(input: RegisterInput): Promise<AuthPayloadLike>;
+  completeRegistration(input: CompleteRegistrationInput): Promise<AuthPayloadLike>;
   refresh(refreshToken: string): Promise<AuthPayloadLike>;
   logout(refreshToken: string): Promise<void>;
 }
@@ -144,6 +155,10 @@ export function createSessionManager(storage: TokenStorage, calls: SessionCalls)
     },
     async register(input) {
       set(toStored(await calls.register(input)));
+      return session!;
+    },
+    async completeRegistration(input) {
+      set(toStored(await calls.completeRegistration(input)));
       return session!;
     },
     async signOut() {

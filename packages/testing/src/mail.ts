@@ -6,7 +6,7 @@ export interface SentMail {
   subject: string;
   text: string;
   link: string;
-  kind: 'verify-email' | 'reset-password';
+  kind: 'verify-email' | 'reset-password' | 'complete-registration' | 'account-exists';
   eventId: string;
 }
 

@@ -2,9 +2,12 @@ import { ErrorCode } from '@finder/platform/config';
 import { usersFacts } from '@finder/platform/contracts';
 import { type ApplyContext, type ApplyResult, reject } from '@finder/platform/write';
 import type { UsersEvent } from './events/users-events.ts';
-import { RESET_LINK_USED, sha256, VERIFICATION_LINK_USED } from './services/tokens.ts';
+import { REGISTRATION_LINK_USED, RESET_LINK_USED, sha256, VERIFICATION_LINK_USED } from './services/tokens.ts';
 
 type Session = { id: string; familyId: string; tokenHash: string; expiresAt: string };
+
+/** Well past a registration link's lifetime (COMPLETE_REGISTRATION_TTL_MS, from when it is mailed). */
+const REGISTRATION_REQUEST_RETENTION_MS = 7 * 24 * 3600_000;
 
 /**
  * Applies one users event inside the persister's batch transaction. The persister is the single
@@ -27,6 +30,38 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
       if (inserted.length === 0) {
         return reject(ErrorCode.CONFLICT, 'An account with this email already exists', { field: 'input.email' });
       }
+      await insertSession(em, d.userId, d.session, at);
+      return { result: { userId: d.userId } };
+    }
+    case 'registration.requested': {
+      // The same write whether or not the email has an account; the mailer decides which mail it gets.
+      const d = event.data;
+      await em.execute(
+        `insert into users.registration_requests (email_normalized, nonce_hash, requested_at) values (?, ?, ?)
+         on conflict (email_normalized) do update set nonce_hash = excluded.nonce_hash, requested_at = excluded.requested_at`,
+        [d.emailNormalized, sha256(d.nonce), at],
+      );
+      // Requests whose links expired long ago (even if mailed late) go, so the table holds only live ones.
+      await em.execute('delete from users.registration_requests where requested_at < ?', [new Date(Date.parse(at) - REGISTRATION_REQUEST_RETENTION_MS).toISOString()]);
+      return;
+    }
+    case 'registration.completed': {
+      const d = event.data;
+      // The link's nonce is deleted as it is used: the same link never works twice.
+      const used = await em.execute<{ email_normalized: string }[]>(
+        'delete from users.registration_requests where email_normalized = ? and nonce_hash = ? returning email_normalized',
+        [d.emailNormalized, d.nonceHash],
+      );
+      const refused = reject(ErrorCode.BAD_USER_INPUT, REGISTRATION_LINK_USED, { field: 'input.token' });
+      if (used.length === 0) return refused;
+      const inserted = await em.execute<{ id: string }[]>(
+        `insert into users.users (id, email, email_normalized, password_hash, display_name, role, email_verified_at, created_at, updated_at)
+         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
+         on conflict do nothing returning id`,
+        [d.userId, d.email, d.emailNormalized, d.passwordHash, d.displayName, d.role, at, at, at],
+      );
+      // Registered meanwhile (by register, or another link): the same refusal as a used link.
+      if (inserted.length === 0) return refused;
       await insertSession(em, d.userId, d.session, at);
       return { result: { userId: d.userId } };
     }

@@ -19,6 +19,7 @@ export async function buildUsersServer(env: UsersServerEnv, { orm, pubsub, produ
     revocations: createRevocationPublisher(pubsub.redis, { accessTokenTtlMs: env.ACCESS_TOKEN_TTL_SECONDS * 1000, logger }),
     refreshTtlSeconds: env.REFRESH_TOKEN_TTL_SECONDS,
     linkSecret: env.USERS_TOKEN_SECRET,
+    registration: env.REGISTRATION,
   });
   return subgraphServer(env, { orm, pubsub, producer, logger, registry }, {
     name: 'users',

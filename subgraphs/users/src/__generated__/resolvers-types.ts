@@ -33,6 +33,17 @@ export type AuthPayload = {
   user: User;
 };
 
+export type CompleteRegistrationInput = {
+  displayName: Scalars['String']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+  /** At least 10 characters. */
+  password: Scalars['String']['input'];
+  /** BUSINESS or PROFESSIONAL; ADMIN accounts cannot be self-registered. */
+  role: Role;
+  /** The single-use token from the registration mail's link. */
+  token: Scalars['String']['input'];
+};
+
 export type File = {
   __typename?: 'File';
   id: Scalars['ID']['output'];
@@ -46,6 +57,12 @@ export type LoginInput = {
 
 export type Mutation = {
   __typename?: 'Mutation';
+  /**
+   * Creates the account a registration link was mailed for, its email already verified, and signs
+   * it in. A link works once: an invalid, expired, used or superseded token, or one for an email
+   * that has an account by now, is BAD_USER_INPUT (field `input.token`).
+   */
+  completeRegistration: AuthPayload;
   /** Signs in with email and password. */
   login: AuthPayload;
   /**
@@ -59,7 +76,11 @@ export type Mutation = {
    * revokes every session of that login (reuse detection), its access tokens included.
    */
   refreshSession: AuthPayload;
-  /** Creates an account and signs it in; a verification mail is sent to its email. */
+  /**
+   * Creates an account and signs it in; a verification mail is sent to its email. Tells a taken
+   * email apart (CONFLICT), so servers set to register by email (REGISTRATION=email, the default
+   * in production) refuse it with FORBIDDEN, reason REGISTRATION_BY_EMAIL: use startRegistration.
+   */
   register: AuthPayload;
   /**
    * Always true: never reveals whether an account exists for the email. Each request makes the
@@ -72,6 +93,12 @@ export type Mutation = {
    * BAD_USER_INPUT (field `token`).
    */
   resetPassword: Scalars['Boolean']['output'];
+  /**
+   * Always true: never reveals whether an account exists for the email. Mails a link to complete
+   * the registration (completeRegistration), or, to an email that has an account, a mail saying so.
+   * Each request makes the email's previous registration link stop working.
+   */
+  startRegistration: Scalars['Boolean']['output'];
   /** Changes the signed-in user's display name or avatar. */
   updateProfile: User;
   /**
@@ -79,6 +106,11 @@ export type Mutation = {
    * invalid, expired or already used token is BAD_USER_INPUT (field `token`).
    */
   verifyEmail: User;
+};
+
+
+export type MutationCompleteRegistrationArgs = {
+  input: CompleteRegistrationInput;
 };
 
 
@@ -110,6 +142,11 @@ export type MutationRequestPasswordResetArgs = {
 export type MutationResetPasswordArgs = {
   newPassword: Scalars['String']['input'];
   token: Scalars['String']['input'];
+};
+
+
+export type MutationStartRegistrationArgs = {
+  input: StartRegistrationInput;
 };
 
 
@@ -152,6 +189,12 @@ export type Role =
   | 'BUSINESS'
   /** A financial professional offering their services. */
   | 'PROFESSIONAL';
+
+export type StartRegistrationInput = {
+  /** The email to register; the mail sent to it carries the link to complete the registration. */
+  email: Scalars['String']['input'];
+  idempotencyKey?: InputMaybe<Scalars['String']['input']>;
+};
 
 export type UpdateProfileInput = {
   /** A file id from the files subgraph, or null to remove the avatar. */
@@ -273,6 +316,7 @@ export type FederationReferenceTypes = {
 export type ResolversTypes = {
   AuthPayload: ResolverTypeWrapper<Omit<AuthPayload, 'user'> & { user: ResolversTypes['User'] }>;
   String: ResolverTypeWrapper<Scalars['String']['output']>;
+  CompleteRegistrationInput: CompleteRegistrationInput;
   DateTime: ResolverTypeWrapper<Scalars['DateTime']['output']>;
   File: ResolverTypeWrapper<FileReferenceModel>;
   ID: ResolverTypeWrapper<Scalars['ID']['output']>;
@@ -282,6 +326,7 @@ export type ResolversTypes = {
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
   RegisterInput: RegisterInput;
   Role: Role;
+  StartRegistrationInput: StartRegistrationInput;
   UpdateProfileInput: UpdateProfileInput;
   User: ResolverTypeWrapper<UserModelModel>;
 };
@@ -290,6 +335,7 @@ export type ResolversTypes = {
 export type ResolversParentTypes = {
   AuthPayload: Omit<AuthPayload, 'user'> & { user: ResolversParentTypes['User'] };
   String: Scalars['String']['output'];
+  CompleteRegistrationInput: CompleteRegistrationInput;
   DateTime: Scalars['DateTime']['output'];
   File: FileReferenceModel;
   ID: Scalars['ID']['output'];
@@ -298,6 +344,7 @@ export type ResolversParentTypes = {
   Boolean: Scalars['Boolean']['output'];
   Query: Record<PropertyKey, never>;
   RegisterInput: RegisterInput;
+  StartRegistrationInput: StartRegistrationInput;
   UpdateProfileInput: UpdateProfileInput;
   User: UserModelModel;
 };
@@ -322,12 +369,14 @@ export type FileResolvers<ContextType = Context, ParentType extends ResolversPar
 };
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  completeRegistration?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationCompleteRegistrationArgs, 'input'>>;
   login?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationLoginArgs, 'input'>>;
   logout?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationLogoutArgs, 'refreshToken'>>;
   refreshSession?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRefreshSessionArgs, 'refreshToken'>>;
   register?: Resolver<ResolversTypes['AuthPayload'], ParentType, ContextType, RequireFields<MutationRegisterArgs, 'input'>>;
   requestPasswordReset?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationRequestPasswordResetArgs, 'email'>>;
   resetPassword?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationResetPasswordArgs, 'newPassword' | 'token'>>;
+  startRegistration?: Resolver<ResolversTypes['Boolean'], ParentType, ContextType, RequireFields<MutationStartRegistrationArgs, 'input'>>;
   updateProfile?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationUpdateProfileArgs, 'input'>>;
   verifyEmail?: Resolver<ResolversTypes['User'], ParentType, ContextType, RequireFields<MutationVerifyEmailArgs, 'token'>>;
 };

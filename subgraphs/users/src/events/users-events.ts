@@ -22,6 +22,31 @@ export const usersEvents = defineEvents('users.events', {
     /** The nonce of the verification link (services/tokens.ts): the persister stores its hash, the mailer puts it in the link. */
     verificationNonce: z.string().min(32),
   }),
+  /**
+   * Someone asked for a registration link for `email`. The same event whether or not the email has
+   * an account (so neither the answer nor its timing tells): the persister stores the nonce's hash
+   * for the email, and the mailer sends the link, or, to an email with an account, a mail saying so.
+   */
+  'registration.requested': z.object({
+    email: z.string(),
+    emailNormalized: z.string(),
+    /** The link's nonce, replacing any earlier one for the email (so only the newest link works). */
+    nonce: z.string().min(32),
+  }),
+  /**
+   * A registration link was used: creates the account with its email verified. `nonceHash` must
+   * still be the one stored for the email (single use).
+   */
+  'registration.completed': z.object({
+    userId: z.uuid(),
+    email: z.string(),
+    emailNormalized: z.string(),
+    passwordHash: z.string(),
+    displayName: z.string(),
+    role: z.enum(ROLES),
+    session,
+    nonceHash: z.string().length(64),
+  }),
   'session.created': z.object({ userId: z.uuid(), session }),
   'session.refreshed': z.object({ userId: z.uuid(), previousSessionId: z.uuid(), session }),
   'session.revoked': z.object({ userId: z.uuid(), sessionId: z.uuid(), reason: z.enum(['logout']) }),

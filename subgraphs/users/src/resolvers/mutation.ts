@@ -15,6 +15,8 @@ function recordProvenUser(ctx: Context, result: AuthResult): AuthResult {
 
 export const Mutation: MutationResolvers = {
   register: async (_root, { input }, ctx) => recordProvenUser(ctx, await ctx.accounts.register(ctx.em, input)),
+  startRegistration: (_root, { input }, { accounts }) => accounts.startRegistration(input),
+  completeRegistration: async (_root, { input }, ctx) => recordProvenUser(ctx, await ctx.accounts.completeRegistration(ctx.em, input)),
   login: async (_root, { input }, ctx) => recordProvenUser(ctx, await ctx.accounts.login(ctx.em, input)),
   refreshSession: async (_root, { refreshToken }, ctx) => recordProvenUser(ctx, await ctx.accounts.refresh(ctx.em, refreshToken)),
   logout: (_root, { refreshToken }, { accounts, em }) => accounts.logout(em, refreshToken),

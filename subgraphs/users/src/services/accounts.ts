@@ -1,5 +1,5 @@
 import type { RevocationPublisher, TokenIssuer, Viewer } from '@finder/platform/auth';
-import { badInput, conflict, unauthenticated, validate } from '@finder/platform/config';
+import { AppError, badInput, conflict, ErrorCode, unauthenticated, validate } from '@finder/platform/config';
 import { uuidv7 } from '@finder/platform/data';
 import type { AppliedOutcome, Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
@@ -13,18 +13,21 @@ import {
   newRefreshToken,
   nonceMatches,
   parseRefreshToken,
+  REGISTRATION_LINK_USED,
   RESET_LINK_USED,
   sha256,
   VERIFICATION_LINK_USED,
   verifyLinkToken,
 } from './tokens.ts';
 import {
+  completeRegistrationSchema,
   emailSchema,
   idempotencyKeySchema,
   loginSchema,
   normalizeEmail,
   passwordSchema,
   registerSchema,
+  startRegistrationSchema,
   updateProfileSchema,
 } from './validation.ts';
 
@@ -42,6 +45,11 @@ export interface AccountsDeps {
   revocations: RevocationPublisher;
   refreshTtlSeconds: number;
   linkSecret: string;
+  /**
+   * `direct`: `register` creates an account at once (and tells a taken email apart by its answer).
+   * `email`: only the mailed link of startRegistration does, so no answer reveals an account.
+   */
+  registration: 'direct' | 'email';
 }
 
 const INVALID_LOGIN = 'Invalid email or password';
@@ -75,6 +83,7 @@ export function createAccounts(deps: AccountsDeps) {
 
   return {
     async register(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
+      if (deps.registration === 'email') throw registrationByEmail();
       const input = validate(registerSchema, rawInput);
       const emailNormalized = normalizeEmail(input.email);
       // Fast feedback only; the persister's unique index decides under concurrency.
@@ -107,6 +116,63 @@ export function createAccounts(deps: AccountsDeps) {
       // An idempotent retry answers with the account the first attempt created.
       const createdId = String(outcome.result?.userId ?? userId);
       if (createdId !== userId) return this.login(em, { email: input.email, password: input.password });
+      return issue(em, userId, session.familyId, refresh.token);
+    },
+
+    /**
+     * Mails a registration link, or, when the email has an account, a mail saying so. The same
+     * event, and no read, whatever the email: neither the answer nor its timing tells which.
+     */
+    async startRegistration(rawInput: unknown): Promise<boolean> {
+      const input = validate(startRegistrationSchema, rawInput);
+      const emailNormalized = normalizeEmail(input.email);
+      await submit(
+        usersEvents.create('registration.requested', {
+          aggregateId: `email:${emailNormalized}`,
+          actorId: null,
+          idempotencyKey: input.idempotencyKey ?? undefined,
+          data: { email: input.email, emailNormalized, nonce: newLinkNonce() },
+        }),
+      );
+      return true;
+    },
+
+    /** Creates the account a registration link was mailed for, its email verified by the link, and signs it in. */
+    async completeRegistration(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
+      const input = validate(completeRegistrationSchema, rawInput);
+      const claims = verifyLinkToken(input.token, 'complete-registration', deps.linkSecret);
+      const emailNormalized = claims ? normalizeEmail(claims.email) : null;
+      const nonceHash = emailNormalized && (await reads.registrationNonce(em, emailNormalized));
+      // Fast feedback only; the persister deletes the nonce as it applies, so two uses never both succeed.
+      if (!claims || !nonceMatches(claims.nonce, nonceHash ?? null) || (await reads.userByEmail(em, emailNormalized!))) {
+        // A retried completion (same idempotency key and password) answers like the first one did.
+        if (claims && input.idempotencyKey) {
+          const retried = await this.login(em, { email: claims.email, password: input.password }).catch(() => null);
+          if (retried) return retried;
+        }
+        throw badInput(REGISTRATION_LINK_USED, 'input.token');
+      }
+      const userId = uuidv7();
+      const { refresh, session } = newSession();
+      const outcome = await submit(
+        usersEvents.create('registration.completed', {
+          aggregateId: userId,
+          actorId: null,
+          idempotencyKey: input.idempotencyKey ?? undefined,
+          data: {
+            userId,
+            email: claims.email,
+            emailNormalized: emailNormalized!,
+            passwordHash: await hashPassword(input.password),
+            displayName: input.displayName,
+            role: input.role,
+            session,
+            nonceHash: sha256(claims.nonce),
+          },
+        }),
+      );
+      const createdId = String(outcome.result?.userId ?? userId);
+      if (createdId !== userId) return this.login(em, { email: claims.email, password: input.password });
       return issue(em, userId, session.familyId, refresh.token);
     },
 
@@ -262,6 +328,11 @@ async function stored(em: EntityManager, userId: string): Promise<UserModel> {
   if (!user) throw new Error(`user ${userId} not found after its write`);
   return user;
 }
+
+const registrationByEmail = () =>
+  new AppError(ErrorCode.FORBIDDEN, 'Registration is by email here: call startRegistration, then completeRegistration with the mailed link', {
+    reason: 'REGISTRATION_BY_EMAIL',
+  });
 
 const reuseDetected = () =>
   unauthenticated('Refresh token was already used; every session of this login has been revoked', 'REFRESH_TOKEN_REUSED');

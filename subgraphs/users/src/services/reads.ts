@@ -39,6 +39,15 @@ export const reads = {
     );
     return row ?? null;
   },
+  /** The hash of the email's outstanding registration link nonce, or null when there is none. */
+  async registrationNonce(em: EntityManager, emailNormalized: string): Promise<string | null> {
+    const [row] = await query<{ nonceHash: string }>(
+      em,
+      'select nonce_hash as "nonceHash" from users.registration_requests where email_normalized = $1',
+      [emailNormalized],
+    );
+    return row?.nonceHash ?? null;
+  },
   async session(em: EntityManager, id: string): Promise<SessionModel | null> {
     const [row] = await query<SessionModel>(em, `select ${SESSION} from users.sessions where id = $1`, [id]);
     return row ?? null;

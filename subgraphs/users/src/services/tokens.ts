@@ -18,17 +18,19 @@ export function parseRefreshToken(token: string): { sessionId: string; tokenHash
 export const hashesEqual = (a: string, b: string): boolean =>
   a.length === b.length && timingSafeEqual(Buffer.from(a), Buffer.from(b));
 
-// ---- link tokens (email verification, password reset) --------------------------------------
+// ---- link tokens (email verification, password reset, registration) -----------------------
 
 /**
  * A link token is HMAC-signed and expiring, and carries a nonce drawn by the server when the link
- * is made, stored hashed with the user (`users.users`) and cleared when the link is used: a link
- * works once, requesting a new reset link makes the older one stop working, and the signing
- * secret alone does not let anyone make a link that works.
+ * is made, stored hashed (with the user in `users.users`; for a registration, with the email in
+ * `users.registration_requests`) and cleared when the link is used: a link works once, requesting
+ * a new link makes the older one stop working, and the signing secret alone does not let anyone
+ * make a link that works.
  */
 export type LinkToken =
   | { purpose: 'verify-email'; userId: string; email: string; nonce: string; exp: number }
-  | { purpose: 'reset-password'; userId: string; nonce: string; exp: number };
+  | { purpose: 'reset-password'; userId: string; nonce: string; exp: number }
+  | { purpose: 'complete-registration'; email: string; nonce: string; exp: number };
 
 export const newLinkNonce = (): string => randomToken(32);
 
@@ -64,6 +66,9 @@ export const nonceMatches = (nonce: string, storedHash: string | null): boolean 
 /** The answers (BAD_USER_INPUT on `token`) to a link that does not work, whichever the reason. */
 export const VERIFICATION_LINK_USED = 'Verification link is invalid, expired or was already used';
 export const RESET_LINK_USED = 'Reset link is invalid, expired, was already used or a newer one was requested';
+/** Also the answer when the email got an account meanwhile: the link's holder learns nothing new from it. */
+export const REGISTRATION_LINK_USED = 'Registration link is invalid, expired, was already used or a newer one was requested';
 
 export const VERIFY_EMAIL_TTL_MS = 48 * 3600_000;
 export const RESET_PASSWORD_TTL_MS = 3600_000;
+export const COMPLETE_REGISTRATION_TTL_MS = 24 * 3600_000;

@@ -31,6 +31,19 @@ export const registerSchema = z.object({
   idempotencyKey: idempotencyKeySchema,
 });
 
+export const startRegistrationSchema = z.object({
+  email: emailSchema,
+  idempotencyKey: idempotencyKeySchema,
+});
+
+export const completeRegistrationSchema = z.object({
+  token: z.string().min(1, 'must not be empty').max(2048, 'must be at most 2048 characters'),
+  password: passwordSchema,
+  displayName: displayNameSchema,
+  role: registerSchema.shape.role,
+  idempotencyKey: idempotencyKeySchema,
+});
+
 export const loginSchema = z.object({
   email: z.string().trim().max(254, 'must be at most 254 characters'),
   password: z.string().max(256, 'must be at most 256 characters'),

@@ -6,14 +6,14 @@ import type { Outcome } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { UsersEvent } from '../events/users-events.ts';
-import { RESET_PASSWORD_TTL_MS, VERIFY_EMAIL_TTL_MS, signLinkToken } from '../services/tokens.ts';
+import { COMPLETE_REGISTRATION_TTL_MS, RESET_PASSWORD_TTL_MS, VERIFY_EMAIL_TTL_MS, signLinkToken } from '../services/tokens.ts';
 
 export interface Mail {
   to: string;
   subject: string;
   text: string;
   link: string;
-  kind: 'verify-email' | 'reset-password';
+  kind: 'verify-email' | 'reset-password' | 'complete-registration' | 'account-exists';
 }
 
 export interface MailSender {
@@ -51,15 +51,14 @@ export interface MailerDeps {
 }
 
 /**
- * Sends verification and reset mail for events the persister applied (never for a rejected
- * registration, nor for a retry that replayed an idempotency key), once per event: at least once
+ * Sends verification, reset and registration mail for events the persister applied (never for a
+ * rejected registration, nor for a retry that replayed an idempotency key), once per event: at least once
  * strictly (a crash between the hand-off and the `sent_mail` row sends it again, with the same
  * Message-ID, derived from the event id, so receivers can drop the copy).
  */
 export function createMailHandler(deps: MailerDeps) {
   return async function handle(event: UsersEvent): Promise<void> {
-    const mail = composeMail(event, deps);
-    if (!mail) return;
+    if (!sendsMail(event)) return;
     const em = deps.em.fork();
     const [row] = await em.execute<{ outcome: Outcome }[]>(
       'select outcome from users.processed_events where event_id = ?',
@@ -70,6 +69,11 @@ export function createMailHandler(deps: MailerDeps) {
     if (row.outcome.status !== 'applied' || row.outcome.replayOf) return;
     const [sent] = await em.execute<{ event_id: string }[]>('select event_id from users.sent_mail where event_id = ?', [event.id]);
     if (sent) return;
+    // A registration request's mail depends on whether the email has an account: decided here,
+    // after the request was answered, so the answer's timing never did.
+    const hasAccount = event.type === 'registration.requested' && (await accountExists(em, event.data.emailNormalized));
+    const mail = composeMail(event, deps, hasAccount);
+    if (!mail) return;
     await deps.sender.send(mail, event.id);
     await em.execute('insert into users.sent_mail (event_id, kind, recipient) values (?, ?, ?) on conflict do nothing', [
       event.id,
@@ -79,7 +83,42 @@ export function createMailHandler(deps: MailerDeps) {
   };
 }
 
-function composeMail(event: UsersEvent, deps: Pick<MailerDeps, 'appUrl' | 'linkSecret'>): Mail | null {
+const sendsMail = (event: UsersEvent): boolean =>
+  event.type === 'user.registered' ||
+  event.type === 'registration.requested' ||
+  (event.type === 'user.password_reset_requested' && event.data.userId !== null);
+
+async function accountExists(em: EntityManager, emailNormalized: string): Promise<boolean> {
+  const rows = await em.execute<{ id: string }[]>('select id from users.users where email_normalized = ?', [emailNormalized]);
+  return rows.length > 0;
+}
+
+function composeMail(event: UsersEvent, deps: Pick<MailerDeps, 'appUrl' | 'linkSecret'>, hasAccount: boolean): Mail | null {
+  if (event.type === 'registration.requested' && hasAccount) {
+    // No link that signs anyone in: the owner may not be the one who asked.
+    const link = `${deps.appUrl}/reset-password`;
+    return {
+      kind: 'account-exists',
+      to: event.data.email,
+      subject: 'You already have an account',
+      text: `Someone asked to register a Finder Realtime account with this email address, which already has one.\n\nSign in with it instead. If you forgot its password, ask for a reset link (requestPasswordReset) here:\n${link}\n\nIf it was not you, ignore this mail; nothing was changed.\n`,
+      link,
+    };
+  }
+  if (event.type === 'registration.requested') {
+    const token = signLinkToken(
+      { purpose: 'complete-registration', email: event.data.email, nonce: event.data.nonce, exp: Date.now() + COMPLETE_REGISTRATION_TTL_MS },
+      deps.linkSecret,
+    );
+    const link = `${deps.appUrl}/complete-registration?token=${encodeURIComponent(token)}`;
+    return {
+      kind: 'complete-registration',
+      to: event.data.email,
+      subject: 'Complete your registration',
+      text: `Someone asked to register a Finder Realtime account with this email address.\n\nComplete your registration here (choose a password and a display name):\n${link}\n\nThe link is valid for 24 hours, works once, and stops working if a newer one is requested. If it was not you, ignore this mail.\n`,
+      link,
+    };
+  }
   if (event.type === 'user.registered') {
     const token = signLinkToken(
       { purpose: 'verify-email', userId: event.data.userId, email: event.data.email, nonce: event.data.verificationNonce, exp: Date.now() + VERIFY_EMAIL_TTL_MS },
