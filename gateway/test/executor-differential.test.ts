@@ -9,13 +9,15 @@
  */
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ApolloGateway } from '@apollo/gateway';
+import { ApolloGateway, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { composeServices } from '@apollo/composition';
 import { createLogger } from '@finder/platform/config';
-import { parse, type DocumentNode } from 'graphql';
+import { getVariableValues, Kind, parse, type DefinitionNode, type DocumentNode, type OperationDefinitionNode } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { createCompiledExecutor, type GatewayExecutor } from '../src/executor/executor.ts';
+import { compileOperation, createCompiledExecutor, runCompiled, type GatewayExecutor } from '../src/executor/executor.ts';
+import { createSubscriptionPlanner, EVENT_SOURCE } from '../src/subscriptions/plan.ts';
+import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';
 import { withCompiledExecutor } from '../src/executor/gateway.ts';
 import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
 import { subgraphs as platformSubgraphs } from '../../schema/subgraphs.ts';
@@ -38,6 +40,7 @@ interface World {
   compiled: GatewayExecutor;
   fallbacks: string[];
   apiSchema: ReturnType<typeof loadSupergraph>['apiGraphQLSchema'];
+  loaded: ReturnType<typeof loadSupergraph>;
 }
 
 async function world(name: string, supergraphSdl: string, typeDefs: Record<string, DocumentNode>): Promise<World> {
@@ -53,7 +56,7 @@ async function world(name: string, supergraphSdl: string, typeDefs: Record<strin
     fallback: apollo!,
     onFallback: (reason) => fallbacks.push(reason),
   });
-  return { name, mocks, behaviour, apollo: apollo!, compiled, fallbacks, apiSchema: loaded.apiGraphQLSchema };
+  return { name, mocks, behaviour, apollo: apollo!, compiled, fallbacks, apiSchema: loaded.apiGraphQLSchema, loaded };
 }
 
 function compose(services: Record<string, string>): { sdl: string; typeDefs: Record<string, DocumentNode> } {
@@ -120,6 +123,38 @@ function expectSame(outcomes: Outcome[]) {
     console.error(`${mismatches.length} of ${outcomes.length} responses differ; the first ones:\n\n${mismatches.slice(0, 3).map((m) => m.report).join('\n\n')}`);
   }
   expect(mismatches.length, mismatches[0]?.report).toBe(0);
+}
+
+/**
+ * Completes one subscription event both ways, as the gateway's subscription engine does
+ * (completion.ts): the plan's primary fetch answered by the event (the owning subgraph's answer
+ * to it), the rest fetched from the other subgraphs.
+ */
+async function compareCompletion(w: World, query: string, document: DocumentNode, variables: Record<string, unknown>, seed: number, down: string | null): Promise<Outcome> {
+  const plan = createSubscriptionPlanner(w.loaded, createViewerScope(w.loaded.supergraphGraphQLSchema))(document, null);
+  w.behaviour.seed = seed;
+  const event = (await w.mocks[plan.primary.serviceName]!.source.process({ request: { query: plan.primary.operation, variables } } as never)) as { data?: unknown; errors?: unknown };
+  if (down) w.mocks[down]!.down = true;
+  try {
+    const services = () => {
+      const source: GraphQLDataSource = { process: async () => structuredClone(event) as never };
+      return { ...Object.fromEntries(Object.entries(w.mocks).map(([name, mock]) => [name, mock.source])), [EVENT_SOURCE]: source };
+    };
+    const context = () => ({ request: { variables }, context: { viewer: null, requestId: 'differential' }, logger, metrics: {}, cache: undefined });
+    const apolloResult = await executeQueryPlan(plan.executable, services() as ServiceMap, context() as never, plan.operationContext, w.loaded.supergraphGraphQLSchema, w.loaded.apiSchema);
+    const compiled = compileOperation(w.loaded, plan.executable.node as never, plan.operationContext);
+    const oursResult = await runCompiled(compiled, { services: services(), variables, requestContext: context(), errors: [] });
+    // The engine sends data and errors; Apollo's valueCompletion extension does not reach clients.
+    const apollo = serialized({ data: apolloResult.data, errors: apolloResult.errors } as never);
+    const ours = serialized({ data: oursResult.data, errors: oursResult.errors } as never);
+    return {
+      same: apollo === ours,
+      errors: apolloResult.errors?.length ?? 0,
+      report: `[${w.name}] seed ${seed}${down ? `, ${down} down` : ''}\n${query}\nvariables: ${JSON.stringify(variables)}\nevent: ${JSON.stringify(event)}\n--- Apollo's executor:\n${apollo}\n--- compiled executor:\n${ours}`,
+    };
+  } finally {
+    if (down) w.mocks[down]!.down = false;
+  }
 }
 
 describe('compiled executor against Apollo\'s executeQueryPlan', () => {
@@ -222,5 +257,29 @@ describe('compiled executor against Apollo\'s executeQueryPlan', () => {
     } finally {
       await Promise.all([apollo.stop(), compiled.stop()]);
     }
+  });
+  it('completes subscription events as Apollo does: every documented subscription, and random ones', { timeout: 60_000 }, async () => {
+    const random = seededRandom(SEED);
+    const outcomes: Outcome[] = [];
+    for (const w of [await worlds.platform(), await worlds.posts()]) {
+      const subgraphNames = Object.keys(w.mocks);
+      const generate = createOperationGenerator(w.apiSchema, random);
+      const operations = w.name === 'platform' ? documentedOperations('subscription').map((o) => ({ ...o, variables: variablesFor(w.apiSchema, o.document, random) })) : [];
+      while (operations.length < (w.name === 'platform' ? 150 : 60)) {
+        const generated = generate(4, 'subscription');
+        if (generated) operations.push({ name: 'generated', ...generated, variables: generated.variables });
+      }
+      for (const [i, { query, document, variables }] of operations.entries()) {
+        const down = random() < 0.15 ? subgraphNames[Math.floor(random() * subgraphNames.length)]! : null;
+        // Variables that do not coerce are refused before a subscription starts (ws-server.ts).
+        const definition = document.definitions.find((d: DefinitionNode): d is OperationDefinitionNode => d.kind === Kind.OPERATION_DEFINITION)!;
+        if (getVariableValues(w.apiSchema, definition.variableDefinitions ?? [], variables).errors) continue;
+        outcomes.push(await compareCompletion(w, query, document, variables, SEED + i, down));
+      }
+    }
+    // Some events complete with errors (fields failing, a subgraph down): those paths are compared too.
+    expect(outcomes.length).toBeGreaterThan(150);
+    expect(outcomes.filter((o) => o.errors > 0).length).toBeGreaterThan(10);
+    expectSame(outcomes);
   });
 });

@@ -94,7 +94,7 @@ function liveStackTables(live: LiveStackResult, config: LiveStackConfig): Table[
       caption: `sendMessage through nginx, open loop: ${config.conversations} conversations between two professionals, each sending; both subscribe to messageAdded`,
       columns: SEND_COLUMNS,
       rows: [
-        sendRow('one sender alone, closed loop, idle stack', live.oneSender),
+        sendRow('one sender alone, closed loop (25 ms between messages), idle stack', live.oneSender),
         sendRow(`${config.openLoopRate}/s from ${2 * config.conversations} senders, ${config.openLoopMs / 1000} s`, live.openLoop),
         ...live.steps.map((s) => sendRow(`step: ${s.rate}/s, ${config.stepMs / 1000} s`, s.result)),
         ['sustained maximum (p99 < 100 ms, nothing lost)', best ? `${best.rate}/s` : 'none of the steps', '', '', '', '', '', '', '', '', ''],

@@ -100,9 +100,10 @@ export function compileResponseShape(operation: Operation): ResponseShape {
       const condition = applied.arguments().if;
       if (condition instanceof Variable) {
         const name = condition.name;
+        const where = String(applied);
         tests.push((variables) => {
           const value = variables[name];
-          if (typeof value !== 'boolean') throw new Error(`Unexpected value ${String(value)} for variable $${name}`);
+          if (typeof value !== 'boolean') throw new Error(`Unexpected value ${String(value)} for variable $${name} of ${where}`);
           return value === skipWhen;
         });
       } else if (condition === skipWhen) {
