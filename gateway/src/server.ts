@@ -136,6 +136,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     scope,
     entityBatchWindowMs: env.SUBSCRIPTION_ENTITY_BATCH_MS,
     completionShareMs: env.SUBSCRIPTION_COMPLETION_SHARE_MS,
+    apolloExecutor: env.GATEWAY_EXECUTOR === 'apollo',
     identityPrivateKey: env.IDENTITY_PRIVATE_KEY,
     logger,
     metrics,

@@ -30,6 +30,8 @@ export function createCompletion(options: {
   entityBatchWindowMs: number;
   /** How long a completed event stays available to other groups receiving the same event. */
   completionShareMs: number;
+  /** Every event on Apollo's executeQueryPlan (GATEWAY_EXECUTOR=apollo). */
+  apolloExecutor?: boolean;
 }) {
   const { loaded, logger, metrics } = options;
   const batched = createEntityBatcher({ independent: options.scope.entityFetch, windowMs: options.entityBatchWindowMs });
@@ -62,6 +64,7 @@ export function createCompletion(options: {
   /** Each plan compiled once, as the HTTP path's operations are (null: Apollo's executor runs it). */
   const compiled = new WeakMap<SubscriptionPlan, CompiledOperation | null>();
   function compiledFor(plan: SubscriptionPlan): CompiledOperation | null {
+    if (options.apolloExecutor) return null;
     let found = compiled.get(plan);
     if (found === undefined) {
       try {

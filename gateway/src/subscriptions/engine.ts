@@ -51,6 +51,8 @@ export function createSubscriptionEngine(options: {
   entityBatchWindowMs: number;
   /** How long a completed event stays available to other groups receiving the same event. */
   completionShareMs: number;
+  /** Complete events with Apollo's executeQueryPlan instead of the compiled executor (GATEWAY_EXECUTOR=apollo). */
+  apolloExecutor?: boolean;
 }) {
   const { pool, logger, metrics } = options;
   const groups = createGroups({ metrics, open: subscribeUpstream });
