@@ -1,6 +1,7 @@
 import { useEffect, useState } from 'preact/hooks';
 import { client } from '../client.ts';
 import { ProblemMessage } from '../components/problem.tsx';
+import { Welcome } from '../components/welcome.tsx';
 import { SPECIALTIES, specialtyLabel } from '../format.ts';
 import { useAction, useLoad, useSession } from '../hooks.ts';
 import { MeDocument, UpsertProfessionalProfileDocument } from '../operations.ts';
@@ -20,7 +21,7 @@ interface Draft {
 const EMPTY: Draft = { headline: '', bio: '', specialties: [], hourlyRate: '', location: '', remote: true, yearsExperience: '' };
 
 /** A professional's own profile: what businesses find in search. */
-export function MyProfile({ welcome }: { welcome: boolean }) {
+export function MyProfile({ welcome }: { welcome: string | null }) {
   const session = useSession();
   const current = useLoad(() => client.request(MeDocument, {}), []);
   const [draft, setDraft] = useState<Draft>(EMPTY);
@@ -71,11 +72,7 @@ export function MyProfile({ welcome }: { welcome: boolean }) {
   });
   return (
     <main class="narrow">
-      {welcome && (
-        <p class="notice" role="status">
-          Welcome to Finder! We sent you a mail: open its link to verify your email. Then tell businesses what you do.
-        </p>
-      )}
+      <Welcome welcome={welcome} then="tell businesses what you do." />
       <h1>Your profile</h1>
       <form
         class="card form"

@@ -1,6 +1,7 @@
 import { useState } from 'preact/hooks';
 import { client } from '../client.ts';
 import { ProblemMessage } from '../components/problem.tsx';
+import { Welcome } from '../components/welcome.tsx';
 import { money, SPECIALTIES, specialtyLabel } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { SearchProfessionalsDocument } from '../operations.ts';
@@ -50,11 +51,7 @@ export function Search({ url }: { url: URL }) {
   const connection = results.data?.searchProfessionals;
   return (
     <main>
-      {url.searchParams.has('welcome') && (
-        <p class="notice" role="status">
-          Welcome to Finder! We sent you a mail: open its link to verify your email.
-        </p>
-      )}
+      <Welcome welcome={url.searchParams.get('welcome')} />
       <h1>Find a financial professional</h1>
       <form
         class="card filters"

@@ -4,7 +4,8 @@ import { ProblemMessage } from '../components/problem.tsx';
 import { useAction } from '../hooks.ts';
 import { Link, navigate } from '../router.tsx';
 
-export function SignIn({ next }: { next: string | null }) {
+/** `?reset=1`: arriving from a password reset. */
+export function SignIn({ next, reset }: { next: string | null; reset: boolean }) {
   const [email, setEmail] = useState('');
   const [password, setPassword] = useState('');
   const { run, busy, problem } = useAction(async () => {
@@ -14,6 +15,11 @@ export function SignIn({ next }: { next: string | null }) {
   return (
     <main class="narrow">
       <h1>Sign in</h1>
+      {reset && (
+        <p class="success" role="status">
+          Your password is changed. Sign in with the new one.
+        </p>
+      )}
       <form
         class="card form"
         onSubmit={(e) => {
@@ -41,6 +47,9 @@ export function SignIn({ next }: { next: string | null }) {
           {busy ? 'Signing in…' : 'Sign in'}
         </button>
       </form>
+      <p class="muted">
+        <Link href="/reset-password">Forgot password?</Link>
+      </p>
       <p class="muted">
         New to Finder? <Link href="/sign-up">Create an account</Link>
       </p>
