@@ -4,7 +4,7 @@ import { composeServices } from '@apollo/composition';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
-import { privateRedis } from '@finder/testing/redis';
+import { privateRedis, privateRedisCluster } from '@finder/testing/redis';
 import { LOAD_GENERATOR_LIMITS, ROOT_DIR } from '@finder/testing/stack';
 import { parse } from 'graphql';
 import type { BenchKeys } from './keys.ts';
@@ -13,19 +13,19 @@ const here = import.meta.dirname;
 const PEOPLE_FIXTURE = 'gateway/test/fixtures/people-subgraph.ts';
 
 /**
- * (b) The platform's full subscription path, private to the benchmark: its own Redis, the ticks
- * subgraph, the people fixture subgraph (owner of User), gateways and nginx. Nothing of
+ * (b) The platform's full subscription path, private to the benchmark: its own Redis (one server,
+ * or with `redis: 'cluster'` a Redis Cluster of three masters with a replica each, on sharded
+ * pub/sub), the ticks subgraph, the people fixture subgraph (owner of User), gateways and nginx. Nothing of
  * `./dev up`'s stack is used or disturbed; only the redis-server and nginx binaries it installs
  * are needed.
  */
-export async function startPlatformStack(options: { gateways: number; keys: BenchKeys }) {
+export async function startPlatformStack(options: { gateways: number; keys: BenchKeys; redis?: 'single' | 'cluster' }) {
   const { keys } = options;
   const supergraphPath = join(keys.dir, 'supergraph.graphql');
   writeFileSync(supergraphPath, composeSupergraph());
 
-  const redis = privateRedis(await freePort());
-  await redis.start();
-  const base = { REDIS_URL: redis.url, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
+  const redis = options.redis === 'cluster' ? await startCluster() : await startSingle();
+  const base = { ...redis.env, LOG_LEVEL: 'warn', NODE_ENV: 'production' };
   const services: (Service & { port: number })[] = [];
   const start = async (script: string, env: Record<string, string>) => {
     const port = await freePort();
@@ -68,7 +68,8 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
       wsUrl: `${nginx.url.replace('http', 'ws')}/graphql`,
       gateways,
       startGateway,
-      redisUrl: redis.url,
+      /** REDIS_URL or REDIS_CLUSTER_NODES, for the publisher. */
+      redisEnv: redis.env,
       stop,
     };
   } catch (err) {
@@ -86,4 +87,15 @@ function composeSupergraph(): string {
   ]);
   if (result.errors) throw new Error(result.errors.map((e) => e.message).join('\n'));
   return result.supergraphSdl;
+}
+
+async function startSingle() {
+  const redis = privateRedis(await freePort());
+  await redis.start();
+  return { env: { REDIS_URL: redis.url } as Record<string, string>, stop: () => redis.stop() };
+}
+
+async function startCluster() {
+  const cluster = await privateRedisCluster({ masters: 3, replicas: 1 });
+  return { env: { REDIS_CLUSTER_NODES: cluster.seeds } as Record<string, string>, stop: () => cluster.stop() };
 }

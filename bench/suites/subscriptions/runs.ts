@@ -7,6 +7,8 @@ export interface Variant {
   label: string;
   query: string;
   users: ConnectPlan['users'];
+  /** Redis of the (b) platform: one server (default) or a cluster of three masters. */
+  redis?: 'single' | 'cluster';
 }
 
 export interface RunResult {

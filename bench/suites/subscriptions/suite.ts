@@ -25,6 +25,8 @@ const PLATFORM: Variant[] = [
   { system: 'b', label: '(b) platform, one shared user, with entity fetch', query: TICK_WITH_AUTHOR, users: 'shared' },
   { system: 'b', label: '(b) platform, distinct users, per-viewer streams, no entity fetch', query: TICK_PER_VIEWER_LOCAL, users: 'distinct' },
 ];
+/** The first (b) row again, with Redis a cluster of three masters (sharded pub/sub) instead of one server. */
+const ON_CLUSTER: Variant = { ...PLATFORM[0]!, label: '(b) platform on a Redis Cluster (3 shards), distinct users, shared stream, with entity fetch', redis: 'cluster' };
 
 /** Idle connections with distinct users: on one stream per topic shared by viewers, and on one stream per viewer. */
 const IDLE_VARIANTS: [string, Variant][] = [
@@ -54,7 +56,7 @@ function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; 
     idleConnections: quick ? 200 : 10_000,
     settleMs: quick ? 500 : 3_000,
     // Quick runs take the cheapest (b) variant: they check the harness, they measure nothing.
-    variants: quick ? [REFERENCE, PLATFORM[0]!] : [REFERENCE, ...PLATFORM],
+    variants: quick ? [REFERENCE, PLATFORM[0]!, ON_CLUSTER] : [REFERENCE, ...PLATFORM, ON_CLUSTER],
   };
 }
 
@@ -76,10 +78,11 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
     for (const variant of config.variants.filter((v) => v.system === 'b')) {
       for (const scenario of config.scenarios) {
         // A fresh platform per full run: an overloaded run must not leave a backlog to the next.
-        if (!platform || !quick) {
-          progress('starting (b): Redis, ticks and people subgraphs, 2 gateways, nginx');
+        const redis = variant.redis ?? 'single';
+        if (!platform || !quick || platform.redis !== redis) {
+          progress(`starting (b): ${redis === 'cluster' ? 'a Redis Cluster (3 masters, 3 replicas)' : 'Redis'}, ticks and people subgraphs, 2 gateways, nginx`);
           await platform?.stop();
-          platform = await startPlatform(keys);
+          platform = await startPlatform(keys, redis);
         }
         runs.push(await runOne({ scenario, variant, url: platform.stack.wsUrl, publisher: platform.publisher, progress, config, keys }));
       }
@@ -102,7 +105,7 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
         progress,
       }),
     });
-    const { stack } = quick && platform ? platform : await startPlatform(keys);
+    const { stack } = quick && platform?.redis === 'single' ? platform : await startPlatform(keys);
     for (const [streams, variant] of IDLE_VARIANTS) {
       progress(`idle memory: ${config.idleConnections} connections straight to a fresh (b) gateway, ${streams} (nginx's 4,096 worker_connections would not carry them)`);
       const gateway = await stack.startGateway();
@@ -129,16 +132,16 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
   return renderTables({ quick, runs, memory, idleConnections: config.idleConnections });
 }
 
-async function startPlatform(keys: BenchKeys) {
-  const stack = await startPlatformStack({ gateways: 2, keys });
+async function startPlatform(keys: BenchKeys, redis: 'single' | 'cluster' = 'single') {
+  const stack = await startPlatformStack({ gateways: 2, keys, redis });
   onCleanup(stack.stop);
-  const publisher = forkWorker(join(here, 'redis-publisher.ts'), { REDIS_URL: stack.redisUrl });
+  const publisher = forkWorker(join(here, 'redis-publisher.ts'), stack.redisEnv);
   onCleanup(publisher.stop);
   const stop = async () => {
     await publisher.stop();
     await stack.stop();
   };
-  return { stack, publisher, stop };
+  return { stack, publisher, stop, redis };
 }
 
 async function startReference() {

@@ -5,15 +5,16 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Viewer } from '@finder/platform/auth';
-import { createLogger, createRegistry, loadSecrets, singleRedis, unauthenticated } from '@finder/platform/config';
+import { createLogger, createRegistry, loadSecrets, redisEnv, redisTarget, unauthenticated } from '@finder/platform/config';
 import { createPubSub } from '@finder/platform/realtime';
 import { createSubgraphServer } from '@finder/platform/server';
 import { gql } from 'graphql-tag';
 import { tickTrigger, type Tick } from './ticks.ts';
 
-const env = process.env as Record<string, string> & { REDIS_URL: string };
+const env = process.env as Record<string, string>;
 const logger = createLogger('ticks', env.LOG_LEVEL ?? 'warn');
-const pubsub = createPubSub({ redis: singleRedis(env.REDIS_URL), logger });
+// REDIS_URL, or REDIS_CLUSTER_NODES for the cluster row.
+const pubsub = createPubSub({ redis: redisTarget(redisEnv.parse(env)), logger });
 
 const ticks = {
   subscribe: (_: unknown, { topic }: { topic: string }, ctx: { viewer: Viewer | null }) => {
