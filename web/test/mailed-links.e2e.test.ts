@@ -6,9 +6,9 @@
 import { launchBrowser, newPerson, withScreenshots } from '@finder/testing/browser';
 import { gql, ok } from '@finder/testing/graphql-client';
 import { waitForMail } from '@finder/testing/mail';
-import { freePort, uniqueEmail } from '@finder/testing/ports';
-import { startNode, waitForReady, type Service } from '@finder/testing/processes';
+import { uniqueEmail } from '@finder/testing/ports';
 import { stackEnv } from '@finder/testing/stack';
+import { startSubgraphVariant, type SubgraphVariant } from '@finder/testing/subgraph-variant';
 import type { Browser, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -127,28 +127,15 @@ describe('mailed links in the web app', () => {
  * requests are sent to that gateway, the app itself still comes from nginx.
  */
 describe('sign-up where registration is by email', () => {
-  const services: Service[] = [];
+  let variant: SubgraphVariant;
   let gateway: string;
 
   beforeAll(async () => {
-    const [usersPort, gatewayPort] = await Promise.all([freePort(), freePort()]);
-    const users = startNode('subgraphs/users/src/main.ts', ['server'], { ...env, PORT: String(usersPort), REGISTRATION: 'email' });
-    services.push(users);
-    const gw = startNode('gateway/src/index.ts', [], {
-      ...env,
-      PORT: String(gatewayPort),
-      SUBGRAPH_USERS_URL: `http://127.0.0.1:${usersPort}/graphql`,
-      SUBGRAPH_USERS_WS_URLS: `ws://127.0.0.1:${usersPort}/graphql`,
-    });
-    services.push(gw);
-    // Generous: a process starts in seconds, but minutes on a loaded two-core machine.
-    await Promise.all([waitForReady(`http://127.0.0.1:${usersPort}/readyz`, 240_000, users), waitForReady(`http://127.0.0.1:${gatewayPort}/readyz`, 240_000, gw)]);
-    gateway = `http://127.0.0.1:${gatewayPort}/graphql`;
+    variant = await startSubgraphVariant(env, 'users', { REGISTRATION: 'email' });
+    gateway = variant.gatewayUrl;
   }, 300_000);
 
-  afterAll(async () => {
-    await Promise.all(services.map((s) => s.kill()));
-  });
+  afterAll(() => variant?.stop());
 
   it('switches to the mailed link, says the same for a taken email, and the link finishes the account', { timeout: 60_000 }, async () => {
     const page = await person('newcomer');

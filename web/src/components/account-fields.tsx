@@ -40,3 +40,21 @@ export function NewPassword({ name, label, value, onInput, invalid }: PasswordPr
     </label>
   );
 }
+
+/** The account's email, as sign-in, sign-up and the password-reset request ask it. */
+export function EmailField({ value, onInput, invalid = false }: { value: string; onInput: (value: string) => void; invalid?: boolean }) {
+  return (
+    <label>
+      Email
+      <input
+        name="email"
+        type="email"
+        autocomplete="username"
+        required
+        value={value}
+        onInput={(e) => onInput(e.currentTarget.value)}
+        {...(invalid ? { 'aria-invalid': true } : {})}
+      />
+    </label>
+  );
+}

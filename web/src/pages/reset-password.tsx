@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { client } from '../client.ts';
-import { NewPassword } from '../components/account-fields.tsx';
+import { EmailField, NewPassword } from '../components/account-fields.tsx';
 import { LinkProblem } from '../components/link-problem.tsx';
 import { ProblemMessage } from '../components/problem.tsx';
 import { useAction } from '../hooks.ts';
@@ -71,18 +71,7 @@ function RequestReset() {
             void run();
           }}
         >
-          <label>
-            Email
-            <input
-              name="email"
-              type="email"
-              autocomplete="username"
-              required
-              value={email}
-              onInput={(e) => setEmail(e.currentTarget.value)}
-              {...(problem?.field === 'email' ? { 'aria-invalid': true } : {})}
-            />
-          </label>
+          <EmailField value={email} onInput={setEmail} invalid={problem?.field === 'email'} />
           <ProblemMessage problem={problem} />
           <button type="submit" disabled={busy}>
             {busy ? 'Sending…' : 'Send reset link'}

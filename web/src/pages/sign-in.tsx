@@ -1,5 +1,6 @@
 import { useState } from 'preact/hooks';
 import { client } from '../client.ts';
+import { EmailField } from '../components/account-fields.tsx';
 import { ProblemMessage } from '../components/problem.tsx';
 import { useAction } from '../hooks.ts';
 import { Link, navigate } from '../router.tsx';
@@ -27,10 +28,7 @@ export function SignIn({ next, reset }: { next: string | null; reset: boolean })
           void run();
         }}
       >
-        <label>
-          Email
-          <input name="email" type="email" autocomplete="username" required value={email} onInput={(e) => setEmail(e.currentTarget.value)} />
-        </label>
+        <EmailField value={email} onInput={setEmail} />
         <label>
           Password
           <input

@@ -1,6 +1,6 @@
 import { useState } from 'preact/hooks';
 import { client } from '../client.ts';
-import { NewPassword, RoleChoice } from '../components/account-fields.tsx';
+import { EmailField, NewPassword, RoleChoice } from '../components/account-fields.tsx';
 import { ProblemMessage } from '../components/problem.tsx';
 import { useAction } from '../hooks.ts';
 import { StartRegistrationDocument } from '../operations.ts';
@@ -45,18 +45,7 @@ export function SignUp() {
             </label>
           </>
         )}
-        <label>
-          Email
-          <input
-            name="email"
-            type="email"
-            autocomplete="username"
-            required
-            value={form.email}
-            onInput={(e) => set('email')(e.currentTarget.value)}
-            {...invalid('email')}
-          />
-        </label>
+        <EmailField value={form.email} onInput={set('email')} invalid={problem?.field === 'email'} />
         {signUp.byEmail ? (
           <p class="hint">We will mail you a link to choose your name, account type and password.</p>
         ) : (
