@@ -45,6 +45,55 @@ describe('Redis settings', () => {
     expect(problems({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: 'a:1' })).toMatch(/not both/);
     expect(problems({})).toMatch(/REDIS_URL: required, or REDIS_CLUSTER_NODES/);
   });
+
+  it("a cluster's credentials and TLS are settings of their own; without REDIS_CLUSTER_NODES they are refused", () => {
+    expect(parse({ REDIS_CLUSTER_NODES: '10.0.0.5:7000', REDIS_CLUSTER_USERNAME: 'finder', REDIS_CLUSTER_PASSWORD: 's3cret', REDIS_CLUSTER_TLS: 'true' })).toEqual({
+      mode: 'cluster',
+      nodes: [{ host: '10.0.0.5', port: 7000 }],
+      auth: { username: 'finder', password: 's3cret', tls: true },
+    });
+    expect(problems({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_PASSWORD: 's3cret' })).toMatch(/^REDIS_CLUSTER_PASSWORD: applies to REDIS_CLUSTER_NODES, which is not set/);
+    expect(problems({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_TLS: 'true' })).toMatch(/^REDIS_CLUSTER_TLS: applies to REDIS_CLUSTER_NODES/);
+    expect(problems({ REDIS_CLUSTER_NODES: 'a:1', REDIS_CLUSTER_TLS: 'maybe' })).toMatch(/REDIS_CLUSTER_TLS/);
+  });
+});
+
+describe('on a Redis Cluster that requires a password', () => {
+  let cluster: PrivateRedisCluster;
+  const clients: RedisClient[] = [];
+  const pubsubs: PubSub[] = [];
+  beforeAll(async () => {
+    cluster = await privateRedisCluster({ masters: 3, replicas: 0, password: 'cluster-test-password' });
+  });
+  afterAll(async () => {
+    await Promise.allSettled(pubsubs.map((p) => p.close()));
+    for (const c of clients) c.disconnect();
+    await cluster?.stop();
+  });
+
+  it('REDIS_CLUSTER_PASSWORD reaches every node, pub/sub included; the nodes refuse a client without it', async () => {
+    const target = redisTarget(parseEnv(redisEnv, { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_CLUSTER_PASSWORD: 'cluster-test-password' }));
+    const redis = createRedis(target, { maxRetriesPerRequest: 1 });
+    clients.push(redis);
+    const keys = ['auth:a', 'auth:b', 'auth:c', 'auth:d', 'auth:e', 'auth:f'];
+    expect(new Set(await Promise.all(keys.map((k) => cluster.masterFor(k)))).size).toBeGreaterThan(1);
+    await Promise.all(keys.map((key, i) => redis.set(key, String(i))));
+    expect(await Promise.all(keys.map((key) => redis.get(key)))).toEqual(['0', '1', '2', '3', '4', '5']);
+
+    const [subscriber, publisher] = [createPubSub({ redis: target, logger }), createPubSub({ redis: target, logger })];
+    pubsubs.push(subscriber, publisher);
+    const got: number[] = [];
+    await subscriber.engine.subscribe('auth:channel', (n: number) => void got.push(n));
+    await publisher.publish('auth:channel', 7);
+    await until(async () => got.length === 1, 5_000, 'the publication');
+    expect(got).toEqual([7]);
+
+    // The nodes do require it: a client without it is refused by any of them.
+    const node = new Redis(cluster.nodes[0]!.port, '127.0.0.1', { maxRetriesPerRequest: 0, lazyConnect: true });
+    node.on('error', () => undefined);
+    clients.push(node);
+    await expect(node.call('cluster', 'info')).rejects.toThrow(/NOAUTH/);
+  });
 });
 
 /** A real cluster of three masters and three replicas (redis-server processes, no mocks). */

@@ -12,7 +12,8 @@ const ping = (port: number) =>
     socket.once('error', () => resolve(false));
     socket.connect(port, '127.0.0.1', () => socket.write('PING\r\n'));
     socket.once('data', (data) => {
-      resolve(data.toString().startsWith('+PONG'));
+      // A server that wants a password answers NOAUTH: up all the same.
+      resolve(/^(\+PONG|-NOAUTH)/.test(data.toString()));
       socket.destroy();
     });
   });
@@ -55,9 +56,10 @@ export interface PrivateRedisCluster {
  * A private Redis Cluster from the machine's redis-server (7.0+ for sharded pub/sub): `masters`
  * masters with `replicas` replicas each, created by `redis-cli --cluster create`, each node with
  * its own port and bus port (`cluster-port`) so no fixed offset has to be free. A short node timeout
- * makes a replica take over about a second after its master dies.
+ * makes a replica take over about a second after its master dies. With `password`, every node
+ * requires it (`requirepass`, and `masterauth` for its replication).
  */
-export async function privateRedisCluster(options: { masters?: number; replicas?: number; nodeTimeoutMs?: number } = {}): Promise<PrivateRedisCluster> {
+export async function privateRedisCluster(options: { masters?: number; replicas?: number; nodeTimeoutMs?: number; password?: string } = {}): Promise<PrivateRedisCluster> {
   const masters = options.masters ?? 3;
   const replicas = options.replicas ?? 1;
   const dir = await mkdtemp(join(tmpdir(), 'redis-cluster-'));
@@ -70,13 +72,14 @@ export async function privateRedisCluster(options: { masters?: number; replicas?
     const child = spawn(
       'redis-server',
       ['--port', String(port), '--cluster-port', String(bus), '--bind', '127.0.0.1', '--cluster-enabled', 'yes', '--cluster-config-file', `nodes-${port}.conf`,
-        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1_000), '--save', '', '--appendonly', 'no', '--dir', dir],
+        '--cluster-node-timeout', String(options.nodeTimeoutMs ?? 1_000), '--save', '', '--appendonly', 'no', '--dir', dir,
+        ...(options.password ? ['--requirepass', options.password, '--masterauth', options.password] : [])],
       { stdio: 'ignore' },
     );
     children.set(port, child);
     nodes.push({ host: '127.0.0.1', port });
   }
-  const cli = (...args: string[]) => run('redis-cli', args);
+  const cli = (...args: string[]) => run('redis-cli', options.password ? ['-a', options.password, '--no-auth-warning', ...args] : args);
   const info = async (port: number) => (await cli('-p', String(port), 'cluster', 'info').catch(() => '')).includes('cluster_state:ok');
   const live = () => nodes.filter(({ port }) => children.has(port));
   // A replica that has not synced with its master would refuse to take over from it.

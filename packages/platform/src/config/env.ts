@@ -179,10 +179,17 @@ export const redisClusterNodes = z.string().transform((text, ctx) => {
   return nodes;
 });
 
-/** The Redis settings; {@link redisTarget} checks that exactly one of the two is set where Redis is required. */
+/**
+ * The Redis settings; {@link redisTarget} checks that exactly one of REDIS_URL and REDIS_CLUSTER_NODES
+ * is set where Redis is required. A URL carries its own credentials and TLS (`rediss://`); a
+ * cluster's nodes take them from REDIS_CLUSTER_USERNAME, REDIS_CLUSTER_PASSWORD and REDIS_CLUSTER_TLS.
+ */
 export const redisSettings = {
   REDIS_URL: redisUrl.optional(),
   REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
+  REDIS_CLUSTER_USERNAME: z.string().min(1).optional(),
+  REDIS_CLUSTER_PASSWORD: z.string().min(1).optional(),
+  REDIS_CLUSTER_TLS: boolFromString.default(false),
 };
 
 /** One Redis or a Redis Cluster: redisTarget (redis.ts) requires exactly one of the two. */

@@ -5,7 +5,15 @@ import { ConfigError, type ClusterSeed } from './env.ts';
  * Where Redis is: one server (`REDIS_URL`) or a Redis Cluster reached through seed nodes
  * (`REDIS_CLUSTER_NODES`); the client discovers the other nodes and follows failovers itself.
  */
-export type RedisTarget = { mode: 'single'; url: string } | { mode: 'cluster'; nodes: ClusterSeed[] };
+export type RedisTarget = { mode: 'single'; url: string } | { mode: 'cluster'; nodes: ClusterSeed[]; auth?: ClusterAuth };
+
+/** What every node of a cluster is reached with (a single Redis has them in its URL). */
+export interface ClusterAuth {
+  username?: string | undefined;
+  password?: string | undefined;
+  /** TLS to every node, verified against the system's certificate authorities. */
+  tls?: boolean | undefined;
+}
 
 /** Either client; both take the same commands (a cluster sends each to the node owning its key). */
 export type RedisClient = Redis | Cluster;
@@ -13,6 +21,9 @@ export type RedisClient = Redis | Cluster;
 export interface RedisEnv {
   REDIS_URL?: string | undefined;
   REDIS_CLUSTER_NODES?: ClusterSeed[] | undefined;
+  REDIS_CLUSTER_USERNAME?: string | undefined;
+  REDIS_CLUSTER_PASSWORD?: string | undefined;
+  REDIS_CLUSTER_TLS?: boolean | undefined;
 }
 
 /** The target the settings name, or null when neither is set; both set is a configuration error. */
@@ -20,7 +31,14 @@ export function optionalRedisTarget(env: RedisEnv): RedisTarget | null {
   if (env.REDIS_URL && env.REDIS_CLUSTER_NODES) {
     throw new ConfigError(['REDIS_CLUSTER_NODES: set either REDIS_URL (one Redis) or REDIS_CLUSTER_NODES (a Redis Cluster), not both']);
   }
-  if (env.REDIS_CLUSTER_NODES) return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES };
+  const clusterOnly = (['REDIS_CLUSTER_USERNAME', 'REDIS_CLUSTER_PASSWORD', 'REDIS_CLUSTER_TLS'] as const).find((name) => env[name]);
+  if (!env.REDIS_CLUSTER_NODES && clusterOnly) {
+    throw new ConfigError([`${clusterOnly}: applies to REDIS_CLUSTER_NODES, which is not set (a REDIS_URL carries its own credentials and TLS: redis://user:password@host, rediss://)`]);
+  }
+  if (env.REDIS_CLUSTER_NODES) {
+    const auth: ClusterAuth = { username: env.REDIS_CLUSTER_USERNAME, password: env.REDIS_CLUSTER_PASSWORD, tls: env.REDIS_CLUSTER_TLS };
+    return { mode: 'cluster', nodes: env.REDIS_CLUSTER_NODES, ...(auth.username || auth.password || auth.tls ? { auth } : {}) };
+  }
   if (env.REDIS_URL) return { mode: 'single', url: env.REDIS_URL };
   return null;
 }
@@ -44,8 +62,9 @@ export const isCluster = (client: RedisClient): client is Cluster => client inst
 export function createRedis(target: RedisTarget, options: RedisOptions = {}, cluster: { shardedSubscriber?: boolean } = {}): RedisClient {
   if (target.mode === 'single') return new Redis(target.url, options);
   const { enableAutoPipelining, enableOfflineQueue, ...redisOptions } = options;
+  const { username, password, tls } = target.auth ?? {};
   return new Cluster(target.nodes, {
-    redisOptions,
+    redisOptions: { ...redisOptions, ...(username ? { username } : {}), ...(password ? { password } : {}), ...(tls ? { tls: {} } : {}) },
     shardedSubscribers: cluster.shardedSubscriber ?? false,
     ...(enableAutoPipelining !== undefined ? { enableAutoPipelining } : {}),
     ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
