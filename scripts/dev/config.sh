@@ -79,14 +79,19 @@ PG_DATABASE=finder
 
 REDIS_DIR="$STATE_DIR/redis"
 # single: one redis-server on REDIS_PORT. cluster: a Redis Cluster of three masters and three
-# replicas from the same binary, nodes on REDIS_PORT+1..+6 and their cluster bus on +7..+12;
-# every service then gets REDIS_CLUSTER_NODES instead of REDIS_URL.
+# replicas from the same binary, nodes on REDIS_CLUSTER_PORT..+5 and their cluster bus on +6..+11;
+# every service then gets REDIS_CLUSTER_NODES instead of REDIS_URL. The default is below Linux's
+# ephemeral range (32768-60999): a port there can be taken by any outgoing connection, and a stack
+# switched to cluster mode after a busy while found a bus port so taken.
 : "${REDIS_MODE:=single}"
 [[ $REDIS_MODE == single || $REDIS_MODE == cluster ]] || die "REDIS_MODE must be single or cluster, got '$REDIS_MODE'"
+: "${REDIS_CLUSTER_PORT:=30001}"
+[[ $REDIS_CLUSTER_PORT =~ ^[0-9]+$ ]] && ((REDIS_CLUSTER_PORT >= 1 && REDIS_CLUSTER_PORT <= 65524)) ||
+  die "REDIS_CLUSTER_PORT must be a port number (the first of 12), got '$REDIS_CLUSTER_PORT'"
 REDIS_CLUSTER_DIR="$STATE_DIR/redis-cluster"
 REDIS_CLUSTER_NODE_COUNT=6
-redis_cluster_port() { echo $((REDIS_PORT + $1)); }                            # node 1..6
-redis_cluster_bus_port() { echo $((REDIS_PORT + REDIS_CLUSTER_NODE_COUNT + $1)); } # node 1..6
+redis_cluster_port() { echo $((REDIS_CLUSTER_PORT + $1 - 1)); }                            # node 1..6
+redis_cluster_bus_port() { echo $((REDIS_CLUSTER_PORT + REDIS_CLUSTER_NODE_COUNT + $1 - 1)); } # node 1..6
 # The Redis the exporter reads: the server, or the cluster's first node.
 redis_exporter_port() { if [[ $REDIS_MODE == cluster ]]; then redis_cluster_port 1; else echo "$REDIS_PORT"; fi; }
 # host:port of every node, the form REDIS_CLUSTER_NODES takes.

@@ -193,8 +193,8 @@ start_redis_cluster() {
     port=$(redis_cluster_port "$i")
     bus=$(redis_cluster_bus_port "$i")
     running "$name" >/dev/null && continue
-    require_free_port "$port" "REDIS_PORT+$i (cluster node $i)"
-    require_free_port "$bus" "REDIS_PORT+$((REDIS_CLUSTER_NODE_COUNT + i)) (cluster bus of node $i)"
+    require_free_port "$port" "REDIS_CLUSTER_PORT+$((i - 1)) (cluster node $i)"
+    require_free_port "$bus" "REDIS_CLUSTER_PORT+$((REDIS_CLUSTER_NODE_COUNT + i - 1)) (cluster bus of node $i)"
     nohup redis-server --port "$port" --cluster-port "$bus" --bind 127.0.0.1 --cluster-enabled yes \
       --cluster-config-file "nodes-$port.conf" --cluster-node-timeout 2000 --save '' --appendonly no \
       --dir "$REDIS_CLUSTER_DIR" --daemonize no >"$LOG_DIR/$name.log" 2>&1 </dev/null 9>&- &

@@ -92,10 +92,11 @@ function composeSupergraph(): string {
 async function startSingle() {
   const redis = privateRedis(await freePort());
   await redis.start();
-  return { env: { REDIS_URL: redis.url } as Record<string, string>, stop: () => redis.stop() };
+  // The other setting emptied: the processes inherit the environment the suite runs in.
+  return { env: { REDIS_URL: redis.url, REDIS_CLUSTER_NODES: '' } as Record<string, string>, stop: () => redis.stop() };
 }
 
 async function startCluster() {
   const cluster = await privateRedisCluster({ masters: 3, replicas: 1 });
-  return { env: { REDIS_CLUSTER_NODES: cluster.seeds } as Record<string, string>, stop: () => cluster.stop() };
+  return { env: { REDIS_CLUSTER_NODES: cluster.seeds, REDIS_URL: '' } as Record<string, string>, stop: () => cluster.stop() };
 }

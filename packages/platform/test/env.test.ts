@@ -27,7 +27,7 @@ describe('environment validation', () => {
     expect(env.KAFKA_IDEMPOTENT).toBe(true);
     expect(env.NODE_ENV).toBe('development');
     expect(env.DATABASE_REPLICA_URLS).toEqual([]);
-    expect([env.KAFKA_PERSISTER_FETCH_WAIT_MS, env.KAFKA_CONSUMER_FETCH_WAIT_MS]).toEqual([1000, 1000]);
+    expect([env.KAFKA_PERSISTER_FETCH_WAIT_MS, env.KAFKA_CONSUMER_FETCH_WAIT_MS]).toEqual([1000, 3000]);
   });
 
   it('takes fetch waits in whole milliseconds, and names a bad one', () => {

@@ -55,6 +55,9 @@ describe('Redis settings', () => {
     expect(problems({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_PASSWORD: 's3cret' })).toMatch(/^REDIS_CLUSTER_PASSWORD: applies to REDIS_CLUSTER_NODES, which is not set/);
     expect(problems({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_TLS: 'true' })).toMatch(/^REDIS_CLUSTER_TLS: applies to REDIS_CLUSTER_NODES/);
     expect(problems({ REDIS_CLUSTER_NODES: 'a:1', REDIS_CLUSTER_TLS: 'maybe' })).toMatch(/REDIS_CLUSTER_TLS/);
+    // An empty value is no value: a process can be kept from inheriting the other setting.
+    expect(parse({ REDIS_URL: '', REDIS_CLUSTER_NODES: 'a:1', REDIS_CLUSTER_PASSWORD: '' })).toEqual({ mode: 'cluster', nodes: [{ host: 'a', port: 1 }] });
+    expect(parse({ REDIS_URL: 'redis://a:1', REDIS_CLUSTER_NODES: '' })).toEqual({ mode: 'single', url: 'redis://a:1' });
   });
 });
 

@@ -159,6 +159,14 @@ export interface ClusterSeed {
 
 export const redisUrl = z.url().refine((v) => v.startsWith('redis'), 'must be a redis:// URL');
 
+/**
+ * An empty value counts as not set (compose's `${NAME:-}`, or a process that must not inherit the
+ * other of two exclusive settings).
+ */
+function unsetWhenEmpty<T extends z.ZodType>(schema: T) {
+  return z.preprocess((value) => (value === '' ? undefined : value), schema);
+}
+
 /** `host:port,host:port`: a few of the cluster's nodes (any of them, masters or replicas). */
 export const redisClusterNodes = z.string().transform((text, ctx) => {
   const entries = text.split(',').map((s) => s.trim()).filter(Boolean);
@@ -185,10 +193,10 @@ export const redisClusterNodes = z.string().transform((text, ctx) => {
  * cluster's nodes take them from REDIS_CLUSTER_USERNAME, REDIS_CLUSTER_PASSWORD and REDIS_CLUSTER_TLS.
  */
 export const redisSettings = {
-  REDIS_URL: redisUrl.optional(),
-  REDIS_CLUSTER_NODES: redisClusterNodes.optional(),
-  REDIS_CLUSTER_USERNAME: z.string().min(1).optional(),
-  REDIS_CLUSTER_PASSWORD: z.string().min(1).optional(),
+  REDIS_URL: unsetWhenEmpty(redisUrl.optional()),
+  REDIS_CLUSTER_NODES: unsetWhenEmpty(redisClusterNodes.optional()),
+  REDIS_CLUSTER_USERNAME: unsetWhenEmpty(z.string().optional()),
+  REDIS_CLUSTER_PASSWORD: unsetWhenEmpty(z.string().optional()),
   REDIS_CLUSTER_TLS: boolFromString.default(false),
 };
 
