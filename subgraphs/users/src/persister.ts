@@ -21,16 +21,9 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
   switch (event.type) {
     case 'user.registered': {
       const d = event.data;
-      const inserted = await em.execute<{ id: string }[]>(
-        `insert into users.users (id, email, email_normalized, password_hash, display_name, role, email_verification_nonce_hash, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict do nothing returning id`,
-        [d.userId, d.email, d.emailNormalized, d.passwordHash, d.displayName, d.role, sha256(d.verificationNonce), at, at],
-      );
-      if (inserted.length === 0) {
+      if (!(await createAccount(em, d, at, { verificationNonceHash: sha256(d.verificationNonce), verifiedAt: null }))) {
         return reject(ErrorCode.CONFLICT, 'An account with this email already exists', { field: 'input.email' });
       }
-      await insertSession(em, d.userId, d.session, at);
       return { result: { userId: d.userId } };
     }
     case 'registration.requested': {
@@ -54,15 +47,8 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
       );
       const refused = reject(ErrorCode.BAD_USER_INPUT, REGISTRATION_LINK_USED, { field: 'input.token' });
       if (used.length === 0) return refused;
-      const inserted = await em.execute<{ id: string }[]>(
-        `insert into users.users (id, email, email_normalized, password_hash, display_name, role, email_verified_at, created_at, updated_at)
-         values (?, ?, ?, ?, ?, ?, ?, ?, ?)
-         on conflict do nothing returning id`,
-        [d.userId, d.email, d.emailNormalized, d.passwordHash, d.displayName, d.role, at, at, at],
-      );
       // Registered meanwhile (by register, or another link): the same refusal as a used link.
-      if (inserted.length === 0) return refused;
-      await insertSession(em, d.userId, d.session, at);
+      if (!(await createAccount(em, d, at, { verificationNonceHash: null, verifiedAt: at }))) return refused;
       return { result: { userId: d.userId } };
     }
     case 'session.created': {
@@ -152,6 +138,26 @@ export async function applyUsersEvent(ctx: ApplyContext, event: UsersEvent): Pro
       return;
     }
   }
+}
+
+type NewAccount = Extract<UsersEvent, { type: 'user.registered' | 'registration.completed' }>['data'];
+
+/** Inserts an account and its first login; false when the email has an account (the unique index decides). */
+async function createAccount(
+  em: ApplyContext['em'],
+  a: NewAccount,
+  at: string,
+  email: { verificationNonceHash: string | null; verifiedAt: string | null },
+): Promise<boolean> {
+  const inserted = await em.execute<{ id: string }[]>(
+    `insert into users.users (id, email, email_normalized, password_hash, display_name, role, email_verification_nonce_hash, email_verified_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+     on conflict do nothing returning id`,
+    [a.userId, a.email, a.emailNormalized, a.passwordHash, a.displayName, a.role, email.verificationNonceHash, email.verifiedAt, at, at],
+  );
+  if (inserted.length === 0) return false;
+  await insertSession(em, a.userId, a.session, at);
+  return true;
 }
 
 async function insertSession(em: ApplyContext['em'], userId: string, s: Session, at: string): Promise<void> {

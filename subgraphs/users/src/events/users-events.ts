@@ -9,16 +9,21 @@ const session = z.object({
   expiresAt: z.iso.datetime(),
 });
 
+/** A new account and its first login: what both ways of registering create. */
+const newAccount = {
+  userId: z.uuid(),
+  email: z.string(),
+  emailNormalized: z.string(),
+  passwordHash: z.string(),
+  displayName: z.string(),
+  role: z.enum(ROLES),
+  session,
+};
+
 /** The users subgraph's event contract: produced by its resolvers, consumed by its persister and mailer. */
 export const usersEvents = defineEvents('users.events', {
   'user.registered': z.object({
-    userId: z.uuid(),
-    email: z.string(),
-    emailNormalized: z.string(),
-    passwordHash: z.string(),
-    displayName: z.string(),
-    role: z.enum(ROLES),
-    session,
+    ...newAccount,
     /** The nonce of the verification link (services/tokens.ts): the persister stores its hash, the mailer puts it in the link. */
     verificationNonce: z.string().min(32),
   }),
@@ -38,13 +43,7 @@ export const usersEvents = defineEvents('users.events', {
    * still be the one stored for the email (single use).
    */
   'registration.completed': z.object({
-    userId: z.uuid(),
-    email: z.string(),
-    emailNormalized: z.string(),
-    passwordHash: z.string(),
-    displayName: z.string(),
-    role: z.enum(ROLES),
-    session,
+    ...newAccount,
     nonceHash: z.string().length(64),
   }),
   'session.created': z.object({ userId: z.uuid(), session }),
