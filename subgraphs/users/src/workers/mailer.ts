@@ -1,4 +1,4 @@
-import { mkdir, writeFile } from 'node:fs/promises';
+import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { RetryLater } from '@finder/platform/kafka';
 import type { Logger } from '@finder/platform/config';
@@ -33,14 +33,20 @@ export function createMailSender(opts: { smtpUrl?: string; mailDir?: string; fro
       if (!opts.smtpUrl && opts.mailDir) {
         await mkdir(opts.mailDir, { recursive: true });
         const base = join(opts.mailDir, `${Date.now()}-${eventId}`);
-        await writeFile(`${base}.eml`, (info as unknown as { message: Buffer }).message);
-        await writeFile(`${base}.json`, JSON.stringify({ ...mail, eventId, sentAt: new Date().toISOString() }, null, 2));
+        await writeWhole(`${base}.eml`, (info as unknown as { message: Buffer }).message);
+        await writeWhole(`${base}.json`, JSON.stringify({ ...mail, eventId, sentAt: new Date().toISOString() }, null, 2));
       }
       // Never the link: it carries a token that signs the reader in as the recipient (reset) or
       // verifies their address, and logs are read by more people than the mailbox.
       opts.logger.info({ to: mail.to, kind: mail.kind, eventId }, 'mail sent');
     },
   };
+}
+
+/** Readers of the folder poll it: a file appears under its name only once it is complete. */
+async function writeWhole(path: string, data: string | Buffer): Promise<void> {
+  await writeFile(`${path}.partial`, data);
+  await rename(`${path}.partial`, path);
 }
 
 export interface MailerDeps {
