@@ -245,6 +245,60 @@ describe('on a Redis Cluster', () => {
     presence.close();
   });
 
+  it('a shard subscription whose renewal is refused is renewed again until it succeeds, and only then reported', async () => {
+    // The subscriber connects as a user of its own; taking its channel permission away makes each
+    // node drop its subscribed connections (ioredis then renews them) and refuse every SSUBSCRIBE,
+    // as a new master that does not serve the slot yet refuses it after a failover.
+    const acl = async (...args: string[]) => {
+      for (const { port } of cluster.nodes) {
+        const node = new Redis(port, '127.0.0.1');
+        await node.call('acl', 'setuser', 'listener', ...args);
+        node.disconnect();
+      }
+    };
+    await acl('on', '>listener-pass', '+@all', '~*', '&*');
+    const listener = createPubSub({ redis: { ...target, auth: { username: 'listener', password: 'listener-pass' } } as RedisTarget, logger });
+    const publisherSide = pubsub();
+    pubsubs.push(listener);
+    const channel = 'renewal:stream';
+    const received: number[] = [];
+    await listener.engine.subscribe(channel, (n: number) => void received.push(n));
+    await publisherSide.publish(channel, 0);
+    await until(async () => received.length === 1, 5_000, 'the first publication');
+
+    let renewedByClient = 0;
+    listener.subscriber.on('subscribersReady', () => renewedByClient++);
+    const resubscribedAt: number[] = [];
+    listener.onResubscribed(() => resubscribedAt.push(Date.now()));
+    await acl('resetchannels');
+    await until(async () => renewedByClient > 0, 10_000, 'the client to renew its shard connections');
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    expect(resubscribedAt).toEqual([]);
+    const restoredAt = Date.now();
+    await acl('allchannels');
+
+    let n = 1;
+    await until(async () => {
+      await publisherSide.publish(channel, n++);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return received.length > 1;
+    }, 10_000, 'a publication delivered once the renewal succeeds');
+    expect(resubscribedAt.length).toBeGreaterThan(0);
+    expect(resubscribedAt[0]).toBeGreaterThanOrEqual(restoredAt);
+
+    // The gateways' revocation list renews its subscription the same way: refused once, it tries
+    // again, so an announcement (or, if it comes first, the set read after subscribing) reaches it.
+    const revocations = createRevocationList({ ...target, auth: { username: 'listener', password: 'listener-pass' } } as RedisTarget, logger);
+    await revocations.loaded;
+    await acl('resetchannels');
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    await acl('allchannels');
+    const login = crypto.randomUUID();
+    await createRevocationPublisher(client({ enableAutoPipelining: true }), { accessTokenTtlMs: 900_000, logger }).revoke([login]);
+    await until(async () => revocations.isRevoked(login), 10_000, 'the revocation once the renewal succeeds');
+    await revocations.close();
+  });
+
   // Last: it kills a master. Its replica takes over; sharded subscriptions move to it, and the
   // pub/sub says so (gapless streams then refill from storage what was published meanwhile).
   it('after a master fails over, subscriptions on its shard move to the new master and deliver again', async () => {

@@ -127,8 +127,20 @@ export function createRevocationList(target: RedisTarget, logger: Logger): Revoc
 
   let markLoaded: () => void;
   const loaded = new Promise<void>((resolve) => (markLoaded = resolve));
+  let attempts = 0;
+  let closed = false;
+  // Retried until it succeeds: a failover can refuse the first SSUBSCRIBE (the new master not
+  // serving the slot yet), and no later event would come to try again. A newer reconnect takes over.
   const onReady = () => {
-    resync().then(markLoaded, (err: unknown) => log.warn({ err }, 'revocations not loaded; retried on the next reconnect'));
+    const attempt = ++attempts;
+    const tryResync = (failures: number) => {
+      resync().then(markLoaded, (err: unknown) => {
+        if (closed || attempt !== attempts) return;
+        log.warn({ err: err instanceof Error ? err.message : err }, 'revocations not loaded; retrying');
+        setTimeout(() => tryResync(failures + 1), Math.min(100 * 2 ** failures, 2_000)).unref();
+      });
+    };
+    tryResync(1);
   };
   subscriber.on('ready', onReady);
   // A cluster client renews its shard subscriptions after a failover, and then says so.
@@ -146,6 +158,7 @@ export function createRevocationList(target: RedisTarget, logger: Logger): Revoc
     onRevoked: (listener) => void listeners.push(listener),
     loaded,
     async close() {
+      closed = true;
       clearInterval(sweep);
       await Promise.allSettled([subscriber.quit(), commands.quit()]);
     },

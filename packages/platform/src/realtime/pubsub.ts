@@ -46,19 +46,17 @@ export function createPubSub({ redis, logger }: { redis: RedisTarget; logger: Lo
   // Every live gapless stream listens for resubscriptions to catch up after a reconnect
   // (gapless.ts), so thousands of listeners are expected, not a leak.
   subscriber.setMaxListeners(0);
-  // A cluster renews its shard subscriptions after a failover or a lost connection, then says so.
-  const resubscribed = redis.mode === 'cluster' ? 'subscribersReady' : 'ready';
-  const engine: TriggerEngine =
-    redis.mode === 'cluster'
-      ? new ShardedPubSub(publisher as Cluster, subscriber as Cluster, log)
-      : new RedisPubSub({ publisher, subscriber, reviver: undefined });
+  const sharded = redis.mode === 'cluster' ? new ShardedPubSub(publisher as Cluster, subscriber as Cluster, log) : undefined;
+  const engine: TriggerEngine = sharded ?? new RedisPubSub({ publisher, subscriber, reviver: undefined });
   return {
     engine,
     redis: publisher,
     subscriber,
     onResubscribed(listener) {
-      subscriber.on(resubscribed, listener);
-      return () => void subscriber.off(resubscribed, listener);
+      // A cluster: once ShardedPubSub has renewed every shard subscription it holds.
+      if (sharded) return sharded.onResubscribed(listener);
+      subscriber.on('ready', listener);
+      return () => void subscriber.off('ready', listener);
     },
     publish: (trigger, payload) => engine.publish(trigger, payload),
     ready: () => publisher.status === 'ready' && subscriber.status === 'ready',
@@ -77,8 +75,15 @@ export function createPubSub({ redis, logger }: { redis: RedisTarget; logger: Lo
  * graphql-redis-subscriptions does not fit: its RedisPubSub calls SUBSCRIBE/PSUBSCRIBE and
  * PUBLISH and listens to 'message' only, with no option for the sharded commands; this is the
  * same engine (reference-counted subscriptions per trigger, JSON payloads, the same wire format)
- * over SSUBSCRIBE/SUNSUBSCRIBE/SPUBLISH and 'smessage'. Moving channels to the new master after
- * a failover is ioredis' (its sharded subscriber group).
+ * over SSUBSCRIBE/SUNSUBSCRIBE/SPUBLISH and 'smessage'.
+ *
+ * After a failover or a lost shard connection, ioredis' sharded subscriber group connects to the
+ * new master and sends SSUBSCRIBE for the channels it knew, but it drops a renewal that fails (the
+ * new master not serving the slot yet, a refused command) and says 'subscribersReady' before any
+ * renewal is answered. So on each 'subscribersReady' this engine subscribes every trigger it holds
+ * again (SSUBSCRIBE of a channel already subscribed changes nothing), retrying what fails with a
+ * backoff, and tells `onResubscribed` listeners only once all are answered: a gapless stream that
+ * then reads what it missed from storage is live again before it reads.
  */
 export class ShardedPubSub extends PubSubEngine {
   private nextId = 0;
@@ -86,6 +91,9 @@ export class ShardedPubSub extends PubSubEngine {
   private readonly byTrigger = new Map<string, Set<number>>();
   /** SSUBSCRIBEs not answered yet, by trigger: later subscribers of the trigger wait for them too. */
   private readonly subscribing = new Map<string, Promise<unknown>>();
+  private readonly resubscribedListeners = new Set<() => void>();
+  /** Counts renewals: a renewal still retrying gives way to one started by a later failover. */
+  private renewal = 0;
   private readonly publisher: Cluster;
   private readonly subscriber: Cluster;
   private readonly log: Logger;
@@ -96,6 +104,13 @@ export class ShardedPubSub extends PubSubEngine {
     this.subscriber = subscriber;
     this.log = log;
     subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
+    subscriber.on('subscribersReady', () => void this.renewAll());
+  }
+
+  /** Calls `listener` each time every held trigger is subscribed again after a shard reconnect. */
+  onResubscribed(listener: () => void): () => void {
+    this.resubscribedListeners.add(listener);
+    return () => void this.resubscribedListeners.delete(listener);
   }
 
   async publish(trigger: string, payload: unknown): Promise<void> {
@@ -138,6 +153,30 @@ export class ShardedPubSub extends PubSubEngine {
     if (ids?.size !== 0) return;
     this.byTrigger.delete(handler.trigger);
     this.subscriber.sunsubscribe(handler.trigger).catch((err: unknown) => this.log.warn({ err, trigger: handler.trigger }, 'SUNSUBSCRIBE failed'));
+  }
+
+  private async renewAll(): Promise<void> {
+    const renewal = ++this.renewal;
+    let pending = [...this.byTrigger.keys()];
+    for (let attempt = 1; pending.length > 0; attempt++) {
+      const results = await Promise.allSettled(pending.map((trigger) => this.subscriber.ssubscribe(trigger)));
+      if (renewal !== this.renewal) return;
+      const failed: string[] = [];
+      results.forEach((result, i) => {
+        const trigger = pending[i]!;
+        if (!this.byTrigger.has(trigger)) {
+          // Its last subscriber left while the renewal was under way: do not keep listening.
+          if (result.status === 'fulfilled') this.subscriber.sunsubscribe(trigger).catch(() => undefined);
+        } else if (result.status === 'rejected') failed.push(trigger);
+      });
+      pending = failed;
+      if (pending.length === 0) break;
+      const reason = (results.find((r) => r.status === 'rejected') as PromiseRejectedResult).reason as Error;
+      this.log.warn({ err: reason.message, triggers: pending.length, attempt }, 'renewing shard subscriptions after a reconnect failed; retrying');
+      await new Promise((resolve) => setTimeout(resolve, Math.min(100 * 2 ** attempt, 2_000)));
+      if (renewal !== this.renewal) return;
+    }
+    for (const listener of [...this.resubscribedListeners]) listener();
   }
 
   private dispatch(channel: string, message: string): void {
