@@ -72,7 +72,7 @@ it('runs the files suite in quick mode and records uploads beside cp, and thumbn
 
 // The suites below run against the `./dev up` stack (the test run has it up) in quick mode.
 
-it('runs the gateway suite in quick mode: every gateway (ours on either executor, and traced) answers every shape without errors', async () => {
+it('runs the gateway suite in quick mode: every gateway (ours on either executor, traced and merging; Hive with and without deduplication) answers every shape without errors', async () => {
   const resultsFile = join(tempDir(), 'RESULTS.md');
   const { code, output } = await runBench(['gateway', '--quick'], resultsFile);
   expect(code, output).toBe(0);
@@ -81,8 +81,9 @@ it('runs the gateway suite in quick mode: every gateway (ours on either executor
   expect(markdown).toContain('- command: `npm run bench -- gateway --quick`');
   expect(markdown).toMatch(/@graphql-hive\/gateway \d+\.\d+\.\d+/);
   const rows = tableRows(markdown, 'Gateways over the same subgraphs');
-  expect(rows).toHaveLength(15);
-  expect(new Set(rows.map((r) => r[1]))).toEqual(new Set([GATEWAY_LABELS.ours, GATEWAY_LABELS.compiled, GATEWAY_LABELS.traced, GATEWAY_LABELS.vanilla, GATEWAY_LABELS.hive]));
+  expect(rows).toHaveLength(21);
+  expect(new Set(rows.map((r) => r[1]))).toEqual(new Set(Object.values(GATEWAY_LABELS)));
+  expect(Object.keys(GATEWAY_LABELS)).toHaveLength(7);
   for (const [shape, gateway, rps, , , errors, , rss, cpu] of rows) {
     expect(Number(rps), `${shape} on ${gateway}`).toBeGreaterThan(0);
     expect(errors, `${shape} on ${gateway}`).toBe('0');
@@ -92,6 +93,9 @@ it('runs the gateway suite in quick mode: every gateway (ours on either executor
   // The heavy shape is the ~100 KB response on every gateway alike.
   for (const row of rows.filter((r) => r[0]!.startsWith('heavy'))) expect(Number(row[6])).toBeGreaterThan(50);
   expect(tableRows(markdown, 'Headline')).toHaveLength(3);
+  const merging = tableRows(markdown, 'In-flight merging');
+  expect(merging).toHaveLength(3);
+  for (const row of merging) expect(row.slice(1).every((cell) => /^\d+\.\d\d×$/.test(cell)), row.join(' | ')).toBe(true);
   // The traced gateway's CPU is set beside the untraced one's, and its spans reached the sink.
   const tracing = tableRows(markdown, 'The cost of tracing');
   expect(tracing).toHaveLength(3);

@@ -38,6 +38,8 @@ export const gatewayEnvSchema = baseEnv.extend({
    * the few plans it does not run go to Apollo's), or `apollo`, @apollo/gateway's executeQueryPlan.
    */
   GATEWAY_EXECUTOR: z.enum(['compiled', 'apollo']).default('compiled'),
+  /** Identical subgraph queries for the same viewer in flight at once share one fetch (inflight-merge.ts). */
+  GATEWAY_MERGE_INFLIGHT: boolFromString.default(false),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   WS_CONNECTION_INIT_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   WS_MAX_SUBSCRIPTIONS_PER_CONNECTION: z.coerce.number().int().positive().default(100),

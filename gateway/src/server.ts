@@ -47,7 +47,11 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     return target;
   };
   const fetchMetrics = createSubgraphFetchMetrics(registry);
-  const source = (name: string, url?: string) => new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_PRIVATE_KEY, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics);
+  const source = (name: string, url?: string) =>
+    new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_PRIVATE_KEY, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics, {
+      mergeInflight: env.GATEWAY_MERGE_INFLIGHT,
+      onMerged: fetchMetrics.merged,
+    });
   // The data sources Apollo builds, by subgraph, for the compiled executor to fetch through too.
   const services: Record<string, SignedSubgraphSource> = {};
   const apolloGateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => (services[name] = source(name, url)), logger });

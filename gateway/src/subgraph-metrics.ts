@@ -19,7 +19,14 @@ export function createSubgraphFetchMetrics(registry: Registry) {
     labelNames: ['subgraph', 'reason'],
     registers,
   });
+  const merged = new Counter({
+    name: 'gateway_subgraph_fetches_merged_total',
+    help: 'Subgraph queries answered by an identical fetch already in flight (GATEWAY_MERGE_INFLIGHT), by subgraph',
+    labelNames: ['subgraph'],
+    registers,
+  });
   return {
+    merged: (subgraph: string) => merged.inc({ subgraph }),
     /** Times one fetch; `status` is the HTTP status, or an error for a fetch without an answer. */
     observe(subgraph: string, started: number, outcome: { status: number } | Error): void {
       duration.observe({ subgraph }, (performance.now() - started) / 1000);

@@ -8,6 +8,12 @@ describe('gateway environment', () => {
     expect(parseEnv(gatewayEnvSchema, { PORT: '4001', GATEWAY_EXECUTOR: 'apollo' }).GATEWAY_EXECUTOR).toBe('apollo');
   });
 
+  it('merges identical subgraph queries in flight only when asked', () => {
+    expect(parseEnv(gatewayEnvSchema, { PORT: '4001' }).GATEWAY_MERGE_INFLIGHT).toBe(false);
+    expect(parseEnv(gatewayEnvSchema, { PORT: '4001', GATEWAY_MERGE_INFLIGHT: 'true' }).GATEWAY_MERGE_INFLIGHT).toBe(true);
+    expect(() => parseEnv(gatewayEnvSchema, { PORT: '4001', GATEWAY_MERGE_INFLIGHT: 'sometimes' })).toThrow(/GATEWAY_MERGE_INFLIGHT/);
+  });
+
   it('refuses an unknown executor, naming the variable and the choices', () => {
     let error: ConfigError | undefined;
     try {

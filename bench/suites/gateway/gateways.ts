@@ -4,9 +4,11 @@ import type { Shape } from './queries.ts';
 /**
  * The gateways the suite compares, and what its runs and tables (tables.ts) share. `ours` runs
  * query plans on Apollo's executeQueryPlan (GATEWAY_EXECUTOR=apollo, as measured before the
- * compiled executor), `compiled` and `traced` on the gateway's own (the default).
+ * compiled executor), `compiled` and `traced` on the gateway's own (the default), `merged` too
+ * with identical subgraph queries in flight merged (GATEWAY_MERGE_INFLIGHT). Hive Gateway merges
+ * them by default; `hive-unmerged` is it with that turned off.
  */
-export const GATEWAYS = ['ours', 'compiled', 'traced', 'vanilla', 'hive'] as const;
+export const GATEWAYS = ['ours', 'compiled', 'traced', 'merged', 'vanilla', 'hive', 'hive-unmerged'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
 /** Tracing's sampling ratio in the `traced` run: what an operator would run in production. */
 export const TRACED_SAMPLING = 0.01;
@@ -14,8 +16,10 @@ export const GATEWAY_LABELS: Record<GatewayName, string> = {
   ours: "this gateway, Apollo's executor",
   compiled: 'this gateway, compiled executor',
   traced: `this gateway, compiled, tracing ${TRACED_SAMPLING * 100}% (OTLP)`,
+  merged: 'this gateway, compiled, in-flight merging',
   vanilla: '@apollo/gateway + @apollo/server',
   hive: '@graphql-hive/gateway',
+  'hive-unmerged': '@graphql-hive/gateway, deduplication off',
 };
 
 export interface GatewayRun {

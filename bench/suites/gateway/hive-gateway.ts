@@ -1,7 +1,8 @@
 /**
  * The Hive peer: `@graphql-hive/gateway`'s runtime on a node:http server with default settings,
  * plus the identity forwarding our subgraphs require (peer-identity.ts), as a header propagation
- * computed once per client request. PORT, SUPERGRAPH_PATH.
+ * computed once per client request. PORT, SUPERGRAPH_PATH; HIVE_DEDUPLICATE=false turns off its
+ * in-flight deduplication of subgraph requests (on by default).
  */
 import { readFileSync } from 'node:fs';
 import { createServer } from 'node:http';
@@ -29,6 +30,7 @@ for (const [, name, url] of readFileSync(process.env.SUPERGRAPH_PATH!, 'utf8').m
 const gateway = createGatewayRuntime({
   supergraph: process.env.SUPERGRAPH_PATH!,
   logging: 'warn',
+  ...(process.env.HIVE_DEDUPLICATE === 'false' ? { transportEntries: { '*.http': { options: { deduplicateInflightRequests: false } } } } : {}),
   propagateHeaders: {
     fromClientToSubgraphs: async ({ request }) => ({ [IDENTITY_HEADER]: await viewerOf(request) }),
   },

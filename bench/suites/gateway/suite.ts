@@ -76,15 +76,18 @@ async function startGateways(env: StackEnv, supergraphPath: string, otlpUrl: str
     ours: 'gateway/src/index.ts',
     compiled: 'gateway/src/index.ts',
     traced: 'gateway/src/index.ts',
+    merged: 'gateway/src/index.ts',
     vanilla: join(here, 'vanilla-gateway.ts'),
     hive: join(here, 'hive-gateway.ts'),
+    'hive-unmerged': join(here, 'hive-gateway.ts'),
   };
   const started = {} as Record<GatewayName, { url: string; pid: number }>;
   for (const name of GATEWAYS) {
     const port = await freePort();
     // Every gateway as deployed: production mode; ours with its own configuration from the stack.
-    const own = name === 'ours' || name === 'compiled' || name === 'traced';
-    const executor: Record<string, string> = own ? { GATEWAY_EXECUTOR: name === 'ours' ? 'apollo' : 'compiled' } : {};
+    const own = name === 'ours' || name === 'compiled' || name === 'traced' || name === 'merged';
+    const executor: Record<string, string> = own ? { GATEWAY_EXECUTOR: name === 'ours' ? 'apollo' : 'compiled', GATEWAY_MERGE_INFLIGHT: String(name === 'merged') } : {};
+    if (name === 'hive-unmerged') executor.HIVE_DEDUPLICATE = 'false';
     // `ours` and `compiled` untraced, whatever the stack's setting; `traced` exports 1% of its traces over OTLP (quick: all).
     const tracing: Record<string, string> =
       name === 'traced'
