@@ -186,6 +186,28 @@ describe('persister outbox: follow-up events of applied events only, surviving a
     expect(await outboxRows()).toBe(0);
   });
 
+  it('deletes the rows of produced follow-ups later, many batches at once, and never relays them meanwhile', async () => {
+    const apply = createBatchApplier<typeof commands.schemas>({ orm, schema, logger, outbox: true, apply: applyOrder });
+    const registry = new Registry();
+    // Deletion only when asked (a relay pass or stop), to see the rows wait for it.
+    const outbox = createOutboxRelay({ orm, schema, producer, logger, registry, intervalMs: 60_000, deleteAfterMs: 60_000 });
+    const producedBy = async () =>
+      Object.fromEntries((await registry.getSingleMetric('outbox_events_total')!.get()).values.map((v) => [v.labels.path, v.value]));
+    for (let i = 1; i <= 20; i++) await outbox.flush((await apply([{ event: place(i) }])).followUps);
+    expect(await outboxRows()).toBe(20);
+    // Old enough for any relay, but this process produced them: its pass deletes them and relays none.
+    await query(db.url, `update ${schema}.outbox set created_at = now() - interval '1 hour'`);
+    expect(await outbox.relay(0)).toBe(0);
+    expect(await outboxRows()).toBe(0);
+    expect(await producedBy()).toEqual({ flush: 20 });
+
+    // By default the rows go a moment after their flush, without a relay pass.
+    const soon = createOutboxRelay({ orm, schema, producer, logger, intervalMs: 60_000 });
+    await soon.flush((await apply([{ event: place(21) }])).followUps);
+    await until(async () => (await outboxRows()) === 0, 5_000, 'the produced row deleted');
+    await Promise.all([outbox.stop(), soon.stop()]);
+  });
+
   it('refuses a follow-up from a persister without an outbox, rejecting the event instead of losing it silently', async () => {
     const apply = createBatchApplier<typeof commands.schemas>({ orm, schema, logger, apply: applyOrder });
     const event = place(2);

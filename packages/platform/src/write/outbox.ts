@@ -14,6 +14,12 @@ import { query } from '../data/sql.ts';
  * deletion; a relay re-produces whatever a crash left behind, on start and periodically. Follow-up
  * ids are derived from their source event's id, so a row produced twice is the same event twice,
  * which idempotent consumers skip. Order is per relay pass, not global: consumers must not depend on the order of follow-ups.
+ *
+ * After the commit the persister produces the batch's follow-ups at once and deletes their rows
+ * later, many batches' in one statement (`deleteAfterMs`): a transaction per batch only to delete
+ * rows was a third of a small batch's round trips to Postgres. Until deleted, this process's relay
+ * skips them; another replica's relay only takes rows older than `minAgeMs`, which the deletion
+ * precedes unless this process stalls or dies, and then the row is produced again, as after a crash.
  */
 export interface FollowUp {
   topic: string;
@@ -46,7 +52,7 @@ export function outboxInsert(schema: string, placeholder: string) {
 }
 
 export interface OutboxRelay {
-  /** Produces follow-ups just committed and deletes their rows; a failure leaves them to the relay. */
+  /** Produces follow-ups just committed and queues their rows' deletion; a failure leaves them to the relay. */
   flush(followUps: FollowUp[]): Promise<void>;
   /** Produces and deletes every row at least `minAgeMs` old; returns how many it produced. */
   relay(minAgeMs?: number): Promise<number>;
@@ -64,6 +70,8 @@ export function createOutboxRelay(deps: {
   intervalMs?: number;
   /** Rows younger than this are left to the persister that wrote them (it is about to flush them). */
   minAgeMs?: number;
+  /** How long produced rows wait to be deleted together. */
+  deleteAfterMs?: number;
 }): OutboxRelay {
   const { orm, schema, producer } = deps;
   const log = deps.logger.child({ component: 'outbox' });
@@ -86,8 +94,38 @@ export function createOutboxRelay(deps: {
       labelNames: ['schema'],
       registers: deps.registry ? [deps.registry] : [],
     });
+  const deleteAfterMs = deps.deleteAfterMs ?? 100;
   let timer: NodeJS.Timeout | null = null;
   let running: Promise<unknown> = Promise.resolve();
+  /** Follow-ups this process is producing, and those it produced whose rows are not deleted yet. */
+  const producing = new Set<string>();
+  const producedIds = new Set<string>();
+  let deleting: NodeJS.Timeout | null = null;
+  let deletion: Promise<unknown> = Promise.resolve();
+  let stopped = false;
+
+  /** Deletes the rows of every follow-up produced so far; what fails stays queued for the next pass. */
+  async function deleteProduced(): Promise<void> {
+    if (deleting) clearTimeout(deleting);
+    deleting = null;
+    const ids = [...producedIds];
+    if (ids.length === 0) return;
+    try {
+      await orm.em.fork().transactional(async (em) => {
+        // Lost in a Postgres crash, a deletion only makes the relay produce the rows again.
+        await query(em, 'set local synchronous_commit = off');
+        await query(em, `delete from ${table} where event_id = any($1::uuid[])`, [ids]);
+      });
+      for (const id of ids) producedIds.delete(id);
+    } catch (err) {
+      log.warn({ err, events: ids.length }, 'produced follow-ups not deleted from the outbox yet; retrying');
+      scheduleDeletion(Math.max(deleteAfterMs, 1_000));
+    }
+  }
+  function scheduleDeletion(delayMs = deleteAfterMs) {
+    if (deleting || stopped) return;
+    deleting = setTimeout(() => void (deletion = deleteProduced()), delayMs);
+  }
 
   async function produce(followUps: FollowUp[]): Promise<void> {
     for (const [topic, items] of Map.groupBy(followUps, (f) => f.topic)) {
@@ -102,13 +140,16 @@ export function createOutboxRelay(deps: {
     }
   }
 
-  const relay = async (age = minAgeMs): Promise<number> =>
-    orm.em.fork().transactional(async (em) => {
-      // Skip locked: two replicas relaying at once take different rows.
-      const rows = await em.execute<{ topic: string; event: Envelope; event_id: string }[]>(
-        `select topic, event, event_id from ${table} where created_at <= now() - make_interval(secs => ?)
+  const relay = async (age = minAgeMs): Promise<number> => {
+    await deleteProduced();
+    return orm.em.fork().transactional(async (em) => {
+      // Skip locked: two replicas relaying at once take different rows. Rows this process
+      // produced (or is producing) and has not deleted yet are not leftovers.
+      const rows = await query<{ topic: string; event: Envelope; event_id: string }>(
+        em,
+        `select topic, event, event_id from ${table} where created_at <= now() - make_interval(secs => $1) and event_id <> all($2::uuid[])
           order by seq limit 500 for update skip locked`,
-        [age / 1000],
+        [age / 1000, [...producing, ...producedIds]],
       );
       if (rows.length === 0) {
         backlog.set({ schema }, 0);
@@ -121,6 +162,7 @@ export function createOutboxRelay(deps: {
       log.info({ events: rows.length }, 'relayed follow-up events left in the outbox');
       return rows.length;
     });
+  };
 
   let active = false;
   function schedule(age: number) {
@@ -134,40 +176,36 @@ export function createOutboxRelay(deps: {
   return {
     async flush(followUps) {
       if (followUps.length === 0) return;
+      const ids = followUps.map((f) => f.event.id);
+      // Marked before producing, so a relay pass of this process meanwhile leaves them alone.
+      for (const id of ids) producing.add(id);
       try {
-        // The rows are claimed (deleted, uncommitted) before producing, so a relay pass that finds
-        // them old enough skips them, and rows a relay pass holds come back already deleted: each
-        // follow-up is produced by one of the two. A failed produce rolls the claim back.
-        const count = await orm.em.fork().transactional(async (em) => {
-          // The claim's commit need not wait for the WAL flush: lost in a Postgres crash, it only
-          // makes the relay produce the rows again, which consumers skip by event id.
-          await query(em, 'set local synchronous_commit = off');
-          const claimed = await query<{ event_id: string }>(em, `delete from ${table} where event_id = any($1::uuid[]) returning event_id`, [
-            followUps.map((f) => f.event.id),
-          ]);
-          // Ids are canonical lowercase UUIDs (ids.ts), as Postgres returns them.
-          const ids = new Set(claimed.map((r) => r.event_id));
-          const mine = followUps.filter((f) => ids.has(f.event.id));
-          if (mine.length > 0) await produce(mine);
-          return mine.length;
-        });
-        produced.inc({ path: 'flush' }, count);
+        await produce(followUps);
+        for (const id of ids) producedIds.add(id);
+        produced.inc({ path: 'flush' }, followUps.length);
+        scheduleDeletion();
       } catch (err) {
         log.warn({ err, events: followUps.length }, 'follow-up events not produced yet; the relay will');
+      } finally {
+        for (const id of ids) producing.delete(id);
       }
     },
     relay,
     start() {
       if (active) return;
       active = true;
+      stopped = false;
       // Leftovers of a crashed process are re-produced at once, then the relay keeps watching.
       schedule(0);
     },
     async stop() {
       active = false;
+      stopped = true;
       if (timer) clearTimeout(timer);
       timer = null;
       await running;
+      await deletion;
+      await deleteProduced();
     },
   };
 }
