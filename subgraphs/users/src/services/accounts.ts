@@ -3,7 +3,7 @@ import { AppError, badInput, conflict, ErrorCode, unauthenticated, validate } fr
 import { uuidv7 } from '@finder/platform/data';
 import type { AppliedOutcome, Submit } from '@finder/platform/write';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { usersEvents } from '../events/users-events.ts';
+import { usersEvents, type UsersEvent } from '../events/users-events.ts';
 import type { UserModel } from '../models.ts';
 import { hashPassword, verifyPassword } from './passwords.ts';
 import { reads } from './reads.ts';
@@ -75,28 +75,46 @@ export function createAccounts(deps: AccountsDeps) {
     if (Array.isArray(families)) await deps.revocations.revoke(families.map(String));
   }
 
+  type Credentials = { email: string; password: string };
+  type NewSession = ReturnType<typeof newSession>;
+
   function newSession(familyId: string = uuidv7()) {
     const refresh = newRefreshToken();
     const expiresAt = new Date(Date.now() + deps.refreshTtlSeconds * 1000).toISOString();
     return { refresh, session: { id: refresh.sessionId, familyId, tokenHash: refresh.tokenHash, expiresAt } };
   }
 
-  return {
+  /** A retried registration (same idempotency key and password) answers like the first one did: signed in. */
+  async function retriedSignIn(em: EntityManager, idempotencyKey: string | null | undefined, credentials: Credentials): Promise<AuthResult | null> {
+    return idempotencyKey ? accounts.login(em, credentials).catch(() => null) : null;
+  }
+
+  /**
+   * Submits an event that creates the account `userId` with its first login, and signs it in; an
+   * idempotent retry of an earlier attempt signs in to the account that attempt created.
+   */
+  async function createAndSignIn(em: EntityManager, event: UsersEvent, userId: string, login: NewSession, credentials: Credentials): Promise<AuthResult> {
+    const outcome = await submit(event);
+    const createdId = String(outcome.result?.userId ?? userId);
+    if (createdId !== userId) return accounts.login(em, credentials);
+    return issue(em, userId, login.session.familyId, login.refresh.token);
+  }
+
+  const accounts = {
     async register(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
       if (deps.registration === 'email') throw registrationByEmail();
       const input = validate(registerSchema, rawInput);
       const emailNormalized = normalizeEmail(input.email);
       // Fast feedback only; the persister's unique index decides under concurrency.
+      const credentials = { email: input.email, password: input.password };
       if (await reads.userByEmail(em, emailNormalized)) {
-        // A retried registration (same idempotency key and password) answers like the first one did.
-        if (input.idempotencyKey) {
-          const retried = await this.login(em, { email: input.email, password: input.password }).catch(() => null);
-          if (retried) return retried;
-        }
+        const retried = await retriedSignIn(em, input.idempotencyKey, credentials);
+        if (retried) return retried;
         throw conflict('An account with this email already exists', { field: 'input.email' });
       }
       const userId = uuidv7();
-      const { refresh, session } = newSession();
+      const login = newSession();
+      const { session } = login;
       const event = usersEvents.create('user.registered', {
         aggregateId: userId,
         actorId: null,
@@ -112,11 +130,7 @@ export function createAccounts(deps: AccountsDeps) {
           verificationNonce: newLinkNonce(),
         },
       });
-      const outcome = await submit(event);
-      // An idempotent retry answers with the account the first attempt created.
-      const createdId = String(outcome.result?.userId ?? userId);
-      if (createdId !== userId) return this.login(em, { email: input.email, password: input.password });
-      return issue(em, userId, session.familyId, refresh.token);
+      return createAndSignIn(em, event, userId, login, credentials);
     },
 
     /**
@@ -145,16 +159,15 @@ export function createAccounts(deps: AccountsDeps) {
       const nonceHash = emailNormalized && (await reads.registrationNonce(em, emailNormalized));
       // Fast feedback only; the persister deletes the nonce as it applies, so two uses never both succeed.
       if (!claims || !nonceMatches(claims.nonce, nonceHash ?? null) || (await reads.userByEmail(em, emailNormalized!))) {
-        // A retried completion (same idempotency key and password) answers like the first one did.
-        if (claims && input.idempotencyKey) {
-          const retried = await this.login(em, { email: claims.email, password: input.password }).catch(() => null);
-          if (retried) return retried;
-        }
+        const retried = claims && (await retriedSignIn(em, input.idempotencyKey, { email: claims.email, password: input.password }));
+        if (retried) return retried;
         throw badInput(REGISTRATION_LINK_USED, 'input.token');
       }
       const userId = uuidv7();
-      const { refresh, session } = newSession();
-      const outcome = await submit(
+      const login = newSession();
+      const { session } = login;
+      return createAndSignIn(
+        em,
         usersEvents.create('registration.completed', {
           aggregateId: userId,
           actorId: null,
@@ -170,10 +183,10 @@ export function createAccounts(deps: AccountsDeps) {
             nonceHash: sha256(claims.nonce),
           },
         }),
+        userId,
+        login,
+        { email: claims.email, password: input.password },
       );
-      const createdId = String(outcome.result?.userId ?? userId);
-      if (createdId !== userId) return this.login(em, { email: claims.email, password: input.password });
-      return issue(em, userId, session.familyId, refresh.token);
     },
 
     async login(em: EntityManager, rawInput: unknown): Promise<AuthResult> {
@@ -318,6 +331,7 @@ export function createAccounts(deps: AccountsDeps) {
       return stored(em, viewer.id);
     },
   };
+  return accounts;
 }
 
 export type Accounts = ReturnType<typeof createAccounts>;
