@@ -82,7 +82,8 @@ function productionTopology(): { services: { name: string; port: number; command
       render_process_env "$name" "$subgraph" "$secrets" | sed -n "s/^export \\([A-Z0-9_]*\\)=\\(.*\\)$/env|$name|\\1|\\2/p"
     done`;
   const out = execFileSync('bash', ['-c', script, 'topology', ROOT_DIR, scratch], {
-    env: { PATH: process.env.PATH!, HOME: scratch, DEV_TOPOLOGY: 'production', REDIS_MODE: 'cluster' },
+    // Two gateways, as compose runs: a developer's .env may run another number in the dev topology.
+    env: { PATH: process.env.PATH!, HOME: scratch, DEV_TOPOLOGY: 'production', REDIS_MODE: 'cluster', GATEWAY_PORTS: '4001,4002' },
     encoding: 'utf8',
   });
   const services: { name: string; port: number; command: string }[] = [];
