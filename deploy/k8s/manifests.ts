@@ -4,8 +4,8 @@ import { readFileSync } from 'node:fs';
  * The Kubernetes manifests of Finder Realtime, built from one table of processes (the same
  * processes docker-compose.yml runs; Postgres, Redis and Kafka are the cluster's own services or
  * managed ones, named in the ConfigMap). What each process may hold (its Postgres role, its keys
- * and secrets) comes from PROCESS_ENVS in scripts/dev/stack-env.sh, the table ./dev and
- * docker-compose.yml follow too. `npm run k8s` writes deploy/k8s/finder.yaml; deploy/k8s/test
+ * and secrets) comes from PROCESS_ENVS in scripts/dev/stack-env.sh, and its replicas from
+ * PRODUCTION_REPLICAS in scripts/dev/config.sh, the tables ./dev and docker-compose.yml follow too. `npm run k8s` writes deploy/k8s/finder.yaml; deploy/k8s/test
  * checks that file is fresh and valid against the Kubernetes schemas.
  */
 
@@ -37,6 +37,15 @@ export function processEnvs(): Map<string, ProcessEnv> {
   return new Map(rows.map(([, name, database, secrets]) => [name!, { database: database === '-' ? null : database!, secrets: secrets!.split(' ').filter(Boolean) }]));
 }
 
+/** PRODUCTION_REPLICAS of scripts/dev/config.sh: replicas by process, as docker-compose.yml and ./dev's production topology run them. */
+export function productionReplicas(): Map<string, number> {
+  const text = readFileSync(new URL('../../scripts/dev/config.sh', import.meta.url), 'utf8');
+  const start = text.indexOf('PRODUCTION_REPLICAS=(');
+  const rows = [...text.slice(start, text.indexOf('\n)', start)).matchAll(/^\s+"([a-z0-9-]+)\|([0-9]+)"$/gm)];
+  if (rows.length === 0) throw new Error('no PRODUCTION_REPLICAS rows in scripts/dev/config.sh');
+  return new Map(rows.map(([, name, replicas]) => [name!, Number(replicas)]));
+}
+
 export const NAMESPACE = 'finder';
 const IMAGE = 'finder-realtime:local';
 const PORT = 4000;
@@ -46,20 +55,26 @@ const PRE_STOP_SECONDS = 5;
 const TERMINATION_GRACE_SECONDS = PRE_STOP_SECONDS + SHUTDOWN_GRACE_MS / 1000 + 5;
 
 const node = (script: string, role?: string) => ['node', script, ...(role ? [role] : [])];
+const REPLICAS = productionReplicas();
+const replicas = (name: string) => {
+  const count = REPLICAS.get(name);
+  if (count === undefined) throw new Error(`${name} has no row in PRODUCTION_REPLICAS (scripts/dev/config.sh)`);
+  return count;
+};
 const subgraph = (name: string, role: string) => node(`subgraphs/${name}/src/main.ts`, role);
 
 export const PROCESSES: Process[] = [
-  { name: 'gateway', command: node('gateway/src/index.ts'), replicas: 2, memoryMiB: 320, cpuMillis: 500, service: true },
-  { name: 'users', command: subgraph('users', 'server'), replicas: 2, memoryMiB: 448, cpuMillis: 250, service: true },
-  { name: 'users-persister', command: subgraph('users', 'persister'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
-  { name: 'users-mailer', command: subgraph('users', 'mailer'), replicas: 1, memoryMiB: 192, cpuMillis: 50, service: true },
-  { name: 'chat', command: subgraph('chat', 'server'), replicas: 2, memoryMiB: 320, cpuMillis: 250, service: true },
-  { name: 'chat-persister', command: subgraph('chat', 'persister'), replicas: 2, memoryMiB: 288, cpuMillis: 250, service: true },
-  { name: 'finder', command: subgraph('finder', 'server'), replicas: 2, memoryMiB: 512, cpuMillis: 250, service: true },
-  { name: 'finder-persister', command: subgraph('finder', 'persister'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
-  { name: 'files', command: subgraph('files', 'server'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
-  { name: 'files-persister', command: subgraph('files', 'persister'), replicas: 2, memoryMiB: 192, cpuMillis: 100, service: true },
-  { name: 'files-worker', command: subgraph('files', 'worker'), replicas: 1, memoryMiB: 256, cpuMillis: 250, service: true },
+  { name: 'gateway', command: node('gateway/src/index.ts'), replicas: replicas('gateway'), memoryMiB: 320, cpuMillis: 500, service: true },
+  { name: 'users', command: subgraph('users', 'server'), replicas: replicas('users'), memoryMiB: 448, cpuMillis: 250, service: true },
+  { name: 'users-persister', command: subgraph('users', 'persister'), replicas: replicas('users-persister'), memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'users-mailer', command: subgraph('users', 'mailer'), replicas: replicas('users-mailer'), memoryMiB: 192, cpuMillis: 50, service: true },
+  { name: 'chat', command: subgraph('chat', 'server'), replicas: replicas('chat'), memoryMiB: 320, cpuMillis: 250, service: true },
+  { name: 'chat-persister', command: subgraph('chat', 'persister'), replicas: replicas('chat-persister'), memoryMiB: 288, cpuMillis: 250, service: true },
+  { name: 'finder', command: subgraph('finder', 'server'), replicas: replicas('finder'), memoryMiB: 512, cpuMillis: 250, service: true },
+  { name: 'finder-persister', command: subgraph('finder', 'persister'), replicas: replicas('finder-persister'), memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'files', command: subgraph('files', 'server'), replicas: replicas('files'), memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'files-persister', command: subgraph('files', 'persister'), replicas: replicas('files-persister'), memoryMiB: 192, cpuMillis: 100, service: true },
+  { name: 'files-worker', command: subgraph('files', 'worker'), replicas: replicas('files-worker'), memoryMiB: 256, cpuMillis: 250, service: true },
 ];
 
 /** Schema migrations, one Job per subgraph, run before the processes roll out. */

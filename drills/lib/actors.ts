@@ -11,7 +11,7 @@ export interface Account {
  * A set-up mutation with an idempotency key, retried while the failure is transient (a busy
  * machine makes nginx answer 503 now and then); refusals fail at once.
  */
-async function mutate(url: string, query: string, input: Record<string, unknown>, token?: string): Promise<Record<string, any>> {
+export async function mutate(url: string, query: string, input: Record<string, unknown>, token?: string): Promise<Record<string, any>> {
   const idempotencyKey = `drill-setup-${crypto.randomUUID()}`;
   for (let attempt = 1; ; attempt++) {
     const result = await gql(url, query, { i: { ...input, idempotencyKey } }, { token }).catch((err: Error) => ({ status: 0, data: null, errors: [{ message: err.message, extensions: { code: 'NETWORK' } }] }));

@@ -67,9 +67,9 @@ function alive(pid: number): boolean {
 /** What a supervisor would do: start whatever of the stack is not running (`./dev up`, without the seed). */
 export function restartMissing(): Promise<void> {
   return new Promise((resolve, reject) => {
-    // The same Redis as the stack runs (one server or the local cluster), whatever this shell says.
-    const redisMode = stackEnv().REDIS_MODE ?? 'single';
-    const child = spawn('bash', ['dev', 'up'], { cwd: ROOT_DIR, env: { ...process.env, REDIS_MODE: redisMode, SKIP_SEED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
+    // The same Redis (one server or the local cluster) and topology as the stack runs, whatever this shell says.
+    const { REDIS_MODE = 'single', DEV_TOPOLOGY = 'dev' } = stackEnv();
+    const child = spawn('bash', ['dev', 'up'], { cwd: ROOT_DIR, env: { ...process.env, REDIS_MODE, DEV_TOPOLOGY, SKIP_SEED: '1' }, stdio: ['ignore', 'pipe', 'pipe'] });
     const output: string[] = [];
     child.stdout!.on('data', (d: Buffer) => output.push(d.toString()));
     child.stderr!.on('data', (d: Buffer) => output.push(d.toString()));

@@ -77,13 +77,76 @@ PG_DATA="$STATE_DIR/postgres"
 PG_SOCKET_DIR="$STATE_DIR/postgres-socket"
 PG_DATABASE=finder
 
+# dev: one process of each service (the default). production: what docker-compose.yml runs, on this
+# machine (scripts/dev/topology.sh): two replicas of every service compose runs two of, a Postgres
+# streaming replica the subgraphs read from, and the Redis Cluster unless REDIS_MODE says single.
+: "${DEV_TOPOLOGY:=dev}"
+[[ $DEV_TOPOLOGY == dev || $DEV_TOPOLOGY == production ]] || die "DEV_TOPOLOGY must be dev or production, got '$DEV_TOPOLOGY'"
+# Production topology: replica N of a service listens on its port + (N-1) x REPLICA_PORT_OFFSET, the
+# balancer in front of a subgraph server's replicas on its port + 2 x REPLICA_PORT_OFFSET, and the
+# Postgres replica on PG_REPLICA_PORT.
+: "${REPLICA_PORT_OFFSET:=10}"
+: "${PG_REPLICA_PORT:=$((PG_PORT + 1))}"
+[[ $REPLICA_PORT_OFFSET =~ ^[1-9][0-9]*$ ]] || die "REPLICA_PORT_OFFSET must be a positive whole number, got '$REPLICA_PORT_OFFSET'"
+[[ $PG_REPLICA_PORT =~ ^[0-9]+$ ]] || die "PG_REPLICA_PORT must be a port number, got '$PG_REPLICA_PORT'"
+PG_REPLICA_DATA="$STATE_DIR/postgres-replica"
+
+# Replicas of each service of SERVICES in the production topology: the one table this mode,
+# docker-compose.yml (`deploy.replicas`, gateway-1 and gateway-2) and deploy/k8s/manifests.ts
+# follow; scripts/test/topology.test.ts fails when either disagrees. Gateways are one per
+# GATEWAY_PORTS port in both topologies, so that list must have as many.
+PRODUCTION_REPLICAS=(
+  "users|2"
+  "users-persister|2"
+  "users-mailer|1"
+  "chat|2"
+  "chat-persister|2"
+  "finder|2"
+  "finder-persister|2"
+  "files|2"
+  "files-persister|2"
+  "files-worker|1"
+  "gateway|2"
+)
+# The subgraph servers the balancer fronts, by the variable naming their (first) port.
+BALANCED_SUBGRAPHS=(users chat finder files)
+
+production_topology() { [[ $DEV_TOPOLOGY == production ]]; }
+
+# replicas_of NAME: how many processes of NAME the current topology runs.
+replicas_of() {
+  local entry
+  if production_topology; then
+    for entry in "${PRODUCTION_REPLICAS[@]}"; do
+      [[ ${entry%%|*} == "$1" ]] && { echo "${entry#*|}"; return 0; }
+    done
+  fi
+  echo 1
+}
+
+# replica_port PORT N: where replica N of the service on PORT listens.
+replica_port() { echo $(($1 + ($2 - 1) * REPLICA_PORT_OFFSET)); }
+balancer_port() { echo $(($1 + 2 * REPLICA_PORT_OFFSET)); }
+# subgraph_http_port PORT: where the subgraph server on PORT is reached over HTTP: the balancer in
+# the production topology.
+subgraph_http_port() { if production_topology; then balancer_port "$1"; else echo "$1"; fi; }
+
+# replica_addresses PORT NAME: host:port of every replica of NAME, space-separated.
+replica_addresses() {
+  local i out=()
+  for ((i = 1; i <= $(replicas_of "$2"); i++)); do out+=("127.0.0.1:$(replica_port "$1" "$i")"); done
+  echo "${out[*]}"
+}
+
+subgraph_port() { local var="${1^^}_PORT"; echo "${!var}"; }
+
 REDIS_DIR="$STATE_DIR/redis"
 # single: one redis-server on REDIS_PORT. cluster: a Redis Cluster of three masters and three
 # replicas from the same binary, nodes on REDIS_CLUSTER_PORT..+5 and their cluster bus on +6..+11;
 # every service then gets REDIS_CLUSTER_NODES instead of REDIS_URL. The default is below Linux's
 # ephemeral range (32768-60999): a port there can be taken by any outgoing connection, and a stack
 # switched to cluster mode after a busy while found a bus port so taken.
-: "${REDIS_MODE:=single}"
+if [[ $DEV_TOPOLOGY == production ]]; then : "${REDIS_MODE:=cluster}"; else : "${REDIS_MODE:=single}"; fi
 [[ $REDIS_MODE == single || $REDIS_MODE == cluster ]] || die "REDIS_MODE must be single or cluster, got '$REDIS_MODE'"
 : "${REDIS_CLUSTER_PORT:=30001}"
 [[ $REDIS_CLUSTER_PORT =~ ^[0-9]+$ ]] && ((REDIS_CLUSTER_PORT >= 1 && REDIS_CLUSTER_PORT <= 65524)) ||

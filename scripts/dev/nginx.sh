@@ -4,7 +4,7 @@
 
 # Gateway containers in docker-compose.yml, as host:port.
 PRODUCTION_GATEWAYS=(gateway-1:4000 gateway-2:4000)
-# The files service (signed uploads and downloads), as host:port.
+# The files service (signed uploads and downloads), as host:port (locally: each of its replicas).
 PRODUCTION_FILES=files:4000
 # Per-address limits in front of /graphql in production: requests per second, the burst allowed
 # above that rate, open connections (WebSockets included). Locally: NGINX_GRAPHQL_* (config.sh).
@@ -42,7 +42,7 @@ EOF
 
 # render_nginx_conf production|local: prints the rendered configuration.
 render_nginx_conf() {
-  local listen workers pid_file log_dir temp_dir servers="" addr port out files explore= web_root rate burst connections
+  local listen workers pid_file log_dir temp_dir servers="" files_servers="" addr port out files explore= web_root rate burst connections
   local tls='#TLS ' tls_listen='' tls_cert=none tls_key=none http_listen=none
   local -a gateways=()
   case $1 in
@@ -59,7 +59,7 @@ render_nginx_conf() {
       listen=127.0.0.1:$NGINX_PORT workers=2 pid_file=$NGINX_PREFIX/logs/nginx.pid
       log_dir=$NGINX_PREFIX/logs temp_dir=$NGINX_PREFIX/temp
       for port in ${GATEWAY_PORTS//,/ }; do gateways+=("127.0.0.1:$port"); done
-      files=127.0.0.1:$FILES_PORT
+      files=$(replica_addresses "$FILES_PORT" files)
       if explorer_served; then explore=$(explore_location "$EXPLORER_DIR/dist"); fi
       web_root=$ROOT_DIR/web/dist
       rate=$NGINX_GRAPHQL_RATE_PER_SECOND burst=$NGINX_GRAPHQL_BURST connections=$NGINX_GRAPHQL_CONNECTIONS_PER_ADDRESS
@@ -89,7 +89,10 @@ render_nginx_conf() {
   out=${out//@GRAPHQL_RATE@/"$rate"}
   out=${out//@GRAPHQL_BURST@/"$burst"}
   out=${out//@GRAPHQL_CONNECTIONS@/"$connections"}
-  out=${out//@FILES_SERVERS@/"        server $files max_fails=3 fail_timeout=10s;"}
+  for addr in $files; do
+    files_servers+="${files_servers:+$'\n'}        server $addr max_fails=3 fail_timeout=10s;"
+  done
+  out=${out//@FILES_SERVERS@/"$files_servers"}
   out=${out//@EXPLORE_LOCATION@/"${explore:-        # /explore: the API explorer, served in development only.}"}
   if [[ $out =~ @[A-Z_]+@ ]]; then
     echo "render_nginx_conf: unknown placeholder ${BASH_REMATCH[0]} in $NGINX_TEMPLATE" >&2

@@ -181,6 +181,8 @@ stop_services() {
   for f in "$PID_DIR"/*.pid; do
     [[ -e $f ]] || continue
     name=$(basename "$f" .pid)
+    # Redis Cluster nodes are infrastructure too: stopped by the redis step, after the services.
+    [[ $name == redis-node-* ]] && continue
     case " ${INFRA_COMPONENTS[*]} ${names[*]} " in *" $name "*) ;; *) names+=("$name") ;; esac
   done
   for ((i = ${#names[@]} - 1; i >= 0; i--)); do

@@ -77,6 +77,7 @@ render_process_env() { # NAME SUBGRAPH SECRETS
   echo "# Written by ./dev up; do not edit. What $1 runs with (PROCESS_ENVS in scripts/dev/stack-env.sh)."
   render_common_env
   [[ $2 == - ]] || env_line DATABASE_URL "$(database_url "$(db_role "$2")")"
+  render_replica_database_env "$1" "$2"
   for secret in $3; do secret_line "$secret"; done
 }
 
@@ -109,14 +110,14 @@ render_common_env() {
   env_line PUBLIC_URL "http://127.0.0.1:$NGINX_PORT/graphql"
   env_line APP_URL "http://127.0.0.1:$NGINX_PORT"
   env_line GATEWAY_URLS "$(gateway_urls)"
-  env_line SUBGRAPH_USERS_URL "http://127.0.0.1:$USERS_PORT/graphql"
+  env_line SUBGRAPH_USERS_URL "http://127.0.0.1:$(subgraph_http_port "$USERS_PORT")/graphql"
   env_line USERS_PERSISTER_URL "http://127.0.0.1:$USERS_PERSISTER_PORT"
   env_line USERS_MAILER_URL "http://127.0.0.1:$USERS_MAILER_PORT"
-  env_line SUBGRAPH_CHAT_URL "http://127.0.0.1:$CHAT_PORT/graphql"
+  env_line SUBGRAPH_CHAT_URL "http://127.0.0.1:$(subgraph_http_port "$CHAT_PORT")/graphql"
   env_line CHAT_PERSISTER_URL "http://127.0.0.1:$CHAT_PERSISTER_PORT"
-  env_line SUBGRAPH_FINDER_URL "http://127.0.0.1:$FINDER_PORT/graphql"
+  env_line SUBGRAPH_FINDER_URL "http://127.0.0.1:$(subgraph_http_port "$FINDER_PORT")/graphql"
   env_line FINDER_PERSISTER_URL "http://127.0.0.1:$FINDER_PERSISTER_PORT"
-  env_line SUBGRAPH_FILES_URL "http://127.0.0.1:$FILES_PORT/graphql"
+  env_line SUBGRAPH_FILES_URL "http://127.0.0.1:$(subgraph_http_port "$FILES_PORT")/graphql"
   env_line FILES_PERSISTER_URL "http://127.0.0.1:$FILES_PERSISTER_PORT"
   env_line FILES_WORKER_URL "http://127.0.0.1:$FILES_WORKER_PORT"
   env_line FILES_PUBLIC_URL "http://127.0.0.1:$NGINX_PORT"
@@ -133,6 +134,7 @@ render_common_env() {
   env_line REDIS_MODE "$REDIS_MODE"
   env_line NGINX_PORT "$NGINX_PORT"
   env_line KAFKA_MOCK_BIN "$KAFKA_MOCK_BIN"
+  render_topology_env
   # Budgets and socket caps: tests, drills and benchmarks all come from 127.0.0.1 and sign in
   # again and again, so the local stack allows far more than production would; the budget tests
   # start their own gateways with small ones.

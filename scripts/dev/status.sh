@@ -1,6 +1,6 @@
 # ./dev status, ./dev logs, and the summary ./dev up ends with.
 
-INFRA_COMPONENTS=(postgres redis kafka-mock nginx prometheus postgres-exporter redis-exporter)
+INFRA_COMPONENTS=(postgres postgres-replica redis kafka-mock nginx balancer prometheus postgres-exporter redis-exporter)
 
 status_line() { printf '%-18s %-8s %-5s %s\n' "$@"; }
 
@@ -21,6 +21,8 @@ redis_cluster_status() {
 
 cmd_status() {
   local pid check entry name port command bootstrap first
+  # The production topology's processes when they are what runs, whatever DEV_TOPOLOGY this shell has.
+  if ! production_topology && running balancer >/dev/null; then DEV_TOPOLOGY=production exec "$DEV" status; fi
   status_line COMPONENT PID STATE CHECK
 
   if pid=$(postgres_pid); then
@@ -29,6 +31,7 @@ cmd_status() {
   else
     status_line postgres - down ""
   fi
+  if production_topology; then postgres_replica_status; fi
 
   # The cluster's nodes when they are what runs, whatever REDIS_MODE this shell has.
   if [[ $REDIS_MODE == cluster ]] || running redis-node-1 >/dev/null; then
@@ -58,6 +61,19 @@ cmd_status() {
     status_line nginx "$pid" up "/healthz: $(http_status "http://127.0.0.1:$NGINX_PORT/healthz")"
   else
     status_line nginx - down ""
+  fi
+
+  if production_topology; then
+    if pid=$(running balancer); then
+      check=""
+      for name in "${BALANCED_SUBGRAPHS[@]}"; do
+        port=$(balancer_port "$(subgraph_port "$name")")
+        check+="$name :$port /readyz: $(http_status "http://127.0.0.1:$port/readyz")  "
+      done
+      status_line balancer "$pid" up "$check"
+    else
+      status_line balancer - down ""
+    fi
   fi
 
   if pid=$(running prometheus); then
@@ -123,7 +139,7 @@ print_urls() {
   if [[ ${SKIP_SERVICES:-} == 1 ]]; then
     echo "Infrastructure is up (SKIP_SERVICES=1: no migrations, services or seed)."
   else
-    echo "Finder Realtime is up."
+    echo "Finder Realtime is up$(production_topology && echo " in the production topology (two replicas of each service but the mailer and the files worker; ./dev status lists them)")."
   fi
   cat <<EOF
   GraphQL (nginx)   http://127.0.0.1:$NGINX_PORT/graphql  (WebSocket: ws://127.0.0.1:$NGINX_PORT/graphql)
@@ -133,7 +149,7 @@ print_urls() {
   chat subgraph     http://127.0.0.1:$CHAT_PORT/graphql
   files subgraph    http://127.0.0.1:$FILES_PORT/graphql  (uploads and downloads: http://127.0.0.1:$NGINX_PORT/files/)
   stored files      ${FILES_STORAGE_DIR#"$ROOT_DIR/"}/
-  Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE  (services: <subgraph>_service)
+  Postgres          postgres://postgres@127.0.0.1:$PG_PORT/$PG_DATABASE  (services: <subgraph>_service)$(production_topology && printf '\n  Postgres replica  postgres://postgres@127.0.0.1:%s/%s  (streaming; the services read from it)' "$PG_REPLICA_PORT" "$PG_DATABASE")
   Redis             $(if [[ $REDIS_MODE == cluster ]]; then echo "cluster of 3 masters and 3 replicas: $(redis_cluster_nodes)"; else echo "redis://127.0.0.1:$REDIS_PORT"; fi)
   Kafka (mock)      $kafka
   Prometheus        http://127.0.0.1:$PROMETHEUS_PORT  (alerts: http://127.0.0.1:$PROMETHEUS_PORT/alerts)
