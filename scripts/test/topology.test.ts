@@ -37,11 +37,9 @@ const COMPOSE_ONLY: Record<string, string> = {
   OTEL_EXPORTER_OTLP_ENDPOINT: "compose's OpenTelemetry collector; locally spans go to files (OTEL_TRACES_DIR)",
   SMTP_URL: "compose's mail catcher; locally the mailer writes to MAIL_DIR",
   REGISTRATION: 'production default (email) set explicitly; locally direct registration, which the tests use',
-  REDIS_URL: 'compose runs one Redis; the mode runs the Redis Cluster (REDIS_CLUSTER_NODES) unless REDIS_MODE=single',
 };
 /** Settings the mode gives that compose does not, and why. */
 const LOCAL_ONLY: Record<string, string> = {
-  REDIS_CLUSTER_NODES: 'the local Redis Cluster (see REDIS_URL)',
   MAIL_DIR: 'the mailer writes mails to a folder (see SMTP_URL)',
   OTEL_TRACES_DIR: 'spans to files (see OTEL_EXPORTER_OTLP_ENDPOINT)',
   SUBGRAPH_USERS_WS_URLS: "each replica's graphql-ws endpoint; compose's gateways reach one by the service name",
@@ -151,6 +149,19 @@ describe('the production topology is what docker-compose.yml runs', () => {
       const localKeys = [...local!.keys()];
       expect(composeKeys.filter((k) => !local!.has(k) && !(k in COMPOSE_ONLY)), `${name}: set by compose, missing from ./dev's ${process}`).toEqual([]);
       expect(localKeys.filter((k) => !composeKeys.includes(k) && !isLocalOnly(k)), `${name}: set by ./dev's ${process}, missing from compose`).toEqual([]);
+    }
+  });
+
+  it('runs a Redis Cluster of three masters with a replica each, as ./dev does, which every process uses', () => {
+    const nodes = Object.keys(compose.services).filter((name) => /^redis-\d+$/.test(name));
+    expect(nodes).toHaveLength(6);
+    const create = (text: string) => /--cluster create .*--cluster-replicas (\d+)/.exec(text)?.[1];
+    expect(create(JSON.stringify(compose.services.redis!.command))).toBe('1');
+    expect(create(readFileSync(join(ROOT_DIR, 'scripts/dev/infra.sh'), 'utf8'))).toBe('1');
+    for (const [name, service] of Object.entries(compose.services)) {
+      if (!runsApp(service)) continue;
+      expect(service.environment?.REDIS_URL, name).toBeUndefined();
+      expect(String(service.environment?.REDIS_CLUSTER_NODES).split(',').every((seed) => nodes.includes(seed.replace(/:6379$/, ''))), name).toBe(true);
     }
   });
 
