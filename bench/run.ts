@@ -12,6 +12,8 @@ export interface SuiteOptions {
   progress: Progress;
   /** Soak duration (`--minutes N`); other suites ignore it. */
   minutes?: number;
+  /** Subscriptions: only the Redis Cluster row beside the same row on one Redis (`--cluster`). */
+  cluster?: boolean;
 }
 
 type Suite = (options: SuiteOptions) => Promise<SuiteReport>;
@@ -32,17 +34,18 @@ const minutes = minutesArg === undefined ? undefined : Number(minutesArg);
 const positional = args.filter((a, i) => !a.startsWith('--') && !(minutesAt >= 0 && i === minutesAt + 1));
 const name = positional[0];
 const quick = args.includes('--quick');
-const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick' && a !== '--minutes');
+const cluster = args.includes('--cluster');
+const unknown = args.filter((a) => a.startsWith('--') && a !== '--quick' && a !== '--minutes' && !(a === '--cluster' && name === 'subscriptions'));
 const badMinutes = minutesAt >= 0 && !(minutes! > 0);
 if (!name || !SUITES[name] || unknown.length || positional.length > 1 || badMinutes) {
   if (badMinutes) console.error('--minutes must be followed by a positive number');
-  console.error(`usage: npm run bench -- <suite> [--quick] [--minutes N (soak)]\nsuites: ${Object.keys(SUITES).join(', ')}`);
+  console.error(`usage: npm run bench -- <suite> [--quick] [--minutes N (soak)] [--cluster (subscriptions)]\nsuites: ${Object.keys(SUITES).join(', ')}`);
   process.exit(2);
 }
 
 const output = process.env.BENCH_RESULTS_FILE ?? join(import.meta.dirname, 'RESULTS.md');
 const suite = await SUITES[name]!();
-const report = await suite({ quick, progress: createProgress(name), ...(minutes ? { minutes } : {}) });
+const report = await suite({ quick, progress: createProgress(name), ...(minutes ? { minutes } : {}), ...(cluster ? { cluster } : {}) });
 for (const table of report.tables) console.log(`\n${textTable(table)}`);
 console.log(`\n${report.notes.map((n) => `- ${n}`).join('\n')}`);
 appendResults(output, renderMarkdown(report, `npm run bench -- ${args.join(' ')}`));

@@ -34,7 +34,7 @@ const IDLE_VARIANTS: [string, Variant][] = [
   ['per-viewer streams', PLATFORM[1]!],
 ];
 
-function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; idleConnections: number; settleMs: number; variants: Variant[] } {
+function settings(quick: boolean, clusterOnly: boolean): { scenarios: Scenario[]; ramp: RampSettings; idleConnections: number; settleMs: number; variants: Variant[] } {
   const clients = quick ? 100 : 1_000;
   const steps = quick ? [1_000, 2_000] : Array.from({ length: 14 }, (_, i) => Math.round(2_000 * 1.5 ** i));
   return {
@@ -56,23 +56,26 @@ function settings(quick: boolean): { scenarios: Scenario[]; ramp: RampSettings; 
     idleConnections: quick ? 200 : 10_000,
     settleMs: quick ? 500 : 3_000,
     // Quick runs take the cheapest (b) variant: they check the harness, they measure nothing.
-    variants: quick ? [REFERENCE, PLATFORM[0]!, ON_CLUSTER] : [REFERENCE, ...PLATFORM, ON_CLUSTER],
+    // `--cluster`: the cluster row beside the same row on one Redis, nothing else.
+    variants: clusterOnly ? [PLATFORM[0]!, ON_CLUSTER] : quick ? [REFERENCE, PLATFORM[0]!, ON_CLUSTER] : [REFERENCE, ...PLATFORM, ON_CLUSTER],
   };
 }
 
-export async function runSubscriptionsSuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
-  const config = settings(quick);
+export async function runSubscriptionsSuite({ quick, progress, cluster = false }: { quick: boolean; progress: Progress; cluster?: boolean }): Promise<SuiteReport> {
+  const config = settings(quick, cluster);
   const runs: RunResult[] = [];
   const memory: { label: string; result: IdleMemory }[] = [];
   const keys = createBenchKeys();
   onCleanup(keys.remove);
   try {
-    progress('starting (a): the single-process graphql-ws reference server');
-    const reference = await startReference();
-    for (const scenario of config.scenarios) {
-      runs.push(await runOne({ scenario, variant: REFERENCE, url: reference.url, publisher: reference.worker, progress, config, keys }));
+    if (config.variants.includes(REFERENCE)) {
+      progress('starting (a): the single-process graphql-ws reference server');
+      const reference = await startReference();
+      for (const scenario of config.scenarios) {
+        runs.push(await runOne({ scenario, variant: REFERENCE, url: reference.url, publisher: reference.worker, progress, config, keys }));
+      }
+      await reference.worker.stop();
     }
-    await reference.worker.stop();
 
     let platform: Awaited<ReturnType<typeof startPlatform>> | null = null;
     for (const variant of config.variants.filter((v) => v.system === 'b')) {
@@ -88,6 +91,7 @@ export async function runSubscriptionsSuite({ quick, progress }: { quick: boolea
       }
     }
     if (!quick) await platform?.stop();
+    if (cluster) return renderTables({ quick, runs, memory, idleConnections: 0 });
 
     progress(`idle memory: ${config.idleConnections} connections straight to a fresh (a) server`);
     const idleReference = await startReference();

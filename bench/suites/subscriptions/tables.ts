@@ -33,7 +33,7 @@ export function renderTables(input: { quick: boolean; runs: RunResult[]; memory:
       run.ramp.steps.map((s) => [run.scenario.label, run.variant.label, s.offered, s.achieved, `${(s.deliveredShare * 100).toFixed(1)}%`, s.errored, ms(s.p50), ms(s.p99)]),
     ),
   };
-  const idle: Table = {
+  const idle: Table | null = memory.length === 0 ? null : {
     caption: `Memory per idle connection (${input.idleConnections.toLocaleString('en')} connections straight to one server process, RSS from /proc/<pid>/status)`,
     columns: ['server', 'connections', 'RSS before MiB', 'after connection_init MiB', 'after 1 subscription each MiB', 'KiB/conn (init only)', 'KiB/conn (with subscription)'],
     rows: memory.map(({ label, result: m }) => [
@@ -47,8 +47,8 @@ export function renderTables(input: { quick: boolean; runs: RunResult[]; memory:
     ]),
   };
   return {
-    title: `Suite subscriptions${input.quick ? ' (quick: scaled down, not a measurement)' : ''}`,
-    tables: [headline, steps, idle],
+    title: `Suite subscriptions${input.quick ? ' (quick: scaled down, not a measurement)' : ''}${memory.length === 0 && !runs.some((r) => r.variant.system === 'a') ? ' (--cluster: the Redis Cluster row and its one-Redis twin only)' : ''}`,
+    tables: idle ? [headline, steps, idle] : [headline, steps],
     notes: [...verdicts(runs, reference, memory), ...METHOD],
     packages: ['graphql', 'graphql-ws', 'ws', '@apollo/gateway', '@apollo/subgraph', 'ioredis', 'graphql-redis-subscriptions', 'nginx', 'redis-server'],
   };
@@ -56,7 +56,7 @@ export function renderTables(input: { quick: boolean; runs: RunResult[]; memory:
 
 function verdicts(runs: RunResult[], reference: (run: RunResult) => RunResult['ramp'] | undefined, memory: { label: string; result: IdleMemory }[]): string[] {
   const lines = runs
-    .filter((run) => run.variant.system === 'b')
+    .filter((run) => run.variant.system === 'b' && reference(run))
     .map((run) => {
       const share = (run.ramp.sustained?.achieved ?? 0) / (reference(run)?.sustained?.achieved || Number.NaN);
       const met = share >= 0.5;
@@ -65,6 +65,14 @@ function verdicts(runs: RunResult[], reference: (run: RunResult) => RunResult['r
   for (const { label, result: gateway } of memory.filter((m) => m.label.startsWith('(b)'))) {
     const perConnection = (gateway.afterSubscribeBytes - gateway.baselineBytes) / gateway.connections / 1024;
     lines.push(`Target "under 30 KB per idle connection" (${label}, connection with one subscription): ${perConnection < 30 ? 'met' : 'MISSED'} (${perConnection.toFixed(1)} KiB).`);
+  }
+  // The cluster row beside the same row on one Redis.
+  for (const onCluster of runs.filter((r) => r.variant.redis === 'cluster')) {
+    const single = runs.find((r) => r !== onCluster && r.scenario.label === onCluster.scenario.label && r.variant.query === onCluster.variant.query && r.variant.users === onCluster.variant.users && (r.variant.redis ?? 'single') === 'single');
+    if (!single) continue;
+    lines.push(
+      `On a Redis Cluster (3 shards) against one Redis, ${onCluster.scenario.label}: sustained ${ratio(onCluster.ramp.sustained?.achieved ?? 0, single.ramp.sustained?.achieved)}, peak ${ratio(onCluster.ramp.peak, single.ramp.peak)}, p99 at the sustained step ${ms(onCluster.ramp.sustained?.p99)} ms against ${ms(single.ramp.sustained?.p99)} ms.`,
+    );
   }
   for (const run of runs.filter((r) => r.ramp.failure)) lines.push(`Not measured: ${run.scenario.label}, ${run.variant.label}: ${run.ramp.failure}`);
   return lines;
