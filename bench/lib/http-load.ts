@@ -1,7 +1,9 @@
 /**
  * HTTP load generator, run as its own process (forkWorker): a fixed number of lanes, each sending
  * its next POST as soon as the previous one answered (closed loop, keep-alive connections), like
- * autocannon. A response counts as an error unless it is a 200 without GraphQL `errors`.
+ * autocannon; or, with `ratePerSecond`, requests on a fixed schedule whatever the answers (open
+ * loop, at most `concurrency` outstanding). A response counts as an error unless it is a 200
+ * without GraphQL `errors`.
  */
 import { Agent, request } from 'node:http';
 import { cpuTimeMs } from './cpu-time.ts';
@@ -18,6 +20,11 @@ export interface HttpLoadPlan {
   durationMs: number;
   /** Pause after each answer, per lane: 0 (default) is a closed loop at full speed. */
   intervalMs?: number;
+  /**
+   * Open loop: this many requests per second on a schedule, whatever the answers; `concurrency`
+   * then caps what is outstanding (a request due beyond it is not sent, and counted as an error).
+   */
+  ratePerSecond?: number;
   /** A process whose CPU time and RSS are read at the edges of the measured window. */
   watchPid?: number;
 }
@@ -87,7 +94,29 @@ async function run(plan: HttpLoadPlan): Promise<HttpLoadResult> {
       if (plan.intervalMs) await new Promise((r) => setTimeout(r, plan.intervalMs));
     }
   };
-  const lanes = Array.from({ length: plan.concurrency }, (_, i) => lane(i));
+  /** Sends what the schedule says is due every millisecond or so: the open loop. */
+  const scheduled = async () => {
+    const interval = 1000 / plan.ratePerSecond!;
+    let outstanding = 0;
+    let next = wallClockMs();
+    for (let i = 0; !stopped; ) {
+      while (wallClockMs() >= next && !stopped) {
+        next += interval;
+        if (outstanding >= plan.concurrency) {
+          if (measuring) {
+            errors++;
+            errorSample ??= `over ${plan.concurrency} requests outstanding at ${plan.ratePerSecond}/s`;
+          }
+          continue;
+        }
+        outstanding++;
+        void send(i++).then(() => outstanding--);
+      }
+      await new Promise((r) => setTimeout(r, 1));
+    }
+    while (outstanding > 0) await new Promise((r) => setTimeout(r, 5));
+  };
+  const lanes = plan.ratePerSecond ? [scheduled()] : Array.from({ length: plan.concurrency }, (_, i) => lane(i));
   await new Promise((r) => setTimeout(r, plan.warmupMs));
   const cpuBefore = plan.watchPid ? cpuTimeMs(plan.watchPid) : 0;
   const startedAt = wallClockMs();

@@ -51,12 +51,14 @@ pg_bin() {
   echo "$dir"
 }
 
-# The running postmaster's pid, from its own postmaster.pid.
-postgres_pid() {
+# postmaster_pid DATA: the pid of the postmaster running on DATA, from its own postmaster.pid.
+postmaster_pid() {
   local pid=""
-  [[ -f $PG_DATA/postmaster.pid ]] && read -r pid <"$PG_DATA/postmaster.pid"
-  pid_alive "$pid" "$PG_DATA" && echo "$pid"
+  [[ -f $1/postmaster.pid ]] && read -r pid <"$1/postmaster.pid"
+  pid_alive "$pid" "$1" && echo "$pid"
 }
+
+postgres_pid() { postmaster_pid "$PG_DATA"; }
 
 start_postgres() {
   local pid log="$LOG_DIR/postgres.log"

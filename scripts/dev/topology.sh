@@ -137,11 +137,7 @@ stop_balancer() { stop_process balancer QUIT 15; }
 # Cloned from the primary with pg_basebackup (-R: standby settings) on every start, as the local
 # Redis keeps no data across restarts either: a fresh clone always matches the primary it follows.
 
-postgres_replica_pid() {
-  local pid=""
-  [[ -f $PG_REPLICA_DATA/postmaster.pid ]] && read -r pid <"$PG_REPLICA_DATA/postmaster.pid"
-  pid_alive "$pid" "$PG_REPLICA_DATA" && echo "$pid"
-}
+postgres_replica_pid() { postmaster_pid "$PG_REPLICA_DATA"; }
 
 start_postgres_replica() {
   local pid log="$LOG_DIR/postgres-replica.log"

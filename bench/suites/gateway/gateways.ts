@@ -28,3 +28,12 @@ export interface GatewayRun {
   result: HttpLoadResult | null;
   failure?: string;
 }
+
+/** One round of tracing's cost: a gateway untraced (`compiled`) or traced, at a fixed offered rate. */
+export interface TracingRun {
+  shape: Shape;
+  gateway: 'compiled' | 'traced';
+  round: number;
+  rate: number;
+  result: HttpLoadResult;
+}

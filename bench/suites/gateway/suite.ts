@@ -13,7 +13,7 @@ import { ensureGatewayData } from './data.ts';
 import { SHAPES } from './queries.ts';
 import { writeSupergraphForStack } from './supergraph.ts';
 import { renderGatewayTables } from './tables.ts';
-import { GATEWAY_LABELS, GATEWAYS, TRACED_SAMPLING, type GatewayName, type GatewayRun } from './gateways.ts';
+import { GATEWAY_LABELS, GATEWAYS, TRACED_SAMPLING, type GatewayName, type GatewayRun, type TracingRun } from './gateways.ts';
 import { startOtlpSink } from './otlp-sink.ts';
 
 const here = import.meta.dirname;
@@ -22,7 +22,13 @@ const HTTP_LOAD = join(here, '../../lib/http-load.ts');
 function settings(quick: boolean) {
   // A quick run traces every request: at 1% its few seconds on a loaded machine may sample none,
   // and the smoke test checks that spans reach the sink.
-  return { concurrency: quick ? 4 : 16, warmupMs: quick ? 1_000 : 5_000, durationMs: quick ? 2_000 : 20_000, sampling: quick ? 1 : TRACED_SAMPLING };
+  return {
+    concurrency: quick ? 4 : 16,
+    warmupMs: quick ? 1_000 : 5_000,
+    durationMs: quick ? 2_000 : 20_000,
+    sampling: quick ? 1 : TRACED_SAMPLING,
+    tracing: { rounds: quick ? 1 : 3, warmupMs: quick ? 500 : 2_000, durationMs: quick ? 1_000 : 10_000 },
+  };
 }
 
 export async function runGatewaySuite({ quick, progress }: { quick: boolean; progress: Progress }): Promise<SuiteReport> {
@@ -34,6 +40,7 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
   const dir = mkdtempSync(join(tmpdir(), 'finder-bench-gateway-'));
   onCleanup(() => rmSync(dir, { recursive: true, force: true }));
   const runs: GatewayRun[] = [];
+  const tracingRuns: TracingRun[] = [];
   let sink: Awaited<ReturnType<typeof startOtlpSink>> | undefined;
   try {
     progress('starting the gateways over the stack subgraphs (and an OTLP sink for the traced one)');
@@ -64,11 +71,39 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
         }
       }
     }
+    // Tracing's cost, untraced and traced alternating at the same offered rate: CPU per request
+    // falls as throughput rises, so the closed-loop runs above, which reach different
+    // throughputs, cannot tell a few percent apart.
+    for (const shape of SHAPES) {
+      const compiled = runs.find((r) => r.shape === shape && r.gateway === 'compiled')?.result;
+      if (!compiled) continue;
+      const rate = Math.max(5, Math.round(compiled.requestsPerSecond / 2));
+      for (let round = 1; round <= config.tracing.rounds; round++) {
+        for (const name of ['compiled', 'traced'] as const) {
+          progress(`tracing's cost, ${shape.label}, round ${round}/${config.tracing.rounds}: ${GATEWAY_LABELS[name]} at ${rate} req/s (open loop)`);
+          const loadGenerator = forkWorker(HTTP_LOAD);
+          try {
+            const result = await loadGenerator.request<HttpLoadResult>('run', {
+              url: gateways[name].url,
+              requests: [{ body: JSON.stringify({ query: shape.query }), headers: { authorization: `Bearer ${businessToken}` } }],
+              concurrency: 256,
+              ratePerSecond: rate,
+              warmupMs: config.tracing.warmupMs,
+              durationMs: config.tracing.durationMs,
+              watchPid: gateways[name].pid,
+            } satisfies HttpLoadPlan);
+            tracingRuns.push({ shape, gateway: name, round, rate, result });
+          } finally {
+            await loadGenerator.stop();
+          }
+        }
+      }
+    }
   } finally {
     progress('stopping the gateways this suite started (the ./dev stack keeps running)');
     await cleanUp();
   }
-  return renderGatewayTables({ quick, runs, concurrency: config.concurrency, tracedExports: sink?.exports() ?? 0 });
+  return renderGatewayTables({ quick, runs, tracingRuns, concurrency: config.concurrency, tracedExports: sink?.exports() ?? 0 });
 }
 
 async function startGateways(env: StackEnv, supergraphPath: string, otlpUrl: string, sampling: number): Promise<Record<GatewayName, { url: string; pid: number }>> {
