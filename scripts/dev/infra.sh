@@ -60,17 +60,24 @@ postmaster_pid() {
 
 postgres_pid() { postmaster_pid "$PG_DATA"; }
 
+# postmaster_up NAME DATA PORT VAR STOP: 0 when NAME's postmaster on DATA already listens on PORT
+# (its pid recorded); one listening elsewhere (VAR changed) is stopped with STOP. 1: start it.
+postmaster_up() {
+  local pid
+  pid=$(postmaster_pid "$2") || return 1
+  write_pid "$1" "$pid" "$2"
+  if grep -qx "port = $3" "$2/finder-local.conf" 2>/dev/null; then
+    note "already up (pid $pid)"
+    return 0
+  fi
+  note "$4 changed, restarting"
+  "$5"
+  return 1
+}
+
 start_postgres() {
   local pid log="$LOG_DIR/postgres.log"
-  if pid=$(postgres_pid); then
-    write_pid postgres "$pid" "$PG_DATA"
-    if grep -qx "port = $PG_PORT" "$PG_DATA/finder-local.conf" 2>/dev/null; then
-      note "already up (pid $pid)"
-      return 0
-    fi
-    note "PG_PORT changed, restarting"
-    stop_postgres
-  fi
+  postmaster_up postgres "$PG_DATA" "$PG_PORT" PG_PORT stop_postgres && return 0
   require_free_port "$PG_PORT" PG_PORT
   PG_BIN=$(pg_bin) || return 1
   ensure_traversable postgres "$STATE_DIR"

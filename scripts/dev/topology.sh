@@ -141,15 +141,7 @@ postgres_replica_pid() { postmaster_pid "$PG_REPLICA_DATA"; }
 
 start_postgres_replica() {
   local pid log="$LOG_DIR/postgres-replica.log"
-  if pid=$(postgres_replica_pid); then
-    write_pid postgres-replica "$pid" "$PG_REPLICA_DATA"
-    if grep -qx "port = $PG_REPLICA_PORT" "$PG_REPLICA_DATA/finder-local.conf" 2>/dev/null; then
-      note "already up (pid $pid)"
-      return 0
-    fi
-    note "PG_REPLICA_PORT changed, restarting"
-    stop_postgres_replica
-  fi
+  postmaster_up postgres-replica "$PG_REPLICA_DATA" "$PG_REPLICA_PORT" PG_REPLICA_PORT stop_postgres_replica && return 0
   require_free_port "$PG_REPLICA_PORT" PG_REPLICA_PORT
   PG_BIN=$(pg_bin) || return 1
   rm -rf "$PG_REPLICA_DATA"
