@@ -45,6 +45,11 @@ export interface PrivateRedisCluster {
   masterFor(key: string): Promise<number>;
   /** The master ports, in no particular order. */
   masters(): Promise<number[]>;
+  /**
+   * Hands the master on `port`'s slots to its replica (CLUSTER FAILOVER): the old master, alive,
+   * becomes a replica. Resolves with the new master's port once the cluster is ok again.
+   */
+  failover(port: number): Promise<number>;
   /** SIGKILLs the node on `port` (its replica takes over after the node timeout). */
   kill(port: number): Promise<void>;
   /** Resolves once every slot is served by a live master and the cluster says it is ok again. */
@@ -123,6 +128,17 @@ export async function privateRedisCluster(options: { masters?: number; replicas?
       throw new Error(`no master serves slot ${slot}`);
     },
     masters: masterPorts,
+    async failover(port) {
+      const lines = (await cli('-p', String(port), 'cluster', 'nodes')).split('\n');
+      const id = lines.find((l) => l.includes('myself'))!.split(' ')[0]!;
+      const replica = lines.find((l) => /\bslave\b/.test(l) && l.split(' ')[3] === id && !/\bfail\b/.test(l));
+      if (!replica) throw new Error(`no live replica of the master on ${port}`);
+      const replicaPort = Number(/:(\d+)@/.exec(replica)![1]);
+      await cli('-p', String(replicaPort), 'cluster', 'failover');
+      await until(async () => (await masterPorts()).includes(replicaPort) && !(await masterPorts()).includes(port), 20_000, `the replica on ${replicaPort} to take over`);
+      await waitOk();
+      return replicaPort;
+    },
     async kill(port) {
       const child = children.get(port);
       children.delete(port);

@@ -70,9 +70,27 @@ export function createRedis(target: RedisTarget, options: RedisOptions = {}, clu
     ...(enableOfflineQueue !== undefined ? { enableOfflineQueue } : {}),
     // Reconnects after every node was lost (the whole cluster restarted), as a single client does.
     clusterRetryStrategy: (times: number) => Math.min(times * 100, 2_000),
+    // The slot map is asked for again every few seconds, not only after an error: a connection
+    // can stay healthy on a node that no longer serves its slots (a subscriber on a demoted master).
+    slotsRefreshInterval: 5_000,
     // Redirections come while a replica takes over; retry them instead of failing the command.
     retryDelayOnFailover: 200,
     retryDelayOnClusterDown: 200,
     retryDelayOnTryAgain: 200,
+  });
+}
+
+/**
+ * Calls `renew` when a node ends shard subscriptions unasked, once the slot map was asked for again.
+ * A node that loses slots while it stays up (a master demoted by a failover, or one restarted after
+ * a failover and briefly believing it still serves its old slots) sends an unsolicited SUNSUBSCRIBE.
+ * ioredis 5 does not expect one: it forgets the channel and reports only a "Command queue state
+ * error" ('nodeError'), while its connection to that node stays healthy, so nothing else would
+ * move the channel before the next periodic refresh of the slot map.
+ */
+export function onShardSubscriptionsEnded(subscriber: Cluster, renew: (reason: string) => void): void {
+  subscriber.on('nodeError', (err: Error) => {
+    if (!/Last reply: sunsubscribe\b/.test(err.message)) return;
+    subscriber.refreshSlotsCache(() => renew(err.message));
   });
 }

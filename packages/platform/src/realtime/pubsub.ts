@@ -2,7 +2,7 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { PubSubEngine } from 'graphql-subscriptions';
 import type { Cluster, RedisOptions } from 'ioredis';
 import type { Logger } from '../config/logger.ts';
-import { createRedis, type RedisClient, type RedisTarget } from '../config/redis.ts';
+import { createRedis, onShardSubscriptionsEnded, type RedisClient, type RedisTarget } from '../config/redis.ts';
 
 /** Publications and subscriptions by trigger (channel), payloads as JSON; graphql-subscriptions' iterators. */
 export type TriggerEngine = Pick<PubSubEngine, 'publish' | 'unsubscribe' | 'asyncIterableIterator'> & {
@@ -84,13 +84,19 @@ export function createPubSub({ redis, logger }: { redis: RedisTarget; logger: Lo
  * again (SSUBSCRIBE of a channel already subscribed changes nothing), retrying what fails with a
  * backoff, and tells `onResubscribed` listeners only once all are answered: a gapless stream that
  * then reads what it missed from storage is live again before it reads.
+ *
+ * A node that loses slots while it stays up ends their subscriptions unasked, which ioredis 5
+ * ignores (onShardSubscriptionsEnded): then the slot map is refreshed (the subscriber group moves to
+ * the slots' owners) and every trigger renewed the same way. An SSUBSCRIBE answered with MOVED is
+ * never settled by ioredis; a first subscriber waiting for one is let through by the next renewal
+ * that succeeds instead.
  */
 export class ShardedPubSub extends PubSubEngine {
   private nextId = 0;
   private readonly handlers = new Map<number, { trigger: string; onMessage: (payload: unknown) => void }>();
   private readonly byTrigger = new Map<string, Set<number>>();
   /** SSUBSCRIBEs not answered yet, by trigger: later subscribers of the trigger wait for them too. */
-  private readonly subscribing = new Map<string, Promise<unknown>>();
+  private readonly subscribing = new Map<string, PromiseWithResolvers<void>>();
   private readonly resubscribedListeners = new Set<() => void>();
   /** Counts renewals: a renewal still retrying gives way to one started by a later failover. */
   private renewal = 0;
@@ -105,6 +111,10 @@ export class ShardedPubSub extends PubSubEngine {
     this.log = log;
     subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
     subscriber.on('subscribersReady', () => void this.renewAll());
+    onShardSubscriptionsEnded(subscriber, (reason) => {
+      this.log.warn({ err: reason }, 'a Redis node ended shard subscriptions (its slots moved); renewing them');
+      void this.renewAll();
+    });
   }
 
   /** Calls `listener` each time every held trigger is subscribed again after a shard reconnect. */
@@ -127,16 +137,16 @@ export class ShardedPubSub extends PubSubEngine {
     // streams) must not miss what is published before the first subscriber's SSUBSCRIBE is done.
     let subscribing = this.subscribing.get(trigger);
     if (!ids) {
-      const started = this.subscriber.ssubscribe(trigger);
+      const started = Promise.withResolvers<void>();
       subscribing = started;
       this.subscribing.set(trigger, started);
-      void started.then(
-        () => this.subscribing.get(trigger) === started && this.subscribing.delete(trigger),
-        () => this.subscribing.get(trigger) === started && this.subscribing.delete(trigger),
+      this.subscriber.ssubscribe(trigger).then(
+        () => this.subscribed(trigger, started),
+        (err: unknown) => this.subscribed(trigger, started, err),
       );
     }
     try {
-      await subscribing;
+      await subscribing?.promise;
     } catch (err) {
       this.unsubscribe(id);
       throw err;
@@ -155,6 +165,13 @@ export class ShardedPubSub extends PubSubEngine {
     this.subscriber.sunsubscribe(handler.trigger).catch((err: unknown) => this.log.warn({ err, trigger: handler.trigger }, 'SUNSUBSCRIBE failed'));
   }
 
+  /** Settles the wait of a trigger's first subscribers: its SSUBSCRIBE, or a renewal, was answered. */
+  private subscribed(trigger: string, pending: PromiseWithResolvers<void>, err?: unknown): void {
+    if (this.subscribing.get(trigger) === pending) this.subscribing.delete(trigger);
+    if (err === undefined) pending.resolve();
+    else pending.reject(err);
+  }
+
   private async renewAll(): Promise<void> {
     const renewal = ++this.renewal;
     let pending = [...this.byTrigger.keys()];
@@ -168,6 +185,10 @@ export class ShardedPubSub extends PubSubEngine {
           // Its last subscriber left while the renewal was under way: do not keep listening.
           if (result.status === 'fulfilled') this.subscriber.sunsubscribe(trigger).catch(() => undefined);
         } else if (result.status === 'rejected') failed.push(trigger);
+        else {
+          const pending = this.subscribing.get(trigger);
+          if (pending) this.subscribed(trigger, pending);
+        }
       });
       pending = failed;
       if (pending.length === 0) break;
