@@ -1,7 +1,7 @@
 import { buildOperationContext, type ApolloGateway, type GraphQLDataSource } from '@apollo/gateway';
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { PlanNode, QueryPlan } from '@apollo/query-planner';
-import { tracer } from '@finder/platform/telemetry';
+import { inChildSpan } from '@finder/platform/telemetry';
 import { getVariableValues, GraphQLError, Kind, type VariableDefinitionNode } from 'graphql';
 import type { LoadedSupergraph } from '../subscriptions/supergraph.ts';
 import { compilePlan, type PlanRun } from './plan-runner.ts';
@@ -118,13 +118,7 @@ export function createCompiledExecutor({ loaded, services, fallback, cacheSize =
   return async (requestContext) => {
     const compiled = compiledFor(requestContext);
     if (compiled === FALLBACK) return fallback(requestContext);
-    return tracer().startActiveSpan('gateway.request', async (span) => {
-      try {
-        return await execute(compiled, requestContext);
-      } finally {
-        span.end();
-      }
-    });
+    return inChildSpan('gateway.request', {}, () => execute(compiled, requestContext));
   };
 
   async function execute(compiled: Compiled, requestContext: RequestContext): Promise<ExecutionResult> {

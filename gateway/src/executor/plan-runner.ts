@@ -1,7 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
 import { errorCodeDef, ERRORS, type VariableDefinitions } from '@apollo/federation-internals';
 import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlanSelectionNode, type ResponsePath } from '@apollo/query-planner';
-import { tracer } from '@finder/platform/telemetry';
+import { inChildSpan } from '@finder/platform/telemetry';
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
 import { UnsupportedOperation } from './response-shape.ts';
 
@@ -76,21 +76,17 @@ function compileFetch(fetch: FetchNode, supergraph: GraphQLSchema): Step {
   async function send(run: PlanRun, cursor: Cursor, variables: Variables): Promise<ResultMap | null | undefined> {
     const service = run.services[serviceName];
     if (!service) throw new Error(`Couldn't find service with name "${serviceName}"`);
-    const response = await tracer().startActiveSpan('gateway.fetch', { attributes: { service: serviceName } }, async (span) => {
-      try {
-        return await service.process({
-          // GraphQLDataSourceRequestKind.INCOMING_OPERATION (the enum is not exported).
-          kind: 'incoming operation' as never,
-          request: { query: fetch.operation, variables, operationName: fetch.operationName },
-          incomingRequestContext: run.requestContext as never,
-          context: run.requestContext.context as never,
-          document: fetch.operationDocumentNode,
-          pathInIncomingRequest: cursor.path,
-        });
-      } finally {
-        span.end();
-      }
-    });
+    const response = await inChildSpan('gateway.fetch', { service: serviceName }, () =>
+      service.process({
+        // GraphQLDataSourceRequestKind.INCOMING_OPERATION (the enum is not exported).
+        kind: 'incoming operation' as never,
+        request: { query: fetch.operation, variables, operationName: fetch.operationName },
+        incomingRequestContext: run.requestContext as never,
+        context: run.requestContext.context as never,
+        document: fetch.operationDocumentNode,
+        pathInIncomingRequest: cursor.path,
+      }),
+    );
     if (response.errors) {
       const pathOf = errorPathGenerator(fetch, cursor);
       for (const error of response.errors) run.errors.push(downstreamServiceError(error, serviceName, pathOf));

@@ -1,14 +1,18 @@
 import { appendFileSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { context, propagation, ROOT_CONTEXT, trace, SpanKind, type Context, type Link, type Span } from '@opentelemetry/api';
+import { context, propagation, ROOT_CONTEXT, trace, SpanKind, TraceFlags, type Attributes, type Context, type Link, type Span } from '@opentelemetry/api';
 import { ExportResultCode, W3CTraceContextPropagator, type ExportResult } from '@opentelemetry/core';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { Resource } from '@opentelemetry/resources';
 import {
   BatchSpanProcessor,
   ParentBasedSampler,
+  RandomIdGenerator,
+  SamplingDecision,
   TraceIdRatioBasedSampler,
   type ReadableSpan,
+  type Sampler,
+  type SamplingResult,
   type SpanExporter,
 } from '@opentelemetry/sdk-trace-base';
 import { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
@@ -20,6 +24,13 @@ import { z } from 'zod';
  * - `file`: one JSON line per span into OTEL_TRACES_DIR/<service>-<pid>.jsonl (local runs, tests).
  * Sampling follows the caller's `traceparent` (W3C) when there is one; traces that start here are
  * kept with probability OTEL_TRACES_SAMPLER_ARG (default 0.01).
+ *
+ * What is not sampled costs almost nothing: `inSpan`, where a request or a message enters a
+ * process, decides first, and runs an unsampled one in a context that only carries its trace id
+ * with the sampled flag off (so what it calls, and what leaves the process, follow the decision)
+ * instead of making spans that record nothing; `inChildSpan` makes a span only under one that
+ * records. The span machinery (sampler, ids, span objects, a context per span) runs for the
+ * sampled ones only.
  */
 const tracingEnv = z.object({
   OTEL_TRACES_EXPORTER: z.enum(['none', 'otlp', 'file']).default('none'),
@@ -29,6 +40,28 @@ const tracingEnv = z.object({
 
 const TRACER = 'finder-realtime';
 export const tracer = () => trace.getTracer(TRACER);
+
+/**
+ * The root sampler: a root that `inSpan` already decided to keep is kept (the decision is taken
+ * once, before any span is made); any other root is kept with the configured probability.
+ */
+class DecidedRootSampler implements Sampler {
+  /** Set only while `inSpan` starts a root it decided to keep (synchronously). */
+  keepNext = false;
+  private readonly ratio: Sampler;
+  constructor(ratio: number) {
+    this.ratio = new TraceIdRatioBasedSampler(ratio);
+  }
+  shouldSample(...args: Parameters<Sampler['shouldSample']>): SamplingResult {
+    return this.keepNext ? { decision: SamplingDecision.RECORD_AND_SAMPLED } : this.ratio.shouldSample(...args);
+  }
+  toString(): string {
+    return `DecidedRootSampler{${this.ratio.toString()}}`;
+  }
+}
+
+/** Set while tracing is on: the root sampling probability and the sampler that honours decisions. */
+let sampling: { ratio: number; root: DecidedRootSampler; ids: RandomIdGenerator } | null = null;
 
 /** Writes finished spans as JSON lines: what a test or a developer reads without a collector. */
 class FileSpanExporter implements SpanExporter {
@@ -72,13 +105,18 @@ export function startTracing(service: string, source: NodeJS.ProcessEnv = proces
   if (env.OTEL_TRACES_EXPORTER === 'none') return async () => undefined;
   const exporter: SpanExporter =
     env.OTEL_TRACES_EXPORTER === 'file' ? new FileSpanExporter(env.OTEL_TRACES_DIR ?? '.state/traces', service) : new OTLPTraceExporter();
+  const root = new DecidedRootSampler(env.OTEL_TRACES_SAMPLER_ARG);
   const provider = new NodeTracerProvider({
     resource: new Resource({ 'service.name': service }),
-    sampler: new ParentBasedSampler({ root: new TraceIdRatioBasedSampler(env.OTEL_TRACES_SAMPLER_ARG) }),
+    sampler: new ParentBasedSampler({ root }),
     spanProcessors: [new BatchSpanProcessor(exporter, { scheduledDelayMillis: 500 })],
   });
   provider.register({ propagator: new W3CTraceContextPropagator() });
-  return () => provider.shutdown();
+  sampling = { ratio: env.OTEL_TRACES_SAMPLER_ARG, root, ids: new RandomIdGenerator() };
+  return async () => {
+    sampling = null;
+    await provider.shutdown();
+  };
 }
 
 /** The context a `traceparent` (header or event field) names, or the root context without one. */
@@ -105,18 +143,45 @@ export function linkTo(traceparent: string | undefined): Link[] {
   return span ? [{ context: span }] : [];
 }
 
-/** Runs `fn` in a span whose parent is the remote `traceparent` (or a new root), ending it after. */
+/**
+ * Runs `fn` in a span whose parent is the remote `traceparent` (or a new root), ending it after;
+ * where the trace is not sampled (the caller's flag, or this process's decision for a new root),
+ * in a context that only carries the trace and the decision, without a span.
+ */
 export function inSpan<T>(name: string, traceparent: string | undefined, kind: SpanKind, fn: (span: Span) => Promise<T>, links: Link[] = []): Promise<T> {
-  return tracer().startActiveSpan(name, { kind, links }, contextFrom(traceparent ? { traceparent } : undefined), async (span) => {
-    try {
-      return await fn(span);
-    } catch (err) {
-      span.recordException(err as Error);
-      throw err;
-    } finally {
-      span.end();
-    }
-  });
+  const parent = contextFrom(traceparent ? { traceparent } : undefined);
+  if (!sampling) return tracer().startActiveSpan(name, { kind, links }, parent, (span) => ended(span, fn));
+  const remote = trace.getSpanContext(parent);
+  const keep = remote ? (remote.traceFlags & TraceFlags.SAMPLED) !== 0 : Math.random() < sampling.ratio;
+  if (!keep) {
+    const unsampled = remote ? parent : trace.setSpanContext(ROOT_CONTEXT, { traceId: sampling.ids.generateTraceId(), spanId: sampling.ids.generateSpanId(), traceFlags: TraceFlags.NONE });
+    return context.with(unsampled, () => fn(trace.getSpan(unsampled)!));
+  }
+  sampling.root.keepNext = !remote;
+  let span: Span;
+  try {
+    span = tracer().startSpan(name, { kind, links }, parent);
+  } finally {
+    sampling.root.keepNext = false;
+  }
+  return context.with(trace.setSpan(parent, span), () => ended(span, fn));
+}
+
+/** Runs `fn` in a span under the active one when that one records; otherwise just runs it. */
+export function inChildSpan<T>(name: string, attributes: Attributes, fn: () => Promise<T>): Promise<T> {
+  if (!trace.getActiveSpan()?.isRecording()) return fn();
+  return tracer().startActiveSpan(name, { attributes }, (span) => ended(span, fn));
+}
+
+async function ended<T>(span: Span, fn: (span: Span) => Promise<T>): Promise<T> {
+  try {
+    return await fn(span);
+  } catch (err) {
+    span.recordException(err as Error);
+    throw err;
+  } finally {
+    span.end();
+  }
 }
 
 export { SpanKind };
