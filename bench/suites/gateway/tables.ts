@@ -64,7 +64,7 @@ export function renderGatewayTables({
   };
   const mean = (values: number[]) => (values.length ? values.reduce((a, b) => a + b, 0) / values.length : null);
   const tracing: Table = {
-    caption: `The cost of tracing: this gateway (compiled executor) with ${TRACED_SAMPLING * 100}% of requests traced and exported over OTLP, against it untraced, alternating at the same offered rate (open loop; target: under ${TRACING_CPU_BUDGET * 100}% more CPU per request)`,
+    caption: `The cost of tracing: this gateway (compiled executor) with ${TRACED_SAMPLING * 100}% of requests traced and exported over OTLP, against it untraced, both loaded at once at the same offered rate (open loop; target: under ${TRACING_CPU_BUDGET * 100}% more CPU per request)`,
     columns: ['shape', 'CPU ms / 1,000 req untraced', 'traced', 'added CPU per request', 'added, each round', 'offered req/s', 'target'],
     rows: SHAPES.map(({ label }) => {
       const rounds = tracingRuns.filter((r) => r.shape.label === label);
@@ -89,7 +89,7 @@ export function renderGatewayTables({
     'CPU per 1,000 requests is the gateway process\'s utime+stime (/proc/<pid>/stat) over the measured window, so it excludes the subgraphs and the load generator sharing the cores.',
   ];
   notes.push(
-    `The traced gateway samples ${TRACED_SAMPLING * 100}% of requests at the root (parent-based, as configured in production) and exports them in batches over OTLP/HTTP to a sink that answers success (bench/suites/gateway/otlp-sink.ts); it received ${tracedExports} exports. Its cost is measured apart from the closed-loop table: untraced and traced take turns (${Math.max(1, ...tracingRuns.map((r) => r.round))} rounds each) at the same offered rate, half of what the untraced gateway served closed-loop, because CPU per request falls as throughput rises and closed-loop runs reach different throughputs.`,
+    `The traced gateway samples ${TRACED_SAMPLING * 100}% of requests at the root (parent-based, as configured in production) and exports them in batches over OTLP/HTTP to a sink that answers success (bench/suites/gateway/otlp-sink.ts); it received ${tracedExports} exports. Its cost is measured apart from the closed-loop table: untraced and traced are loaded at the same time (${Math.max(1, ...tracingRuns.map((r) => r.round))} rounds), each at the same offered rate, a quarter of what the untraced gateway served closed-loop, because CPU per request falls as throughput rises (closed-loop runs reach different throughputs) and what else the machine does drifts between runs taken one after the other.`,
   );
   notes.push(
     `Every client request of a shape is the same query with the same token, ${concurrency} in flight: the case in-flight merging is made for (and the most it can gain); with distinct viewers or variables nothing merges.`,
