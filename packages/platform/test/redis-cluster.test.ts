@@ -127,6 +127,30 @@ describe('on a Redis Cluster', () => {
     return byMaster;
   };
 
+  /** A subscriber of `channel` (counting its resubscriptions) and a publisher, the first publication delivered. */
+  const followed = async (channel: string) => {
+    const [subscriberSide, publisherSide] = [pubsub(), pubsub()];
+    const stream = { channel, publisherSide, received: [] as number[], resubscribed: 0 };
+    await subscriberSide.engine.subscribe(channel, (n: number) => void stream.received.push(n));
+    subscriberSide.onResubscribed(() => stream.resubscribed++);
+    await publisherSide.publish(channel, 1);
+    await until(async () => stream.received.length === 1, 5_000, 'the first publication');
+    return stream;
+  };
+  /** After its shard changed master: publications reach the subscriber again, renewed, in order, none twice. */
+  const deliversAgain = async (stream: Awaited<ReturnType<typeof followed>>) => {
+    // Publications keep being retried until the new master takes them and the subscriber is back.
+    let n = 2;
+    await until(async () => {
+      await stream.publisherSide.publish(stream.channel, n++);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      return stream.received.length > 1;
+    }, 20_000, 'a publication delivered through the new master');
+    expect(stream.resubscribed).toBeGreaterThan(0);
+    expect(stream.received).toEqual([...stream.received].sort((x, y) => x - y));
+    expect(new Set(stream.received).size).toBe(stream.received.length);
+  };
+
   beforeAll(async () => {
     cluster = await privateRedisCluster({ masters: 3, replicas: 1 });
     target = { mode: 'cluster', nodes: cluster.nodes.slice(0, 2) };
@@ -303,32 +327,16 @@ describe('on a Redis Cluster', () => {
     // The demoted master, still up and reachable, tells its subscribers with an unsolicited
     // SUNSUBSCRIBE; the client must not stay on it (a node restarted after a failover does the same
     // when it learns it lost its slots).
-    const [subscriberSide, publisherSide] = [pubsub(), pubsub()];
-    const channel = 'demotion:stream';
-    const received: number[] = [];
-    await subscriberSide.engine.subscribe(channel, (n: number) => void received.push(n));
-    let resubscribed = 0;
-    subscriberSide.onResubscribed(() => resubscribed++);
-    await publisherSide.publish(channel, 1);
-    await until(async () => received.length === 1, 5_000, 'the first publication');
-
+    const stream = await followed('demotion:stream');
     // The gateways' revocation list, on its own subscriber connection, is moved the same way.
     const revocations = createRevocationList(target, logger);
     await revocations.loaded;
 
-    const newMaster = await cluster.failover(await cluster.masterFor(channel));
-    expect(await cluster.masterFor(channel)).toBe(newMaster);
+    const newMaster = await cluster.failover(await cluster.masterFor(stream.channel));
+    expect(await cluster.masterFor(stream.channel)).toBe(newMaster);
     const revocationsMaster = await cluster.masterFor('revoked-logins');
     if (revocationsMaster !== newMaster) await cluster.failover(revocationsMaster);
-    let n = 2;
-    await until(async () => {
-      await publisherSide.publish(channel, n++);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return received.length > 1;
-    }, 20_000, 'a publication delivered through the new master');
-    expect(resubscribed).toBeGreaterThan(0);
-    expect(received).toEqual([...received].sort((x, y) => x - y));
-    expect(new Set(received).size).toBe(received.length);
+    await deliversAgain(stream);
 
     const login = crypto.randomUUID();
     const publisher = createRevocationPublisher(client({ enableAutoPipelining: true }), { accessTokenTtlMs: 900_000, logger });
@@ -343,29 +351,11 @@ describe('on a Redis Cluster', () => {
   // Last: it kills a master. Its replica takes over; sharded subscriptions move to it, and the
   // pub/sub says so (gapless streams then refill from storage what was published meanwhile).
   it('after a master fails over, subscriptions on its shard move to the new master and deliver again', async () => {
-    const [subscriberSide, publisherSide] = [pubsub(), pubsub()];
-    const channel = 'failover:stream';
-    const received: number[] = [];
-    await subscriberSide.engine.subscribe(channel, (n: number) => void received.push(n));
-    let resubscribed = 0;
-    subscriberSide.onResubscribed(() => resubscribed++);
-    await publisherSide.publish(channel, 1);
-    await until(async () => received.length === 1, 5_000, 'the first publication');
-
-    const master = await cluster.masterFor(channel);
+    const stream = await followed('failover:stream');
+    const master = await cluster.masterFor(stream.channel);
     await cluster.kill(master);
-    await until(async () => (await cluster.masterFor(channel).catch(() => master)) !== master, 20_000, 'a replica to take over');
+    await until(async () => (await cluster.masterFor(stream.channel).catch(() => master)) !== master, 20_000, 'a replica to take over');
     await cluster.waitOk();
-    // Publications keep being retried until the new master takes them and the subscriber is back.
-    let n = 2;
-    await until(async () => {
-      await publisherSide.publish(channel, n++);
-      await new Promise((resolve) => setTimeout(resolve, 50));
-      return received.length > 1;
-    }, 20_000, 'a publication delivered through the new master');
-    expect(resubscribed).toBeGreaterThan(0);
-    // Nothing twice, in order.
-    expect(received).toEqual([...received].sort((x, y) => x - y));
-    expect(new Set(received).size).toBe(received.length);
+    await deliversAgain(stream);
   });
 });
