@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Logger } from '../config/logger.ts';
-import { createRedis, isCluster, onShardSubscriptionsEnded, type RedisClient, type RedisTarget } from '../config/redis.ts';
+import { createRedis, isCluster, onShardRenewalNeeded, type RedisClient, type RedisTarget } from '../config/redis.ts';
 
 /**
  * Revoked logins. An access token names its login (the refresh-token family) in its `sid` claim;
@@ -143,9 +143,8 @@ export function createRevocationList(target: RedisTarget, logger: Logger): Revoc
     tryResync(1);
   };
   subscriber.on('ready', onReady);
-  // A cluster client renews its shard subscriptions after a failover, and then says so.
-  if (cluster) subscriber.on('subscribersReady', onReady);
-  if (isCluster(subscriber)) onShardSubscriptionsEnded(subscriber, onReady);
+  // A cluster client's shard subscription is renewed after a failover or when its node drops it.
+  if (isCluster(subscriber)) onShardRenewalNeeded(subscriber, onReady);
 
   // Expired revocations concern no valid token any more.
   const sweep = setInterval(() => {

@@ -81,14 +81,17 @@ export function createRedis(target: RedisTarget, options: RedisOptions = {}, clu
 }
 
 /**
- * Calls `renew` when a node ends shard subscriptions unasked, once the slot map was asked for again.
- * A node that loses slots while it stays up (a master demoted by a failover, or one restarted after
- * a failover and briefly believing it still serves its old slots) sends an unsolicited SUNSUBSCRIBE.
- * ioredis 5 does not expect one: it forgets the channel and reports only a "Command queue state
- * error" ('nodeError'), while its connection to that node stays healthy, so nothing else would
- * move the channel before the next periodic refresh of the slot map.
+ * Calls `renew` whenever a cluster client's shard subscriptions must be sent again: after its
+ * subscriber group reconnected ('subscribersReady', `reason` undefined), and when a node ended
+ * them unasked (`reason` says so), once the slot map was asked for again. A node that loses slots
+ * while it stays up (a master demoted by a failover, or one restarted after a failover and briefly
+ * believing it still serves its old slots) sends an unsolicited SUNSUBSCRIBE. ioredis 5 does not
+ * expect one: it forgets the channel and reports only a "Command queue state error" ('nodeError'),
+ * while its connection to that node stays healthy, so nothing else would move the channel before
+ * the next periodic refresh of the slot map.
  */
-export function onShardSubscriptionsEnded(subscriber: Cluster, renew: (reason: string) => void): void {
+export function onShardRenewalNeeded(subscriber: Cluster, renew: (reason?: string) => void): void {
+  subscriber.on('subscribersReady', () => renew());
   subscriber.on('nodeError', (err: Error) => {
     if (!/Last reply: sunsubscribe\b/.test(err.message)) return;
     subscriber.refreshSlotsCache(() => renew(err.message));

@@ -2,7 +2,7 @@ import { RedisPubSub } from 'graphql-redis-subscriptions';
 import { PubSubEngine } from 'graphql-subscriptions';
 import type { Cluster, RedisOptions } from 'ioredis';
 import type { Logger } from '../config/logger.ts';
-import { createRedis, onShardSubscriptionsEnded, type RedisClient, type RedisTarget } from '../config/redis.ts';
+import { createRedis, onShardRenewalNeeded, type RedisClient, type RedisTarget } from '../config/redis.ts';
 
 /** Publications and subscriptions by trigger (channel), payloads as JSON; graphql-subscriptions' iterators. */
 export type TriggerEngine = Pick<PubSubEngine, 'publish' | 'unsubscribe' | 'asyncIterableIterator'> & {
@@ -86,7 +86,7 @@ export function createPubSub({ redis, logger }: { redis: RedisTarget; logger: Lo
  * then reads what it missed from storage is live again before it reads.
  *
  * A node that loses slots while it stays up ends their subscriptions unasked, which ioredis 5
- * ignores (onShardSubscriptionsEnded): then the slot map is refreshed (the subscriber group moves to
+ * ignores (onShardRenewalNeeded): then the slot map is refreshed (the subscriber group moves to
  * the slots' owners) and every trigger renewed the same way. An SSUBSCRIBE answered with MOVED is
  * never settled by ioredis; a first subscriber waiting for one is let through by the next renewal
  * that succeeds instead.
@@ -110,9 +110,8 @@ export class ShardedPubSub extends PubSubEngine {
     this.subscriber = subscriber;
     this.log = log;
     subscriber.on('smessage', (channel: string, message: string) => this.dispatch(channel, message));
-    subscriber.on('subscribersReady', () => void this.renewAll());
-    onShardSubscriptionsEnded(subscriber, (reason) => {
-      this.log.warn({ err: reason }, 'a Redis node ended shard subscriptions (its slots moved); renewing them');
+    onShardRenewalNeeded(subscriber, (reason) => {
+      if (reason) this.log.warn({ err: reason }, 'a Redis node ended shard subscriptions (its slots moved); renewing them');
       void this.renewAll();
     });
   }
