@@ -2,6 +2,7 @@ import { Kafka, logLevel, type Producer } from 'kafkajs';
 import type { Envelope } from './events.ts';
 import type { Logger } from '../config/logger.ts';
 import { installRequestQueueFix } from './request-queue-fix.ts';
+import { createProduceQueue } from './produce-queue.ts';
 
 export interface KafkaConfig {
   brokers: string[];
@@ -36,7 +37,10 @@ export function createKafka({ brokers, clientId, logger }: KafkaConfig): Kafka {
 export interface EventProducer {
   connect(): Promise<void>;
   disconnect(): Promise<void>;
-  /** Produces with acks=-1, keyed by aggregate so each aggregate's events stay ordered. */
+  /**
+   * Produces with acks=-1, keyed by aggregate so each aggregate's events stay ordered. Sends made
+   * while a produce to the same topic is in flight go out together in the next request (produce-queue.ts).
+   */
   send(topic: string, event: Envelope): Promise<void>;
   sendRaw(topic: string, messages: { key?: string | null; value: Buffer | string | null; headers?: Record<string, string> }[]): Promise<void>;
   readonly connected: boolean;
@@ -51,6 +55,7 @@ export function createEventProducer(kafka: Kafka, options: { idempotent: boolean
   let connected = false;
   producer.on(producer.events.CONNECT, () => (connected = true));
   producer.on(producer.events.DISCONNECT, () => (connected = false));
+  const produce = createProduceQueue((topic, messages) => producer.send({ topic, acks: -1, messages }).then(() => undefined));
   return {
     get connected() {
       return connected;
@@ -60,14 +65,10 @@ export function createEventProducer(kafka: Kafka, options: { idempotent: boolean
     async send(topic, event) {
       const headers: Record<string, string> = { 'event-type': event.type, 'event-id': event.id };
       if (event.traceparent) headers.traceparent = event.traceparent;
-      await producer.send({
-        topic,
-        acks: -1,
-        messages: [{ key: event.aggregateId, value: JSON.stringify(event), headers }],
-      });
+      await produce(topic, [{ key: event.aggregateId, value: JSON.stringify(event), headers }]);
     },
     async sendRaw(topic, messages) {
-      await producer.send({ topic, acks: -1, messages });
+      await produce(topic, messages);
     },
   };
 }
