@@ -6,7 +6,8 @@
  * Prints the bootstrap server list as the first line of stdout, then serves until SIGTERM or
  * SIGINT and exits 0. The mock listens on random localhost ports (librdkafka 2.0 has no port
  * setting), so callers must read the printed list on every start. Clients reach the mock through
- * long-poll.c, which answers fetches as Kafka does (when data arrives, not at the deadline).
+ * long-poll.c, which answers fetches as Kafka does (when data arrives, not at the deadline, and
+ * from an offset index rather than a walk of the log).
  */
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>

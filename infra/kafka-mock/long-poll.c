@@ -1,5 +1,6 @@
 /*
- * Kafka's fetch long poll in front of librdkafka's mock brokers.
+ * Kafka's fetch behaviour in front of librdkafka's mock brokers: the long poll, and fetches answered
+ * from the proxy's own copy of the logs.
  *
  * Kafka holds a fetch that finds no data until data arrives or its MaxWaitTime runs out. The mock
  * holds it for the whole MaxWaitTime even when data arrives meanwhile, so a consumer there must
@@ -8,6 +9,15 @@
  * it parks the fetch until a produce to one of its partitions has been acknowledged (then asks
  * again) or its own MaxWaitTime runs out (then answers empty).
  *
+ * The proxy also answers fetches itself, from its own copy of each partition's log. librdkafka's
+ * mock finds a fetch's offset by walking the partition's record batches from the oldest it keeps
+ * (up to 5 MB of them), so each fetch that finds data cost time in proportion to the log: about
+ * 1 ms of CPU per fetch at the end of a log of 5,000 batches, where Kafka looks the offset up in
+ * an index. Every produce passes through here, so the proxy keeps the batches the mock acknowledged
+ * (with their offsets, partition-log.c) and looks offsets up by binary search. It asks the mock whenever it does not
+ * hold what a fetch asks for (an offset it no longer keeps, a partition with transactional
+ * records, a gap it could not fill, fetch sessions, request versions it does not parse).
+ *
  * Each client connection gets its own connection to its mock broker, and its requests are served
  * one at a time in order, as Kafka does. Metadata and FindCoordinator answers are rewritten to
  * the proxy's ports. Only the request and response versions kafkajs uses (the non-flexible ones)
@@ -15,6 +25,7 @@
  */
 #define _GNU_SOURCE
 #include "long-poll.h"
+#include "partition-log.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -43,6 +54,9 @@ typedef struct {
 typedef struct {
   char topic[256];
   int32_t partition;
+  int topic_index; /* which of the request's topics it is listed under */
+  int64_t offset;
+  int32_t max_bytes;
 } partition_t;
 
 typedef struct {
@@ -51,7 +65,10 @@ typedef struct {
   uint8_t *request; /* the request being served, length-prefixed; NULL when idle */
   size_t request_len;
   int16_t api_key, api_version;
+  int broker; /* index in brokers[] */
   int long_poll, parked, watch_all, n_watched;
+  int local;     /* the fetch being served is answered from the proxy's logs */
+  int32_t max_bytes;
   int64_t deadline_ms;
   partition_t watched[MAX_WATCHED];
 } conn_t;
@@ -113,16 +130,44 @@ static int str(reader_t *r, uint8_t **s) {
 }
 /* A (nullable) array's element count. */
 static int32_t count(reader_t *r) { return i32(r); }
+static int64_t i64(reader_t *r) {
+  uint64_t hi = (uint32_t)i32(r);
+  return (int64_t)(hi << 32 | (uint32_t)i32(r));
+}
+static void put_i64(uint8_t *p, int64_t v) {
+  put_i32(p, (int32_t)(v >> 32));
+  put_i32(p + 4, (int32_t)v);
+}
+static void put_i16(uint8_t *p, int16_t v) {
+  p[0] = (uint8_t)(v >> 8);
+  p[1] = (uint8_t)v;
+}
+
+static int write_all(int fd, const uint8_t *p, size_t n);
+static int serve_next(conn_t *c);
+typedef void (*record_set_fn)(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg);
+static int each_record_set(conn_t *producer, record_set_fn each, void *arg);
+static void forget_partition(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg);
 
 /* ---- what is parsed ---- */
 
 /* Reads the request header (non-flexible layout for the APIs parsed) up to the body. */
-static reader_t request_body(conn_t *c) {
+static reader_t request_body(const conn_t *c) {
   reader_t r = {c->request + 4, c->request + c->request_len, 1};
   uint8_t *s;
   skip(&r, 2 + 2 + 4); /* api_key, api_version, correlation_id */
   str(&r, &s);         /* client_id */
   return r;
+}
+
+/* Whether the proxy still holds what the fetch being served asks for (its logs may have let go since). */
+static int holds(const conn_t *c) {
+  for (int i = 0; i < c->n_watched; i++) {
+    const partition_t *w = &c->watched[i];
+    const plog_t *l = plog_find(c->broker, (const uint8_t *)w->topic, (int)strlen(w->topic), w->partition, 0);
+    if (!l || !l->complete || w->offset < plog_start(l) || w->offset > l->end) return 0;
+  }
+  return 1;
 }
 
 /* Notes a fetch's partitions and takes over its wait: MaxWaitTime 0 to the mock, the deadline here. */
@@ -132,10 +177,14 @@ static void begin_fetch(conn_t *c) {
   skip(&r, 4); /* replica_id */
   uint8_t *max_wait_at = r.p;
   int32_t max_wait = i32(&r);
-  skip(&r, 4);                /* min_bytes */
-  if (v >= 3) skip(&r, 4);    /* max_bytes */
-  if (v >= 4) skip(&r, 1);    /* isolation_level */
-  if (v >= 7) skip(&r, 4 + 4); /* session_id, session_epoch */
+  skip(&r, 4); /* min_bytes */
+  c->max_bytes = v >= 3 ? i32(&r) : INT32_MAX;
+  if (v >= 4) skip(&r, 1); /* isolation_level: no transactional batch is answered from the logs */
+  int32_t session_epoch = -1;
+  if (v >= 7) {
+    skip(&r, 4); /* session_id */
+    session_epoch = i32(&r);
+  }
   c->n_watched = 0;
   c->watch_all = 0;
   for (int32_t t = 0, topics = count(&r); r.ok && t < topics; t++) {
@@ -143,7 +192,10 @@ static void begin_fetch(conn_t *c) {
     int len = str(&r, &name);
     for (int32_t p = 0, parts = count(&r); r.ok && p < parts; p++) {
       int32_t partition = i32(&r);
-      skip(&r, (v >= 9 ? 4 : 0) + 8 + (v >= 5 ? 8 : 0) + 4); /* leader epoch, offset, log start, max bytes */
+      if (v >= 9) skip(&r, 4); /* current_leader_epoch */
+      int64_t offset = i64(&r);
+      if (v >= 5) skip(&r, 8); /* log_start_offset */
+      int32_t max_bytes = i32(&r);
       if (len < 0 || len >= (int)sizeof c->watched[0].topic || c->n_watched == MAX_WATCHED) {
         c->watch_all = 1;
         continue;
@@ -152,12 +204,111 @@ static void begin_fetch(conn_t *c) {
       memcpy(w->topic, name, (size_t)len);
       w->topic[len] = '\0';
       w->partition = partition;
+      w->topic_index = t;
+      w->offset = offset;
+      w->max_bytes = max_bytes;
     }
   }
-  if (!r.ok || max_wait <= 0) return; /* unparsed or no wait asked: the mock answers as it would */
+  if (!r.ok) return; /* unparsed: the mock answers as it would */
+  /* Answered here when the proxy holds every partition it asks for (fetch sessions aside). */
+  c->local = v >= 4 && session_epoch == -1 && !c->watch_all && c->n_watched > 0 && holds(c);
+  if (max_wait <= 0) return;
   c->long_poll = 1;
   c->deadline_ms = now_ms() + max_wait;
   put_i32(max_wait_at, 0);
+}
+
+/* Appends n bytes to b. */
+static void put(buf_t *b, const void *p, size_t n) {
+  if (b->cap - b->len < n) {
+    while (b->cap - b->len < n) b->cap = b->cap ? b->cap * 2 : 4096;
+    b->data = realloc(b->data, b->cap);
+    if (!b->data) abort();
+  }
+  memcpy(b->data + b->len, p, n);
+  b->len += n;
+}
+static void put32(buf_t *b, int32_t v) {
+  uint8_t x[4];
+  put_i32(x, v);
+  put(b, x, 4);
+}
+static void put64(buf_t *b, int64_t v) {
+  uint8_t x[8];
+  put_i64(x, v);
+  put(b, x, 8);
+}
+static void put16(buf_t *b, int16_t v) {
+  uint8_t x[2];
+  put_i16(x, v);
+  put(b, x, 2);
+}
+
+/*
+ * Answers the fetch being served from the proxy's logs, as the mock would with a Fetch response of
+ * the request's version: every partition asked for, in the request's order, with the batches from
+ * the one holding its offset on, as many as its and the request's byte limits allow (the first
+ * batch of the answer always, as Kafka does). Returns whether it was answered: a long-poll fetch
+ * that finds nothing stays parked unless `at_deadline`.
+ */
+static int answer_fetch(conn_t *c, int at_deadline, int *failed) {
+  int v = c->api_version;
+  size_t total = 0;
+  int found = 0;
+  buf_t out = {0};
+  put32(&out, 0); /* size, set below */
+  put(&out, c->request + 8, 4); /* correlation_id */
+  if (v >= 1) put32(&out, 0); /* throttle_time_ms */
+  if (v >= 7) {
+    put16(&out, 0); /* error_code */
+    put32(&out, 0); /* session_id */
+  }
+  int topics = 0;
+  for (int i = 0; i < c->n_watched; i++)
+    if (i == 0 || c->watched[i].topic_index != c->watched[i - 1].topic_index) topics++;
+  put32(&out, topics);
+  for (int i = 0; i < c->n_watched;) {
+    const partition_t *w = &c->watched[i];
+    int16_t len = (int16_t)strlen(w->topic);
+    put16(&out, len);
+    put(&out, w->topic, (size_t)len);
+    int parts = 0;
+    while (i + parts < c->n_watched && c->watched[i + parts].topic_index == w->topic_index) parts++;
+    put32(&out, parts);
+    for (int j = i; j < i + parts; j++) {
+      const partition_t *p = &c->watched[j];
+      const plog_t *l = plog_find(c->broker, (const uint8_t *)p->topic, (int)strlen(p->topic), p->partition, 0);
+      put32(&out, p->partition);
+      put16(&out, 0); /* error_code */
+      put64(&out, l->end); /* high watermark */
+      if (v >= 4) put64(&out, l->end); /* last stable offset: no open transactions */
+      if (v >= 5) put64(&out, plog_start(l));
+      if (v >= 4) put32(&out, 0); /* aborted transactions */
+      if (v >= 11) put32(&out, -1); /* preferred read replica */
+      size_t records_at = out.len, part = 0;
+      put32(&out, 0); /* records length, set below */
+      for (int b = plog_batch_at(l, p->offset); b < l->n; b++) {
+        const batch_t *batch = &l->batches[b];
+        if (total > 0 && (part + batch->len > (size_t)p->max_bytes || total + batch->len > (size_t)c->max_bytes)) break;
+        put(&out, batch->bytes, batch->len);
+        part += batch->len;
+        total += batch->len;
+      }
+      put_i32(out.data + records_at, (int32_t)part);
+      if (part > 0) found = 1;
+    }
+    i += parts;
+  }
+  if (!found && c->long_poll && !at_deadline && now_ms() < c->deadline_ms) {
+    free(out.data);
+    c->parked = 1; /* answered by wake_fetches or at the deadline */
+    return 0;
+  }
+  put_i32(out.data, (int32_t)(out.len - 4));
+  *failed = write_all(c->client, out.data, out.len) < 0;
+  free(out.data);
+  c->parked = 0;
+  return 1;
 }
 
 /* Whether a fetch answer carries no records and no error (the kind Kafka would have held). */
@@ -265,6 +416,8 @@ static void consume(buf_t *b, size_t n) {
 
 static void close_conn(int i) {
   conn_t *c = conns[i];
+  /* A produce whose answer will not be read may still have been appended by the mock. */
+  if (c->request && c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) each_record_set(c, forget_partition, NULL);
   close(c->client);
   close(c->upstream);
   free(c->from_client.data);
@@ -274,7 +427,25 @@ static void close_conn(int i) {
   conns[i] = conns[--n_conns];
 }
 
-/* Sends the next queued request of the connection to the mock when none is being served. */
+/*
+ * Serves a parked fetch again (data arrived, or its deadline passed): from the logs when they still
+ * hold it, otherwise by asking the mock. Returns -1 when the connection failed.
+ */
+static int serve_parked(conn_t *c, int at_deadline) {
+  if (c->local && holds(c)) {
+    int failed = 0;
+    if (!answer_fetch(c, at_deadline, &failed)) return 0;
+    if (failed) return -1;
+    free(c->request);
+    c->request = NULL;
+    return serve_next(c);
+  }
+  c->local = 0;
+  c->parked = 0; /* past its deadline, the mock's answer goes to the client as it is */
+  return write_all(c->upstream, c->request, c->request_len);
+}
+
+/* Serves the connection's queued requests, one at a time: a fetch the logs hold here, the rest by the mock. */
 static int serve_next(conn_t *c) {
   while (!c->request) {
     long n = frame_at(&c->from_client);
@@ -288,14 +459,26 @@ static int serve_next(conn_t *c) {
     reader_t r = {c->request + 4, c->request + n, 1};
     c->api_key = i16(&r);
     c->api_version = i16(&r);
-    c->long_poll = c->parked = 0;
+    c->long_poll = c->parked = c->local = 0;
     if (c->api_key == API_FETCH && c->api_version <= FETCH_PARSED) begin_fetch(c);
+    if (c->local) {
+      int failed = 0;
+      if (!answer_fetch(c, 0, &failed)) return 0; /* parked */
+      if (failed) return -1;
+      free(c->request);
+      c->request = NULL;
+      continue;
+    }
+    if (c->api_key == API_PRODUCE && c->api_version > PRODUCE_PARSED) {
+      plog_disable();
+    }
     if (write_all(c->upstream, c->request, c->request_len) < 0) return -1;
     if (c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) {
       reader_t body = request_body(c);
       uint8_t *transactional_id;
       if (c->api_version >= 3) str(&body, &transactional_id);
-      if (body.ok && i16(&body) == 0) { /* acks=0: Kafka sends no answer */
+      if (body.ok && i16(&body) == 0) { /* acks=0: Kafka sends no answer, so the offsets stay unknown */
+        each_record_set(c, forget_partition, NULL);
         free(c->request);
         c->request = NULL;
       }
@@ -311,8 +494,8 @@ static int watches(const conn_t *c, const uint8_t *topic, int len, int32_t parti
   return 0;
 }
 
-/* Asks the mock again for every parked fetch of a partition the acknowledged produce wrote to. */
-static void wake_fetches(conn_t *producer) {
+/* Reads a produce request's topics and partitions: calls `each` with every partition's record set. */
+static int each_record_set(conn_t *producer, record_set_fn each, void *arg) {
   reader_t r = request_body(producer);
   uint8_t *transactional_id;
   if (producer->api_version >= 3) str(&r, &transactional_id);
@@ -322,16 +505,96 @@ static void wake_fetches(conn_t *producer) {
     int len = str(&r, &name);
     for (int32_t p = 0, parts = count(&r); r.ok && p < parts; p++) {
       int32_t partition = i32(&r);
-      int32_t records = i32(&r);
-      if (records > 0) skip(&r, (size_t)records);
-      if (!r.ok) break;
-      for (int i = 0; i < n_conns; i++) {
-        conn_t *c = conns[i];
-        if (!c->parked || !watches(c, name, len, partition)) continue;
-        c->parked = 0;
-        if (write_all(c->upstream, c->request, c->request_len) < 0) shutdown(c->client, SHUT_RDWR);
+      int32_t size = i32(&r);
+      uint8_t *records = r.p;
+      if (size > 0) skip(&r, (size_t)size);
+      if (r.ok) each(producer, name, len, partition, records, size, arg);
+    }
+  }
+  return r.ok;
+}
+
+/* Lets go of a partition's log when what the mock appended to it cannot be known. */
+static void forget_partition(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg) {
+  (void)records, (void)size, (void)arg;
+  plog_t *l = plog_find(producer->broker, topic, len, partition, 1);
+  if (l) plog_forget(l);
+}
+
+/* Serves again every parked fetch of a partition the acknowledged produce wrote to. */
+static void wake_partition(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg) {
+  (void)producer, (void)records, (void)size, (void)arg;
+  for (int i = 0; i < n_conns; i++) {
+    conn_t *c = conns[i];
+    if (!c->parked || !watches(c, topic, len, partition)) continue;
+    if (!c->local) c->parked = 0;
+    if ((c->local ? serve_parked(c, 0) : write_all(c->upstream, c->request, c->request_len)) < 0) shutdown(c->client, SHUT_RDWR);
+  }
+}
+
+/* Copies a partition's acknowledged record batches into its log, with the offsets the mock gave them. */
+static void keep_partition(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg) {
+  plog_t *l = plog_find(producer->broker, topic, len, partition, 1);
+  if (!l) return;
+  /* This partition's part of the answer (`arg`: where the answer's body starts and ends). */
+  reader_t r = {((uint8_t **)arg)[0], ((uint8_t **)arg)[1], 1};
+  int v = producer->api_version;
+  int found = 0;
+  int16_t error = 0;
+  int64_t base = -1;
+  for (int32_t t = 0, topics = count(&r); r.ok && !found && t < topics; t++) {
+    uint8_t *name;
+    int name_len = str(&r, &name);
+    for (int32_t p = 0, parts = count(&r); r.ok && p < parts; p++) {
+      int32_t index = i32(&r);
+      int16_t e = i16(&r);
+      int64_t b = i64(&r);
+      skip(&r, 8 + (v >= 5 ? 8 : 0)); /* log_append_time, log_start_offset */
+      if (v >= 8) {
+        for (int32_t k = 0, errors = count(&r); r.ok && k < errors; k++) {
+          uint8_t *message;
+          skip(&r, 4);
+          str(&r, &message);
+        }
+        uint8_t *message;
+        str(&r, &message);
+      }
+      if (r.ok && index == partition && name_len == len && memcmp(name, topic, (size_t)len) == 0) {
+        found = 1;
+        error = e;
+        base = b;
+        break;
       }
     }
+  }
+  if (!r.ok || !found || v < 3) { /* an answer not understood: what was appended is unknown */
+    plog_forget(l);
+    return;
+  }
+  if (error != 0) return; /* nothing was appended */
+  int64_t next = base;
+  for (int32_t at = 0; at < size;) {
+    reader_t b = {records + at, records + size, 1};
+    skip(&b, 8); /* base_offset */
+    int32_t batch_length = i32(&b);
+    skip(&b, 4); /* partition_leader_epoch */
+    int magic = has(&b, 1) ? *b.p++ : -1;
+    skip(&b, 4); /* crc */
+    int16_t attributes = i16(&b);
+    int32_t last_offset_delta = i32(&b);
+    /* Transactions (and their control batches) are left to the mock, which tracks them. */
+    if (!b.ok || magic != 2 || batch_length < 49 || (size_t)batch_length + 12 > (size_t)(size - at) || (attributes & 0x30)) {
+      plog_forget(l);
+      return;
+    }
+    batch_t copy = {.first = next, .last = next + last_offset_delta, .len = (uint32_t)batch_length + 12};
+    copy.bytes = malloc(copy.len);
+    if (!copy.bytes) abort();
+    memcpy(copy.bytes, records + at, copy.len);
+    put_i64(copy.bytes, next);
+    plog_take(l, copy);
+    next += (int64_t)last_offset_delta + 1;
+    at += 12 + batch_length;
   }
 }
 
@@ -343,8 +606,14 @@ static int on_answer(conn_t *c, uint8_t *frame, size_t len) {
   }
   if (c->api_key == API_METADATA && c->api_version <= METADATA_PARSED) rewrite_metadata(c, frame, len);
   if (c->api_key == API_FIND_COORDINATOR && c->api_version <= FIND_COORDINATOR_PARSED) rewrite_coordinator(c, frame, len);
+  if (c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) {
+    uint8_t *answer[2] = {frame + 8, frame + len}; /* after size and correlation_id */
+    if (!each_record_set(c, keep_partition, answer)) {
+      plog_forget_all(); /* a request not understood: trust no log */
+    }
+  }
   if (write_all(c->client, frame, len) < 0) return -1;
-  if (c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) wake_fetches(c);
+  if (c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) each_record_set(c, wake_partition, NULL);
   free(c->request);
   c->request = NULL;
   return serve_next(c);
@@ -390,6 +659,7 @@ static void accept_client(broker_t *b) {
   if (!c) abort();
   c->client = client;
   c->upstream = upstream;
+  c->broker = (int)(b - brokers);
   conns[n_conns++] = c;
 }
 
@@ -449,8 +719,7 @@ int long_poll_serve(const char *bootstraps, const sigset_t *stop) {
     for (int i = 0; i < n_conns; i++) {
       conn_t *c = conns[i];
       if (!c->parked || c->deadline_ms > now) continue;
-      c->parked = 0; /* the deadline passed: the mock's next answer goes to the client as it is */
-      if (write_all(c->upstream, c->request, c->request_len) < 0) shutdown(c->client, SHUT_RDWR);
+      if (serve_parked(c, 1) < 0) shutdown(c->client, SHUT_RDWR);
     }
   }
 }

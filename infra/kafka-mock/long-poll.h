@@ -1,6 +1,6 @@
 /*
  * A Kafka-protocol proxy in front of librdkafka's mock brokers that gives fetches Kafka's
- * long-poll semantics. See long-poll.c.
+ * long-poll semantics and answers fetches from its own copy of the logs. See long-poll.c.
  */
 #pragma once
 

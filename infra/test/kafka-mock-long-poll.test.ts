@@ -56,3 +56,68 @@ describe('local broker: fetch long poll', () => {
     }
   }, 60_000);
 });
+
+/**
+ * The local broker answers fetches from its own copy of each partition's log (long-poll.c), as Kafka
+ * does from its log: many record batches per partition and fetch, offsets looked up by search; it
+ * asks librdkafka's mock only for what it does not hold.
+ */
+describe('local broker: fetches answered from its own log', () => {
+  const bin = process.env.KAFKA_MOCK_BIN;
+
+  async function readAll(brokers: string, topic: string, until: (values: string[]) => boolean) {
+    const kafka = new Kafka({ clientId: 'own-log-test', brokers: brokers.split(','), logLevel: logLevel.NOTHING });
+    const consumer = kafka.consumer({ groupId: `own-log-${topic}`, maxWaitTimeInMs: 200 });
+    const values: string[] = [];
+    const batchSizes: number[] = [];
+    await consumer.connect();
+    await consumer.subscribe({ topic, fromBeginning: true });
+    await new Promise<void>((resolve) => {
+      void consumer.run({
+        eachBatch: async ({ batch }) => {
+          batchSizes.push(batch.messages.length);
+          values.push(...batch.messages.map((m) => String(m.value)));
+          if (until(values)) resolve();
+        },
+      });
+    });
+    await consumer.disconnect();
+    return { values, batchSizes };
+  }
+
+  it('hands a consumer many record batches per fetch, each event once and in order', async () => {
+    const broker = await startKafkaMock(bin!, ['own-log:1']);
+    try {
+      const kafka = new Kafka({ clientId: 'own-log-test', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+      const producer = kafka.producer();
+      await producer.connect();
+      // 300 record batches of one event each, acknowledged one after another.
+      for (let i = 0; i < 300; i++) await producer.send({ topic: 'own-log', acks: -1, messages: [{ value: `event ${i}` }] });
+      await producer.disconnect();
+      const { values, batchSizes } = await readAll(broker.brokers, 'own-log', (v) => v.length >= 300);
+      expect(values).toEqual(Array.from({ length: 300 }, (_, i) => `event ${i}`));
+      // librdkafka's mock alone answers a fetch with one record batch per partition: 300 fetches.
+      expect(batchSizes.length).toBeLessThan(30);
+    } finally {
+      await broker.stop();
+    }
+  }, 60_000);
+
+  it('asks the mock for offsets older than its own copy holds, then goes on from its copy', async () => {
+    const broker = await startKafkaMock(bin!, ['old-offsets:1']);
+    try {
+      const kafka = new Kafka({ clientId: 'own-log-test', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
+      const producer = kafka.producer();
+      await producer.connect();
+      // 4.5 MB: the proxy keeps the newest 4 MB of a partition, the mock 5 MB.
+      const padding = 'x'.repeat(10_000);
+      for (let i = 0; i < 450; i++) await producer.send({ topic: 'old-offsets', acks: -1, messages: [{ value: `${i} ${padding}` }] });
+      await producer.disconnect();
+      const { values } = await readAll(broker.brokers, 'old-offsets', (v) => v.length >= 450);
+      expect(values.map((v) => Number(v.split(' ')[0]))).toEqual(Array.from({ length: 450 }, (_, i) => i));
+    } finally {
+      await broker.stop();
+    }
+  }, 60_000);
+});
+

@@ -11,9 +11,9 @@ export const BACKLOG_PARTITIONS = 4;
  * events, then `messages` message.sent events spread over them, each from one of its two people.
  *
  * `perRecordBatch`: events per partition per produce request, hence per record batch. The local
- * broker answers a fetch with one record batch per partition, where Kafka answers with as many as
- * fit in the consumer's `maxBytesPerPartition` (1 MiB in kafkajs): this layout decides how many
- * events a consumer gets per fetch here. Returns the mean size of an event as produced.
+ * broker, like Kafka, answers a fetch with as many record batches as fit in the consumer's
+ * `maxBytesPerPartition` (1 MiB in kafkajs); before 2026-12-07 it answered with one per partition,
+ * so this layout decided how many events a consumer got per fetch. Returns the mean size of an event.
  */
 export async function produceBacklog(brokers: string, conversations: number, messages: number, perRecordBatch: number): Promise<{ meanEventBytes: number }> {
   const kafka = createKafka({ brokers: brokers.split(','), clientId: 'bench-backlog', logger: createLogger('bench-backlog', 'warn') });

@@ -24,9 +24,8 @@ function settings(quick: boolean) {
     // lost the oldest conversation.started events, so their messages were refused): stay below.
     messages: quick ? 2_000 : 20_000,
     naiveCapMs: quick ? 10_000 : 60_000,
-    // Events per partition per record batch: about what one Kafka fetch of this backlog returns
-    // (~0.55 MB of these events, within kafkajs' 1 MiB per partition), then the local broker's
-    // fetches of the same backlog produced in sends of 1,000 (one record batch per fetch).
+    // Events per partition per record batch: ~0.55 MB of these events, within kafkajs' 1 MiB per
+    // partition and fetch; the second layout is the one of the runs before 2026-12-03.
     kafkaLikeRecordBatch: quick ? 250 : 1_000,
     smallRecordBatch: 250,
     senders: quick ? 4 : 20,
