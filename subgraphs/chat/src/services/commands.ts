@@ -9,6 +9,7 @@ import { chatEvents } from '../events/chat-events.ts';
 import type { ConversationModel, MessageModel, TypingModel } from '../models.ts';
 import { triggers } from '../triggers.ts';
 import { requireShareable } from './attachments.ts';
+import { rememberingParticipants } from './membership.ts';
 import { reads } from './reads.ts';
 import { conversationIdSchema, sendMessageSchema, seqSchema, startConversationSchema } from './validation.ts';
 
@@ -20,10 +21,11 @@ type Limiter = RateLimiter;
  */
 export function createChatCommands(deps: { submit: Submit<typeof chatEvents.schemas>; pubsub: PubSub; sendLimiter: Limiter; typingLimiter: Limiter }) {
   const { submit } = deps;
+  const isParticipant = rememberingParticipants(reads.isParticipant);
 
   async function requireParticipant(em: EntityManager, conversationId: string, viewer: Viewer): Promise<void> {
     // Non-participants cannot tell a conversation they are not in from one that does not exist.
-    if (!(await reads.isParticipant(em, conversationId, viewer.id))) throw notFound('Conversation');
+    if (!(await isParticipant(em, conversationId, viewer.id))) throw notFound('Conversation');
   }
 
   async function conversation(em: EntityManager, id: string): Promise<ConversationModel> {
