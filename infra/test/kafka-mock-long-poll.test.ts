@@ -85,17 +85,22 @@ describe('local broker: fetches answered from its own log', () => {
     return { values, batchSizes };
   }
 
+  /** A broker of the test's own with one topic, where `values` were produced one acknowledged record batch each. */
+  async function brokerWith(topic: string, values: string[]) {
+    const broker = await startKafkaMock(bin!, [`${topic}:1`]);
+    const producer = new Kafka({ clientId: 'own-log-test', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING }).producer();
+    await producer.connect();
+    for (const value of values) await producer.send({ topic, acks: -1, messages: [{ value }] });
+    await producer.disconnect();
+    return broker;
+  }
+
   it('hands a consumer many record batches per fetch, each event once and in order', async () => {
-    const broker = await startKafkaMock(bin!, ['own-log:1']);
+    const events = Array.from({ length: 300 }, (_, i) => `event ${i}`);
+    const broker = await brokerWith('own-log', events);
     try {
-      const kafka = new Kafka({ clientId: 'own-log-test', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
-      const producer = kafka.producer();
-      await producer.connect();
-      // 300 record batches of one event each, acknowledged one after another.
-      for (let i = 0; i < 300; i++) await producer.send({ topic: 'own-log', acks: -1, messages: [{ value: `event ${i}` }] });
-      await producer.disconnect();
-      const { values, batchSizes } = await readAll(broker.brokers, 'own-log', (v) => v.length >= 300);
-      expect(values).toEqual(Array.from({ length: 300 }, (_, i) => `event ${i}`));
+      const { values, batchSizes } = await readAll(broker.brokers, 'own-log', (v) => v.length >= events.length);
+      expect(values).toEqual(events);
       // librdkafka's mock alone answers a fetch with one record batch per partition: 300 fetches.
       expect(batchSizes.length).toBeLessThan(30);
     } finally {
@@ -104,15 +109,10 @@ describe('local broker: fetches answered from its own log', () => {
   }, 60_000);
 
   it('asks the mock for offsets older than its own copy holds, then goes on from its copy', async () => {
-    const broker = await startKafkaMock(bin!, ['old-offsets:1']);
+    // 4.5 MB: the proxy keeps the newest 4 MB of a partition, the mock 5 MB.
+    const padding = 'x'.repeat(10_000);
+    const broker = await brokerWith('old-offsets', Array.from({ length: 450 }, (_, i) => `${i} ${padding}`));
     try {
-      const kafka = new Kafka({ clientId: 'own-log-test', brokers: broker.brokers.split(','), logLevel: logLevel.NOTHING });
-      const producer = kafka.producer();
-      await producer.connect();
-      // 4.5 MB: the proxy keeps the newest 4 MB of a partition, the mock 5 MB.
-      const padding = 'x'.repeat(10_000);
-      for (let i = 0; i < 450; i++) await producer.send({ topic: 'old-offsets', acks: -1, messages: [{ value: `${i} ${padding}` }] });
-      await producer.disconnect();
       const { values } = await readAll(broker.brokers, 'old-offsets', (v) => v.length >= 450);
       expect(values.map((v) => Number(v.split(' ')[0]))).toEqual(Array.from({ length: 450 }, (_, i) => i));
     } finally {
@@ -120,4 +120,3 @@ describe('local broker: fetches answered from its own log', () => {
     }
   }, 60_000);
 });
-
