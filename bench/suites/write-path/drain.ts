@@ -1,6 +1,7 @@
 import pg from 'pg';
 
 const STALL_MS = 30_000;
+const POLL_MS = 20;
 
 export interface DrainResult {
   /** Messages stored while the rate was measured (from the first stored one on). */
@@ -23,7 +24,7 @@ export interface BacklogRace {
 }
 
 /**
- * Watches a consumer store the backlog: counts chat.messages every 100 ms and measures from the
+ * Watches a consumer store the backlog: counts chat.messages every 20 ms and measures from the
  * first stored message (so the consumer group join, 3–13 s on the local broker, is not counted)
  * until all `total` are stored, `capMs` has passed, or nothing was stored for 30 s (a consumer that
  * refuses events, e.g. because the broker pruned what they depend on, must not hang the run).
@@ -37,7 +38,7 @@ export async function measureDrain(databaseUrl: string, total: number, capMs: nu
     let first = 0;
     while ((first = await count()) === 0) {
       if (Date.now() > waitUntil) throw new Error(`no message stored within ${startTimeoutMs} ms`);
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, POLL_MS));
     }
     const startedAt = performance.now();
     const capAt = startedAt + capMs;
@@ -45,7 +46,7 @@ export async function measureDrain(databaseUrl: string, total: number, capMs: nu
     let lastProgressAt = startedAt;
     let lastStoredAt = startedAt;
     while (stored < total && performance.now() < capAt && performance.now() - lastProgressAt < STALL_MS) {
-      await new Promise((r) => setTimeout(r, 100));
+      await new Promise((r) => setTimeout(r, POLL_MS));
       const now = await count();
       if (now > stored) lastProgressAt = lastStoredAt = performance.now();
       stored = now;

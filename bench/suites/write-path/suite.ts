@@ -22,7 +22,9 @@ function settings(quick: boolean) {
     conversations: quick ? 20 : 200,
     // The local broker prunes the oldest messages of a partition past a few MB (40,000 of these
     // lost the oldest conversation.started events, so their messages were refused): stay below.
-    messages: quick ? 2_000 : 20_000,
+    // Quick: enough that the persister, which takes a partition's whole backlog per fetch, is still
+    // storing when the count is first seen above zero (2,000 were stored between two counts).
+    messages: quick ? 10_000 : 20_000,
     naiveCapMs: quick ? 10_000 : 60_000,
     // Events per partition per record batch: ~0.55 MB of these events, within kafkajs' 1 MiB per
     // partition and fetch; the second layout is the one of the runs before 2026-12-03.

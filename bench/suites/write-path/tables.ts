@@ -28,11 +28,11 @@ export function renderWritePathTables(options: {
   const speedup = persister.perSecond / naive.perSecond;
   const backlog: Table = {
     caption: `Draining one chat.events backlog (${config.messages.toLocaleString('en')} messages in ${config.conversations} conversations, ${Math.round(race.meanEventBytes)} bytes per event) into Postgres`,
-    columns: ['consumer', 'events per partition per fetch', 'messages measured', 'seconds', 'messages/s', 'whole backlog', 'vs naive'],
+    columns: ['consumer', 'events per record batch', 'messages measured', 'seconds', 'messages/s', 'whole backlog', 'vs naive'],
     rows: [
-      drainRow('chat persister (batched, multi-row)', `≤ ${config.kafkaLikeRecordBatch}`, persister, ratio(persister)),
-      ...(small ? [drainRow('chat persister (batched, multi-row)', `≤ ${config.smallRecordBatch}`, small, ratio(small))] : []),
-      drainRow('naive: one transaction per message', '1 at a time', naive, '1.0×'),
+      drainRow('chat persister (batched, multi-row)', String(config.kafkaLikeRecordBatch), persister, ratio(persister)),
+      ...(small ? [drainRow('chat persister (batched, multi-row)', String(config.smallRecordBatch), small, ratio(small))] : []),
+      drainRow('naive: one transaction per message', `${config.kafkaLikeRecordBatch} (handled 1 at a time)`, naive, '1.0×'),
     ],
   };
   const errors = failed ? '' : Object.entries(e.errors).map(([code, n]) => `${code} ${n}`).join(', ') || '0';
@@ -44,7 +44,7 @@ export function renderWritePathTables(options: {
       : [[e.acknowledged, fixed(e.messagesPerSecond), fixed(e.ackP50Ms, 1), fixed(e.ackP99Ms, 1), fixed(e.allP50Ms, 1), fixed(e.allP99Ms, 1), errors, e.missingDeliveries, e.duplicateDeliveries]],
   };
   const notes = [
-    `Persister vs naive: ${fixed(speedup, 1)}× (target ≥ 10×: ${speedup >= 10 ? 'met' : 'NOT met'}), with fetches of up to ${config.kafkaLikeRecordBatch} events per partition${small ? `; ${ratio(small)} with fetches of up to ${config.smallRecordBatch}` : ''}.`,
+    `Persister vs naive: ${fixed(speedup, 1)}× (target ≥ 10×: ${speedup >= 10 ? 'met' : 'NOT met'}), with the backlog in record batches of ${config.kafkaLikeRecordBatch} events per partition${small ? `; ${ratio(small)} with record batches of ${config.smallRecordBatch}` : ''}.`,
     'Each consumer drains a pre-produced backlog from a private broker into its own database migrated like chat; rates count from the first stored message, so the consumer-group join is excluded.',
     race.servicesBeside
       ? 'The ./dev stack was up when the suite started: its idle services (see the idle table for their CPU) ran beside the backlog race.'
