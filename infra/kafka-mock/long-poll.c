@@ -301,7 +301,7 @@ static int answer_fetch(conn_t *c, int at_deadline, int *failed) {
   }
   if (!found && c->long_poll && !at_deadline && now_ms() < c->deadline_ms) {
     free(out.data);
-    c->parked = 1; /* answered by wake_fetches or at the deadline */
+    c->parked = 1; /* answered by on_produced or at the deadline */
     return 0;
   }
   put_i32(out.data, (int32_t)(out.len - 4));
@@ -429,7 +429,7 @@ static void close_conn(int i) {
 
 /*
  * Serves a parked fetch again (data arrived, or its deadline passed): from the logs when they still
- * hold it, otherwise by asking the mock. Returns -1 when the connection failed.
+ * hold it, otherwise by asking the mock (whose empty answer before the deadline parks it again). Returns -1 when the connection failed.
  */
 static int serve_parked(conn_t *c, int at_deadline) {
   if (c->local && holds(c)) {
@@ -521,17 +521,6 @@ static void forget_partition(conn_t *producer, const uint8_t *topic, int len, in
   if (l) plog_forget(l);
 }
 
-/* Serves again every parked fetch of a partition the acknowledged produce wrote to. */
-static void wake_partition(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg) {
-  (void)producer, (void)records, (void)size, (void)arg;
-  for (int i = 0; i < n_conns; i++) {
-    conn_t *c = conns[i];
-    if (!c->parked || !watches(c, topic, len, partition)) continue;
-    if (!c->local) c->parked = 0;
-    if ((c->local ? serve_parked(c, 0) : write_all(c->upstream, c->request, c->request_len)) < 0) shutdown(c->client, SHUT_RDWR);
-  }
-}
-
 /* Copies a partition's acknowledged record batches into its log, with the offsets the mock gave them. */
 static void keep_partition(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *arg) {
   plog_t *l = plog_find(producer->broker, topic, len, partition, 1);
@@ -598,22 +587,31 @@ static void keep_partition(conn_t *producer, const uint8_t *topic, int len, int3
   }
 }
 
+/*
+ * After a produce was acknowledged (and its answer passed on): each partition's batches go into its
+ * log, then every fetch parked on the partition is served again.
+ */
+static void on_produced(conn_t *producer, const uint8_t *topic, int len, int32_t partition, uint8_t *records, int32_t size, void *answer) {
+  keep_partition(producer, topic, len, partition, records, size, answer);
+  for (int i = 0; i < n_conns; i++) {
+    conn_t *c = conns[i];
+    if (c->parked && watches(c, topic, len, partition) && serve_parked(c, 0) < 0) shutdown(c->client, SHUT_RDWR);
+  }
+}
+
 /* One answer of the mock to the request being served. */
 static int on_answer(conn_t *c, uint8_t *frame, size_t len) {
   if (c->long_poll && now_ms() < c->deadline_ms && fetch_answer_empty(c, frame, len)) {
-    c->parked = 1; /* asked again by wake_fetches or at the deadline */
+    c->parked = 1; /* asked again by on_produced or at the deadline */
     return 0;
   }
   if (c->api_key == API_METADATA && c->api_version <= METADATA_PARSED) rewrite_metadata(c, frame, len);
   if (c->api_key == API_FIND_COORDINATOR && c->api_version <= FIND_COORDINATOR_PARSED) rewrite_coordinator(c, frame, len);
+  if (write_all(c->client, frame, len) < 0) return -1;
   if (c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) {
     uint8_t *answer[2] = {frame + 8, frame + len}; /* after size and correlation_id */
-    if (!each_record_set(c, keep_partition, answer)) {
-      plog_forget_all(); /* a request not understood: trust no log */
-    }
+    if (!each_record_set(c, on_produced, answer)) plog_forget_all(); /* a request not understood: trust no log */
   }
-  if (write_all(c->client, frame, len) < 0) return -1;
-  if (c->api_key == API_PRODUCE && c->api_version <= PRODUCE_PARSED) each_record_set(c, wake_partition, NULL);
   free(c->request);
   c->request = NULL;
   return serve_next(c);
