@@ -111,17 +111,25 @@ export const CONFIG: Record<string, string> = {
 
 /**
  * Where each secret of PROCESS_ENVS comes from: PEM keys are files of the finder-keys Secret
- * (mounted one by one, so a pod sees only its own), the others keys of finder-secrets, the object
- * store's credentials finder-s3, and each subgraph's database URLs finder-database (`<subgraph>`,
- * `<subgraph>-replicas`: its own role). The operator creates the four Secrets.
+ * (`jwt-private.pem`, `jwt-public.pem`; mounted one by one, so a pod sees only its own), the
+ * gateways' identity root secret (`IDENTITY_SECRET`) and the other secrets keys of finder-secrets,
+ * each subgraph server's identity key (`SUBGRAPH_IDENTITY_SECRET`) the key `<subgraph>` of
+ * finder-identity, the object store's credentials finder-s3, and each subgraph's database URLs
+ * finder-database (`<subgraph>`, `<subgraph>-replicas`: its own role). A pod's environment names
+ * single keys of these, so it sees only its own. The operator creates the five Secrets; the keys of
+ * finder-identity are derived from IDENTITY_SECRET (subgraphIdentitySecret of
+ * packages/platform/src/auth/identity.ts: HKDF-SHA256, salt `finder-realtime identity v1`, info the
+ * subgraph's name, 32 bytes, base64url), e.g. for chat:
+ *   openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt "key:$IDENTITY_SECRET" \
+ *     -kdfopt "salt:finder-realtime identity v1" -kdfopt "info:chat" -binary HKDF | base64 -w0 | tr '+/' '-_' | tr -d '='
  */
 const PEM_FILES: Record<string, string> = {
-  IDENTITY_PRIVATE_KEY: 'identity-private.pem',
-  IDENTITY_PUBLIC_KEY: 'identity-public.pem',
   JWT_PRIVATE_KEY: 'jwt-private.pem',
   JWT_PUBLIC_KEY: 'jwt-public.pem',
 };
-export const SECRET_KEYS = ['USERS_TOKEN_SECRET', 'FILES_URL_SECRET', 'FINDER_CURSOR_SECRET', 'SMTP_URL'];
+export const SECRET_KEYS = ['IDENTITY_SECRET', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET', 'FINDER_CURSOR_SECRET', 'SMTP_URL'];
+/** The Secret of the subgraphs' identity keys, one key per subgraph (its name in the supergraph). */
+export const IDENTITY_SECRET_NAME = 'finder-identity';
 
 type Manifest = Record<string, unknown> & { apiVersion: string; kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string> } };
 
@@ -130,13 +138,22 @@ const meta = (name: string) => ({ name, namespace: NAMESPACE, labels: labels(nam
 
 const secretEnv = (name: string, secret: string, key: string, optional = false) => ({ name, valueFrom: { secretKeyRef: { name: secret, key, optional } } });
 
+/** The subgraph a process verifies identities for: the one whose Postgres role it uses. */
+function subgraphOf(name: string, env: ProcessEnv): string {
+  if (!env.database) throw new Error(`${name} verifies identities (SUBGRAPH_IDENTITY_SECRET) but belongs to no subgraph in PROCESS_ENVS`);
+  return env.database;
+}
+
 /** A process's environment and key files: the ConfigMap, then only what its PROCESS_ENVS row gives it. */
 function environment(name: string, env: ProcessEnv) {
+  const unknown = env.secrets.filter((s) => !(s in PEM_FILES) && !SECRET_KEYS.includes(s) && s !== 'SUBGRAPH_IDENTITY_SECRET' && s !== 'S3_CREDENTIALS');
+  if (unknown.length > 0) throw new Error(`${name}: no Secret gives ${unknown.join(', ')} (deploy/k8s/manifests.ts)`);
   const pems = env.secrets.filter((s) => s in PEM_FILES);
   const vars = [
     ...(env.database ? [secretEnv('DATABASE_URL', 'finder-database', env.database), secretEnv('DATABASE_REPLICA_URLS', 'finder-database', `${env.database}-replicas`, true)] : []),
     ...pems.map((s) => ({ name: `${s}_FILE`, value: `/keys/${PEM_FILES[s]}` })),
     ...env.secrets.filter((s) => SECRET_KEYS.includes(s)).map((s) => secretEnv(s, 'finder-secrets', s)),
+    ...(env.secrets.includes('SUBGRAPH_IDENTITY_SECRET') ? [secretEnv('SUBGRAPH_IDENTITY_SECRET', IDENTITY_SECRET_NAME, subgraphOf(name, env))] : []),
     ...(env.secrets.includes('S3_CREDENTIALS') ? ['AWS_ACCESS_KEY_ID', 'AWS_SECRET_ACCESS_KEY'].map((k) => secretEnv(k, 'finder-s3', k)) : []),
     // The mailer sends through SMTP (its own setting, not a key).
     ...(name === 'users-mailer' ? [secretEnv('SMTP_URL', 'finder-secrets', 'SMTP_URL', true)] : []),

@@ -86,8 +86,8 @@ export type GatewayEnv = z.infer<typeof gatewayEnvSchema> & {
   jwtPublicKey: string;
   /** REDIS_URL or REDIS_CLUSTER_NODES, null when neither is set. */
   redis: RedisTarget | null;
-  /** Signs the identity forwarded to subgraphs (identity.ts); subgraphs hold only its public half. */
-  IDENTITY_PRIVATE_KEY: string;
+  /** Signs the identity forwarded to subgraphs (identity.ts); each subgraph holds only the key derived from it for itself. */
+  IDENTITY_SECRET: string;
   /** CORS_ORIGINS, or the origin of APP_URL. */
   corsOrigins: string[];
   introspection: boolean;
@@ -99,7 +99,7 @@ export type GatewayEnv = z.infer<typeof gatewayEnvSchema> & {
 
 export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): GatewayEnv {
   const env = loadEnv(gatewayEnvSchema, source);
-  const { IDENTITY_PRIVATE_KEY } = loadSecrets(['IDENTITY_PRIVATE_KEY'], source);
+  const { IDENTITY_SECRET } = loadSecrets(['IDENTITY_SECRET'], source);
   const jwtPublicKey = pemFrom(source, 'JWT_PUBLIC_KEY');
   if (!jwtPublicKey) {
     process.stderr.write('Invalid configuration:\n  - JWT_PUBLIC_KEY: set it, or JWT_PUBLIC_KEY_FILE (missing)\n');
@@ -125,5 +125,5 @@ export function loadGatewayEnv(source: NodeJS.ProcessEnv = process.env): Gateway
     const ws = /^SUBGRAPH_([A-Z0-9_]+)_WS_URLS$/.exec(key);
     if (ws && value) subgraphWsUrls[ws[1]!.toLowerCase()] = value.split(',').map((u) => u.trim()).filter(Boolean);
   }
-  return { ...env, IDENTITY_PRIVATE_KEY, jwtPublicKey, redis, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
+  return { ...env, IDENTITY_SECRET, jwtPublicKey, redis, corsOrigins: env.CORS_ORIGINS ?? [new URL(env.APP_URL).origin], introspection: env.INTROSPECTION ?? env.NODE_ENV !== 'production', subgraphUrls, subgraphWsUrls };
 }

@@ -48,7 +48,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   };
   const fetchMetrics = createSubgraphFetchMetrics(registry);
   const source = (name: string, url?: string) =>
-    new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_PRIVATE_KEY, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics, {
+    new SignedSubgraphSource(name, httpUrl(name, url), env.IDENTITY_SECRET, env.SUBGRAPH_TIMEOUT_MS, fetchMetrics, {
       mergeInflight: env.GATEWAY_MERGE_INFLIGHT,
       onMerged: fetchMetrics.merged,
     });
@@ -127,7 +127,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       loaded.subgraphs.map(({ name, url }) => [name, env.subgraphWsUrls[name] ?? [httpUrl(name, url).replace(/^http/, 'ws')]]),
     ),
     socketsPerEndpoint: env.UPSTREAM_SOCKETS_PER_SUBGRAPH,
-    identityPrivateKey: env.IDENTITY_PRIVATE_KEY,
+    identitySecret: env.IDENTITY_SECRET,
     logger,
     metrics,
   });
@@ -141,7 +141,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     entityBatchWindowMs: env.SUBSCRIPTION_ENTITY_BATCH_MS,
     completionShareMs: env.SUBSCRIPTION_COMPLETION_SHARE_MS,
     apolloExecutor: env.GATEWAY_EXECUTOR === 'apollo',
-    identityPrivateKey: env.IDENTITY_PRIVATE_KEY,
+    identitySecret: env.IDENTITY_SECRET,
     logger,
     metrics,
     formatError: (error) => formatError(toFormattedError(error), error),

@@ -19,7 +19,7 @@ export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext
   constructor(
     name: string,
     url: string,
-    identityPrivateKey: string,
+    identitySecret: string,
     timeoutMs: number,
     metrics?: SubgraphFetchMetrics,
     options: { mergeInflight?: boolean; onMerged?: (subgraph: string) => void } = {},
@@ -37,7 +37,7 @@ export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext
     const send = (target: string, init: SubgraphRequestInit, viewer: Viewer | null): Promise<SubgraphResponse> => {
       const headers = { ...init.headers };
       const method = init.method ?? 'GET';
-      headers[IDENTITY_HEADER] = signIdentity(viewer, identityPrivateKey, { audience: name, method, body: init.body });
+      headers[IDENTITY_HEADER] = signIdentity(viewer, identitySecret, { audience: name, method, body: init.body });
       // Apollo's gateway.fetch span is active here: the subgraph continues its trace.
       injectTraceHeaders(headers);
       if (!metrics) return fetch(target, { ...init, method, headers });

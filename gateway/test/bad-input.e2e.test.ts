@@ -1,15 +1,15 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { createTokenIssuer, signIdentity } from '@finder/platform/auth';
+import { createTokenIssuer, signIdentity, signIdentityWithKey, subgraphIdentitySecret } from '@finder/platform/auth';
 import { query } from '@finder/testing/database';
-import { ed25519KeyPair } from '@finder/testing/keys';
+import { randomSecret } from '@finder/testing/keys';
 import { errorCodes, gql, ok } from '@finder/testing/graphql-client';
 import { uniqueEmail } from '@finder/testing/ports';
 import { stackEnv } from '@finder/testing/stack';
 import { beforeAll, describe, expect, it } from 'vitest';
 
 const env = stackEnv();
-const identityPrivateKey = readFileSync(env.IDENTITY_PRIVATE_KEY_FILE!, 'utf8');
+const identitySecret = env.IDENTITY_SECRET!;
 const url = env.PUBLIC_URL!;
 const REGISTER = `mutation($input: RegisterInput!) { register(input: $input) { accessToken user { id } } }`;
 const LOGIN = `mutation($input: LoginInput!) { login(input: $input) { accessToken } }`;
@@ -89,17 +89,17 @@ describe('bad input is refused clearly and changes nothing', () => {
     expect(unsigned.status).toBe(401);
     expect(errorCodes(unsigned)).toEqual(['UNAUTHENTICATED']);
     const scope = { audience: 'users', method: 'POST', body: JSON.stringify({ query: '{ me { id } }', variables: {} }) };
-    // Signed with an Ed25519 key that is not the gateways': a subgraph holds only their public key.
-    const wronglySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, ed25519KeyPair().privateKey, scope) } });
+    // Signed under a secret that is not the gateways'.
+    const wronglySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, randomSecret(), scope) } });
     expect(wronglySigned.status).toBe(401);
-    const correctlySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, identityPrivateKey, scope) } });
+    const correctlySigned = await gql(subgraph, '{ me { id } }', {}, { headers: { 'x-finder-identity': signIdentity(null, identitySecret, scope) } });
     expect(correctlySigned.status).toBe(200);
   });
 
   it('refuses a captured identity header replayed to another subgraph, with another body or after 30 s', async () => {
     const viewer = { id: randomUUID(), role: 'BUSINESS' as const, sessionId: 'captured' };
     const body = JSON.stringify({ query: '{ me { id } }', variables: {} });
-    const captured = signIdentity(viewer, identityPrivateKey, { audience: 'users', method: 'POST', body });
+    const captured = signIdentity(viewer, identitySecret, { audience: 'users', method: 'POST', body });
     const send = (url: string, sent: string, identity: string) =>
       fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', 'x-finder-identity': identity }, body: sent });
 
@@ -108,10 +108,13 @@ describe('bad input is refused clearly and changes nothing', () => {
     expect(((await genuine.json()) as { errors?: unknown[] }).errors).toBeUndefined();
 
     const refusals = [
-      [await send(env.SUBGRAPH_CHAT_URL!, JSON.stringify({ query: '{ __typename }', variables: {} }), captured), 'another subgraph'],
+      // Each subgraph verifies with its own key: users' signature means nothing to chat...
+      [await send(env.SUBGRAPH_CHAT_URL!, JSON.stringify({ query: '{ __typename }', variables: {} }), captured), 'wrong identity signature'],
+      // ...and chat's key (all a compromised chat holds) speaks for nobody to users.
+      [await send(env.SUBGRAPH_USERS_URL!, body, signIdentityWithKey(viewer, subgraphIdentitySecret(identitySecret, 'chat'), { audience: 'users', method: 'POST', body })), 'wrong identity signature'],
       [await send(env.SUBGRAPH_USERS_URL!, JSON.stringify({ query: '{ me { id email } }', variables: {} }), captured), 'another body'],
       [await send(env.SUBGRAPH_USERS_URL!, `${body} `, captured), 'another body'],
-      [await send(env.SUBGRAPH_USERS_URL!, body, signIdentity(viewer, identityPrivateKey, { audience: 'users', method: 'POST', body }, Date.now() - 31_000)), 'expired'],
+      [await send(env.SUBGRAPH_USERS_URL!, body, signIdentity(viewer, identitySecret, { audience: 'users', method: 'POST', body }, Date.now() - 31_000)), 'expired'],
     ] as const;
     for (const [response, reason] of refusals) {
       expect(response.status, reason).toBe(401);

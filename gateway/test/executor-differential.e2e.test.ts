@@ -24,9 +24,9 @@ describe('compiled executor against Apollo\'s over the real subgraphs', () => {
   it('answers every documented query as Apollo does, signed in and anonymous', { timeout: 90_000 }, async () => {
     const supergraphSdl = readFileSync(`${ROOT_DIR}/schema/supergraph.graphql`, 'utf8');
     const loaded = loadSupergraph(supergraphSdl);
-    const identityKey = readFileSync(env.IDENTITY_PRIVATE_KEY_FILE!, 'utf8');
+    const identitySecret = env.IDENTITY_SECRET!;
     const url = (name: string) => env[`SUBGRAPH_${name.toUpperCase()}_URL`]!;
-    const services = Object.fromEntries(loaded.subgraphs.map(({ name }) => [name, new SignedSubgraphSource(name, url(name), identityKey, 15_000)]));
+    const services = Object.fromEntries(loaded.subgraphs.map(({ name }) => [name, new SignedSubgraphSource(name, url(name), identitySecret, 15_000)]));
     const gateway = new ApolloGateway({ supergraphSdl, buildService: ({ name }) => services[name]!, logger });
     const { executor: apollo } = await gateway.load();
     const fallbacks: string[] = [];

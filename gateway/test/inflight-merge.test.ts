@@ -1,7 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { IDENTITY_HEADER, verifyIdentity, type Viewer } from '@finder/platform/auth';
-import { ed25519KeyPair } from '@finder/testing/keys';
+import { IDENTITY_HEADER, subgraphIdentitySecret, verifyIdentity, type Viewer } from '@finder/platform/auth';
+import { randomSecret } from '@finder/testing/keys';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { isQueryText } from '../src/inflight-merge.ts';
 import { SignedSubgraphSource } from '../src/subgraph-source.ts';
@@ -11,7 +11,7 @@ import { SignedSubgraphSource } from '../src/subgraph-source.ts';
  * it is sent: identical queries for one viewer in flight at once reach it once, and nothing
  * else is merged (another viewer, other variables, a mutation, a query sent after the first answered).
  */
-const keys = ed25519KeyPair();
+const identitySecret = randomSecret();
 let server: Server;
 let url: string;
 const received: { viewer: string | null; body: string }[] = [];
@@ -22,7 +22,7 @@ beforeAll(async () => {
     req.on('data', (c: Buffer) => chunks.push(c));
     req.on('end', () => {
       const body = Buffer.concat(chunks);
-      const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string, keys.publicKey, { audience: 'posts', method: req.method ?? 'POST', body });
+      const identity = verifyIdentity(req.headers[IDENTITY_HEADER] as string, subgraphIdentitySecret(identitySecret, 'posts'), { audience: 'posts', method: req.method ?? 'POST', body });
       if (!identity.ok) {
         res.statusCode = 401;
         return res.end(identity.reason);
@@ -59,7 +59,7 @@ describe('merging identical subgraph queries in flight', () => {
   let merged = 0;
   let source: SignedSubgraphSource;
   beforeAll(() => {
-    source = new SignedSubgraphSource('posts', url, keys.privateKey, 5_000, undefined, { mergeInflight: true, onMerged: () => void merged++ });
+    source = new SignedSubgraphSource('posts', url, identitySecret, 5_000, undefined, { mergeInflight: true, onMerged: () => void merged++ });
   });
 
   it('sends ten identical queries of one viewer once; each caller gets the whole answer', async () => {
@@ -89,7 +89,7 @@ describe('merging identical subgraph queries in flight', () => {
   });
 
   it('is off unless asked for', async () => {
-    const plain = new SignedSubgraphSource('posts', url, keys.privateKey, 5_000);
+    const plain = new SignedSubgraphSource('posts', url, identitySecret, 5_000);
     const before = received.length;
     await Promise.all(Array.from({ length: 5 }, () => send(plain, '{ feed { id } }', viewer('a'))));
     expect(received.length - before).toBe(5);

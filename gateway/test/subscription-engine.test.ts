@@ -1,7 +1,7 @@
 import type { GraphQLDataSource } from '@apollo/gateway';
-import { verifyIdentity, type Viewer } from '@finder/platform/auth';
+import { subgraphIdentitySecret, verifyIdentity, type Viewer } from '@finder/platform/auth';
 import { createLogger } from '@finder/platform/config';
-import { ed25519KeyPair } from '@finder/testing/keys';
+import { randomSecret } from '@finder/testing/keys';
 import { subscribeScope } from '@finder/platform/realtime';
 import { parse } from 'graphql';
 import type { SubscribePayload } from 'graphql-ws';
@@ -16,7 +16,7 @@ import type { Upstreams } from '../src/subscriptions/upstream-request.ts';
 import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';
 import { fixtureSupergraphSdl } from './fixtures/supergraph.ts';
 
-const identityKeys = ed25519KeyPair();
+const identitySecret = randomSecret();
 const loaded = loadSupergraph(fixtureSupergraphSdl());
 const scope = createViewerScope(loaded.supergraphGraphQLSchema);
 const planner = createSubscriptionPlanner(loaded, scope);
@@ -40,7 +40,7 @@ function fakeUpstreams(): Upstreams & { calls: UpstreamCall[] } {
   return {
     calls,
     subscribe(subgraph, payload, sink) {
-      const identity = verifyIdentity(payload.extensions?.identity as string, identityKeys.publicKey, subscribeScope(subgraph, payload));
+      const identity = verifyIdentity(payload.extensions?.identity as string, subgraphIdentitySecret(identitySecret, subgraph), subscribeScope(subgraph, payload));
       if (!identity.ok) throw new Error(`the engine sent an unsigned identity: ${identity.reason}`);
       const call: UpstreamCall = {
         subgraph,
@@ -70,7 +70,7 @@ function engineWith(pool: Upstreams) {
     pool,
     services: { posts: noEntityFetches, people: noEntityFetches },
     scope,
-    identityPrivateKey: identityKeys.privateKey,
+    identitySecret,
     logger: createLogger('subscription-engine-test', 'silent'),
     metrics: createSubscriptionMetrics(new Registry()),
     formatError: (error) => error.toJSON(),

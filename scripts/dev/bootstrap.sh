@@ -76,8 +76,8 @@ build_kafka_mock() {
   note "compiled ${KAFKA_MOCK_BIN#"$ROOT_DIR/"}"
 }
 
-# Generated once and never overwritten: the key pairs that sign access tokens (JWT) and the identity
-# gateways forward to subgraphs, and the secrets that sign users' links, files' URLs and finder's
+# Generated once and never overwritten: the key pair that signs access tokens (JWT), and the secrets
+# that sign the identity gateways forward to subgraphs, users' links, files' URLs and finder's
 # search cursors. Each process is given only the ones it uses (PROCESS_ENVS in stack-env.sh).
 ensure_key_pair() { # NAME: NAME-private.pem and NAME-public.pem, Ed25519
   if [[ ! -s $KEYS_DIR/$1-private.pem ]]; then
@@ -102,9 +102,8 @@ ensure_secrets() {
   mkdir -p "$KEYS_DIR"
   chmod 700 "$KEYS_DIR"
   ensure_key_pair jwt
-  ensure_key_pair identity
-  for name in users-token files-url finder-cursor; do ensure_secret "$name"; done
-  # The shared identity HMAC secret of earlier versions, replaced by the identity key pair.
-  rm -f "$KEYS_DIR/identity.secret"
+  for name in identity users-token files-url finder-cursor; do ensure_secret "$name"; done
+  # The Ed25519 identity key pair of earlier versions, replaced by identity.secret.
+  rm -f "$KEYS_DIR/identity-private.pem" "$KEYS_DIR/identity-public.pem"
   if ((${#created[@]})); then note "created ${created[*]}"; else note "already present"; fi
 }

@@ -20,21 +20,22 @@ env_line() {
 # --- what each process is given ------------------------------------------------------------------
 # The one place that decides it for ./dev (docker-compose.yml gives each service the same; see
 # scripts/check-compose.sh): "process|Postgres role's subgraph (- for none)|keys and secrets". A
-# process holds only the keys it uses: the gateways sign identities (private key), subgraph servers
-# verify them (public key); only the users server signs access tokens; persisters, the mailer and
-# the files worker hold no identity or access-token key.
+# process holds only the keys it uses: the gateways sign identities (the root identity secret),
+# each subgraph server verifies them with its own key derived from it, which signs for no other
+# subgraph; only the users server signs access tokens; persisters, the mailer and the files worker
+# hold no identity or access-token key.
 PROCESS_ENVS=(
-  "users|users|IDENTITY_PUBLIC_KEY JWT_PRIVATE_KEY USERS_TOKEN_SECRET"
+  "users|users|SUBGRAPH_IDENTITY_SECRET JWT_PRIVATE_KEY USERS_TOKEN_SECRET"
   "users-persister|users|"
   "users-mailer|users|USERS_TOKEN_SECRET"
-  "chat|chat|IDENTITY_PUBLIC_KEY"
+  "chat|chat|SUBGRAPH_IDENTITY_SECRET"
   "chat-persister|chat|"
-  "finder|finder|IDENTITY_PUBLIC_KEY FINDER_CURSOR_SECRET"
+  "finder|finder|SUBGRAPH_IDENTITY_SECRET FINDER_CURSOR_SECRET"
   "finder-persister|finder|"
-  "files|files|IDENTITY_PUBLIC_KEY FILES_URL_SECRET S3_CREDENTIALS"
+  "files|files|SUBGRAPH_IDENTITY_SECRET FILES_URL_SECRET S3_CREDENTIALS"
   "files-persister|files|"
   "files-worker|files|S3_CREDENTIALS"
-  "gateway|-|IDENTITY_PRIVATE_KEY JWT_PUBLIC_KEY"
+  "gateway|-|IDENTITY_SECRET JWT_PUBLIC_KEY"
   "migrate-users|users|"
   "migrate-chat|chat|"
   "migrate-finder|finder|"
@@ -49,11 +50,11 @@ db_role() { echo "${1}_service"; }
 # gives each role a password.
 database_url() { echo "postgres://$1@127.0.0.1:$PG_PORT/$PG_DATABASE"; }
 
-# secret_line NAME: NAME's value, for the keys and secrets of PROCESS_ENVS. PEM keys go by file.
+# secret_line NAME SUBGRAPH: NAME's value, for the keys and secrets of PROCESS_ENVS. PEM keys go by file.
 secret_line() {
   case $1 in
-    IDENTITY_PRIVATE_KEY) env_line IDENTITY_PRIVATE_KEY_FILE "$KEYS_DIR/identity-private.pem" ;;
-    IDENTITY_PUBLIC_KEY) env_line IDENTITY_PUBLIC_KEY_FILE "$KEYS_DIR/identity-public.pem" ;;
+    IDENTITY_SECRET) env_line IDENTITY_SECRET "$(<"$KEYS_DIR/identity.secret")" ;;
+    SUBGRAPH_IDENTITY_SECRET) env_line SUBGRAPH_IDENTITY_SECRET "$(subgraph_identity_secret "$2")" ;;
     JWT_PRIVATE_KEY) env_line JWT_PRIVATE_KEY_FILE "$KEYS_DIR/jwt-private.pem" ;;
     JWT_PUBLIC_KEY) env_line JWT_PUBLIC_KEY_FILE "$KEYS_DIR/jwt-public.pem" ;;
     USERS_TOKEN_SECRET) env_line USERS_TOKEN_SECRET "$(<"$KEYS_DIR/users-token.secret")" ;;
@@ -67,7 +68,14 @@ secret_line() {
     *) echo "unknown secret $1 in PROCESS_ENVS" >&2; return 1 ;;
   esac
 }
-ALL_SECRETS=(IDENTITY_PRIVATE_KEY IDENTITY_PUBLIC_KEY JWT_PRIVATE_KEY JWT_PUBLIC_KEY USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET S3_CREDENTIALS)
+# subgraph_identity_secret SUBGRAPH: the key the gateways sign SUBGRAPH's identity headers with,
+# derived from identity.secret as subgraphIdentitySecret does (packages/platform/src/auth/identity.ts).
+subgraph_identity_secret() {
+  openssl kdf -keylen 32 -kdfopt digest:SHA256 -kdfopt "key:$(<"$KEYS_DIR/identity.secret")" \
+    -kdfopt "salt:finder-realtime identity v1" -kdfopt "info:$1" -binary HKDF | base64 -w0 | tr '+/' '-_' | tr -d '='
+}
+
+ALL_SECRETS=(IDENTITY_SECRET JWT_PRIVATE_KEY JWT_PUBLIC_KEY USERS_TOKEN_SECRET FILES_URL_SECRET FINDER_CURSOR_SECRET S3_CREDENTIALS)
 
 # process_env_file NAME: the environment file NAME runs with (gateway-2 runs with gateway's).
 process_env_file() { echo "$PROCESS_ENV_DIR/${1%-[0-9]*}.env"; }
@@ -78,7 +86,7 @@ render_process_env() { # NAME SUBGRAPH SECRETS
   render_common_env
   [[ $2 == - ]] || env_line DATABASE_URL "$(database_url "$(db_role "$2")")"
   render_replica_database_env "$1" "$2"
-  for secret in $3; do secret_line "$secret"; done
+  for secret in $3; do secret_line "$secret" "$2"; done
 }
 
 # .state/stack.env: everything, for tests, drills, benchmarks and the seed, which sign identities and

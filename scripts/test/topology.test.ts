@@ -70,7 +70,7 @@ afterAll(() => rmSync(scratch, { recursive: true, force: true }));
 /** SERVICES and every PROCESS_ENVS process's environment, as ./dev would start them in the production topology. */
 function productionTopology(): { services: { name: string; port: number; command: string }[]; env: Map<string, Map<string, string>> } {
   writeFileSync(join(scratch, 'kafka.bootstrap'), '127.0.0.1:9092\n');
-  for (const secret of ['users-token', 'files-url', 'finder-cursor']) writeFileSync(join(scratch, `${secret}.secret`), 'x'.repeat(48));
+  for (const secret of ['identity', 'users-token', 'files-url', 'finder-cursor']) writeFileSync(join(scratch, `${secret}.secret`), 'x'.repeat(48));
   const script = `ROOT_DIR="$1"; set -e
     for m in lib config stack-env services topology; do source "$ROOT_DIR/scripts/dev/$m.sh"; done
     KAFKA_BOOTSTRAP_FILE="$2" KEYS_DIR="$2"

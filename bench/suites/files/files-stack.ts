@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { subgraphIdentitySecret } from '@finder/platform/auth';
 import { createTestDatabase } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
@@ -42,6 +43,7 @@ export async function startFilesStack() {
     FILES_PUBLIC_URL: publicUrl,
     // A fresh random secret: production refuses placeholder-looking ones.
     FILES_URL_SECRET: randomBytes(32).toString('base64url'),
+    SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(stack.IDENTITY_SECRET!, 'files'),
     FILES_USER_QUOTA_BYTES: String(4 * 1024 ** 3),
   };
 
@@ -74,7 +76,7 @@ export async function startFilesStack() {
     return {
       /** The files subgraph itself: the benchmark signs the identity a gateway would forward. */
       graphqlUrl: `http://127.0.0.1:${serverPort}/graphql`,
-      identityPrivateKey: readFileSync(env.IDENTITY_PRIVATE_KEY_FILE!, 'utf8'),
+      identitySecret: env.IDENTITY_SECRET!,
       databaseUrl: database.url,
       workDir,
       storageDir,

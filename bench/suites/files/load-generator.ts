@@ -15,7 +15,7 @@ import { serveRequests } from '../../lib/worker.ts';
 
 interface Target {
   graphqlUrl: string;
-  identityPrivateKey: string;
+  identitySecret: string;
   databaseUrl: string;
 }
 
@@ -23,7 +23,7 @@ const viewer: Viewer = { id: randomUUID(), role: 'BUSINESS', sessionId: randomUU
 
 async function call<T>(target: Target, document: string, variables: Record<string, unknown>): Promise<T> {
   const body = JSON.stringify({ query: document, variables });
-  const identity = signIdentity(viewer, target.identityPrivateKey, { audience: 'files', method: 'POST', body });
+  const identity = signIdentity(viewer, target.identitySecret, { audience: 'files', method: 'POST', body });
   const response = await fetch(target.graphqlUrl, { method: 'POST', headers: { 'content-type': 'application/json', 'x-finder-identity': identity }, body });
   const answer = (await response.json()) as { data?: T; errors?: unknown[] };
   if (answer.errors?.length || !answer.data) throw new Error(`GraphQL failed: ${JSON.stringify(answer.errors)}`);

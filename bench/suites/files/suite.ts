@@ -45,7 +45,7 @@ export async function runFilesSuite(options: { quick: boolean; progress: Progres
     onCleanup(stack.stop);
     const generator = forkWorker(LOAD_GENERATOR);
     onCleanup(generator.stop);
-    const target = { graphqlUrl: stack.graphqlUrl, identityPrivateKey: stack.identityPrivateKey, databaseUrl: stack.databaseUrl };
+    const target = { graphqlUrl: stack.graphqlUrl, identitySecret: stack.identitySecret, databaseUrl: stack.databaseUrl };
 
     progress('warming up');
     await generator.request('uploads', { target, size: MB, count: s.warmupUploads });

@@ -12,7 +12,7 @@ export interface TargetPlan {
   url: string;
   /** Subgraphs are called with the identity the gateway would sign; gateways with a bearer token. */
   auth: 'identity' | 'token';
-  identityPrivateKey: string;
+  identitySecret: string;
   jwtPrivateKeyFile: string;
   jwtIssuer: string;
 }
@@ -40,7 +40,7 @@ async function headersFor(plan: TargetPlan): Promise<(body: string) => Record<st
     return () => ({ ...base, authorization: `Bearer ${token}` });
   }
   // A signature covers one body for the finder subgraph: signed per request, as the gateway does.
-  return (body) => ({ ...base, [IDENTITY_HEADER]: signIdentity(VIEWER, plan.identityPrivateKey, { audience: 'finder', method: 'POST', body }) });
+  return (body) => ({ ...base, [IDENTITY_HEADER]: signIdentity(VIEWER, plan.identitySecret, { audience: 'finder', method: 'POST', body }) });
 }
 
 async function search(url: string, headers: (body: string) => Record<string, string>, variables: object): Promise<{ endCursor: string | null; error: string | null }> {

@@ -1,5 +1,5 @@
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
+import { subgraphIdentitySecret } from '@finder/platform/auth';
 import { createTestDatabase, query } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
@@ -71,7 +71,7 @@ export async function startSearchStack(options: { professionals: number; busines
     };
 
     options.progress('starting the finder subgraph, a gateway and nginx');
-    const finder = await start(FINDER, ['server'], { IDENTITY_PUBLIC_KEY_FILE: env.IDENTITY_PUBLIC_KEY_FILE!, FINDER_CURSOR_SECRET: env.FINDER_CURSOR_SECRET! });
+    const finder = await start(FINDER, ['server'], { SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(env.IDENTITY_SECRET!, 'finder'), FINDER_CURSOR_SECRET: env.FINDER_CURSOR_SECRET! });
     const subgraphUrls = Object.fromEntries(Object.entries(env).filter(([key]) => /^SUBGRAPH_[A-Z]+_URL$/.test(key)));
     const gateway = await start('gateway/src/index.ts', [], {
       // Every search comes from one load generator on 127.0.0.1.
@@ -79,7 +79,7 @@ export async function startSearchStack(options: { professionals: number; busines
       ...subgraphUrls,
       SUBGRAPH_FINDER_URL: finder.url,
       JWT_PUBLIC_KEY_FILE: env.JWT_PUBLIC_KEY_FILE!,
-      IDENTITY_PRIVATE_KEY_FILE: env.IDENTITY_PRIVATE_KEY_FILE!,
+      IDENTITY_SECRET: env.IDENTITY_SECRET!,
     });
     const nginx = await startNginx(await freePort(), [new URL(gateway.url).host]);
     nginxHolder.push(nginx);
@@ -87,7 +87,7 @@ export async function startSearchStack(options: { professionals: number; busines
       seed,
       databaseUrl: db.url,
       targets: { subgraph: finder.url, gateway: gateway.url, nginx: `${nginx.url}/graphql` },
-      identityPrivateKey: readFileSync(env.IDENTITY_PRIVATE_KEY_FILE!, 'utf8'),
+      identitySecret: env.IDENTITY_SECRET!,
       jwtPrivateKeyFile: env.JWT_PRIVATE_KEY_FILE!,
       pids: { finder: finder.process.pid!, gateway: gateway.process.pid! },
       stop,

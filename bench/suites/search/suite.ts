@@ -40,7 +40,7 @@ export async function runSearchSuite({ quick, progress }: { quick: boolean; prog
       const plan = {
         url: stack.targets[target.key],
         auth: target.auth,
-        identityPrivateKey: stack.identityPrivateKey,
+        identitySecret: stack.identitySecret,
         jwtPrivateKeyFile: stack.jwtPrivateKeyFile,
         jwtIssuer: 'finder-realtime',
         warmupMs: timing.warmupMs,

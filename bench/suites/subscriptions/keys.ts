@@ -1,7 +1,7 @@
 import { generateKeyPairSync } from 'node:crypto';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { ed25519KeyPair } from '@finder/testing/keys';
+import { randomSecret } from '@finder/testing/keys';
 import { join } from 'node:path';
 
 export interface BenchKeys {
@@ -9,9 +9,8 @@ export interface BenchKeys {
   jwtPrivateKeyFile: string;
   jwtPublicKeyFile: string;
   jwtIssuer: string;
-  /** The identity key pair (identity.ts): the private key for gateways, the public one for subgraphs. */
-  identityPrivateKey: string;
-  identityPublicKey: string;
+  /** The gateways' identity secret (identity.ts); each subgraph gets its own key derived from it. */
+  identitySecret: string;
   remove(): void;
 }
 
@@ -23,14 +22,12 @@ export function createBenchKeys(): BenchKeys {
   const jwtPublicKeyFile = join(dir, 'jwt-public.pem');
   writeFileSync(jwtPrivateKeyFile, keys.privateKey.export({ type: 'pkcs8', format: 'pem' }));
   writeFileSync(jwtPublicKeyFile, keys.publicKey.export({ type: 'spki', format: 'pem' }));
-  const identity = ed25519KeyPair();
   return {
     dir,
     jwtPrivateKeyFile,
     jwtPublicKeyFile,
     jwtIssuer: 'finder-realtime',
-    identityPrivateKey: identity.privateKey,
-    identityPublicKey: identity.publicKey,
+    identitySecret: randomSecret(),
     remove: () => rmSync(dir, { recursive: true, force: true }),
   };
 }

@@ -1,6 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
+import { subgraphIdentitySecret } from '@finder/platform/auth';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
@@ -42,13 +43,13 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
     await Promise.all(services.map((s) => s.kill('SIGKILL')));
     await redis.stop();
   };
-  // Like ./dev: subgraphs verify identities with the public key, gateways sign with the private one.
-  const subgraphEnv = { IDENTITY_PUBLIC_KEY: keys.identityPublicKey };
+  // Like ./dev: gateways sign identities with the secret, each subgraph verifies with its own key.
+  const subgraphEnv = (name: string) => ({ SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(keys.identitySecret, name) });
   try {
-    const [ticks, people] = await Promise.all([start(join(here, 'ticks-subgraph.ts'), subgraphEnv), start(PEOPLE_FIXTURE, subgraphEnv)]);
+    const [ticks, people] = await Promise.all([start(join(here, 'ticks-subgraph.ts'), subgraphEnv('ticks')), start(PEOPLE_FIXTURE, subgraphEnv('people'))]);
     const gatewayEnv = {
       SUPERGRAPH_PATH: supergraphPath,
-      IDENTITY_PRIVATE_KEY: keys.identityPrivateKey,
+      IDENTITY_SECRET: keys.identitySecret,
       JWT_PUBLIC_KEY_FILE: keys.jwtPublicKeyFile,
       SUBGRAPH_TICKS_URL: `http://127.0.0.1:${ticks.port}/graphql`,
       SUBGRAPH_TICKS_WS_URLS: `ws://127.0.0.1:${ticks.port}/graphql`,

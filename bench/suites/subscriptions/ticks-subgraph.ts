@@ -31,7 +31,7 @@ const server = await createSubgraphServer<{ viewer: Viewer | null }>({
     Tick: { author: (event: Tick) => ({ __typename: 'User', id: event.authorId }) },
   },
   name: 'ticks',
-  identityPublicKey: loadSecrets(['IDENTITY_PUBLIC_KEY']).IDENTITY_PUBLIC_KEY,
+  subgraphIdentitySecret: loadSecrets(['SUBGRAPH_IDENTITY_SECRET']).SUBGRAPH_IDENTITY_SECRET,
   logger,
   registry: createRegistry('ticks'),
   maxBodyBytes: 1024 * 1024,

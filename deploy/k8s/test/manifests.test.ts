@@ -8,7 +8,7 @@ import { ConfigMap, Namespace, Service } from 'kubernetes-models/v1';
 import { PodDisruptionBudget } from 'kubernetes-models/policy/v1';
 import { describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
-import { CONFIG, PROCESSES, processEnvs, SECRET_KEYS } from '../manifests.ts';
+import { CONFIG, IDENTITY_SECRET_NAME, PROCESSES, processEnvs, SECRET_KEYS } from '../manifests.ts';
 
 /** The models of the kinds the manifests use; each validates against the Kubernetes schemas. */
 const MODELS: Record<string, new (data: never) => { validate(): void }> = {
@@ -93,6 +93,22 @@ describe('Kubernetes manifests (deploy/k8s)', () => {
       expect(keyFiles.length, d.metadata.name).toBe(held.filter((h) => /_KEY$/.test(h)).length);
     }
     expect(deployments.find((d) => d.metadata.name === 'chat-persister')!.spec.template.spec.containers[0].env.map((e: { name: string }) => e.name)).toEqual(['DATABASE_URL', 'DATABASE_REPLICA_URLS']);
+    // The identity: the gateways alone hold the root secret; each subgraph server its own
+    // subgraph's key (the key of finder-identity named after it), which no other pod is given.
+    type EnvVar = { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } };
+    const refs = (d: Doc): EnvVar[] => d.spec.template.spec.containers[0].env;
+    const identityKeys = new Map<string, string>();
+    for (const d of deployments) {
+      const root = refs(d).find((e) => e.name === 'IDENTITY_SECRET');
+      expect(Boolean(root), d.metadata.name).toBe(d.metadata.name === 'gateway');
+      if (root) expect(root.valueFrom?.secretKeyRef, d.metadata.name).toEqual({ name: 'finder-secrets', key: 'IDENTITY_SECRET', optional: false });
+      for (const e of refs(d).filter((v) => v.valueFrom?.secretKeyRef?.name === IDENTITY_SECRET_NAME)) {
+        expect(e.name, d.metadata.name).toBe('SUBGRAPH_IDENTITY_SECRET');
+        expect(identityKeys.has(e.valueFrom!.secretKeyRef!.key), `${d.metadata.name}: ${e.valueFrom!.secretKeyRef!.key} given twice`).toBe(false);
+        identityKeys.set(e.valueFrom!.secretKeyRef!.key, d.metadata.name);
+      }
+    }
+    expect(Object.fromEntries(identityKeys)).toEqual({ users: 'users', chat: 'chat', finder: 'finder', files: 'files' });
     // Secrets come from Secrets only, never from the ConfigMap.
     for (const key of Object.keys(CONFIG)) expect(SECRET_KEYS.includes(key) || /SECRET|PASSWORD|TOKEN/.test(key), key).toBe(false);
     // Every Service selects pods of a Deployment; every subgraph URL names a Service.

@@ -15,7 +15,7 @@ import { retryDelay, upstreamPayload, type Upstreams } from './upstream-request.
  */
 export function createAuthorization(options: {
   pool: Upstreams;
-  identityPrivateKey: string;
+  identitySecret: string;
   logger: Logger;
   metrics: SubscriptionMetrics;
   /** Adds the member to a group: the one shared by ANY_VIEWER, or one of its own viewer. */
@@ -41,7 +41,7 @@ export function createAuthorization(options: {
       member.done.end();
     };
     const affinity = completionKey(plan, stableJson(request.variables));
-    const stop = pool.subscribe(subgraph, upstreamPayload(plan, request, resumeAfter, true, options.identityPrivateKey), {
+    const stop = pool.subscribe(subgraph, upstreamPayload(plan, request, resumeAfter, true, options.identitySecret), {
       next: (result) => {
         if (settled) return;
         if (result.extensions?.[AUTHORIZED_EXTENSION] === true) {

@@ -43,7 +43,7 @@ export function createSubscriptionEngine(options: {
   pool: Upstreams;
   services: Record<string, GraphQLDataSource>;
   scope: ViewerScope;
-  identityPrivateKey: string;
+  identitySecret: string;
   logger: Logger;
   metrics: SubscriptionMetrics;
   formatError: (error: GraphQLError) => GraphQLFormattedError;
@@ -56,14 +56,14 @@ export function createSubscriptionEngine(options: {
 }) {
   const { pool, logger, metrics } = options;
   const groups = createGroups({ metrics, open: subscribeUpstream });
-  const authorization = createAuthorization({ pool, identityPrivateKey: options.identityPrivateKey, logger, metrics, join: groups.join });
+  const authorization = createAuthorization({ pool, identitySecret: options.identitySecret, logger, metrics, join: groups.join });
   const complete = createCompletion(options);
 
   function subscribeUpstream(group: Group) {
     const { primary } = group.plan;
     // After a failure the upstream is re-established for a current member: the first may have left.
     group.representative = group.members.values().next().value ?? group.representative;
-    const payload = upstreamPayload(group.plan, group.representative, group.lastCursor, false, options.identityPrivateKey);
+    const payload = upstreamPayload(group.plan, group.representative, group.lastCursor, false, options.identitySecret);
     group.unsubscribe = pool.subscribe(primary.serviceName, payload, {
       next: (result) => {
         group.attempts = 0;

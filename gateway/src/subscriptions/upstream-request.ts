@@ -30,7 +30,7 @@ export function upstreamPayload(
   request: SubscribeRequest,
   cursor: number | null,
   authorizeOnly: boolean,
-  identityPrivateKey: string,
+  identitySecret: string,
 ): SubscribePayload {
   const operation = {
     query: plan.primary.operation,
@@ -41,7 +41,7 @@ export function upstreamPayload(
     ...operation,
     extensions: {
       // Signed for the owning subgraph and this very operation and variables (protocol.ts).
-      [IDENTITY_EXTENSION]: signIdentity(request.viewer, identityPrivateKey, subscribeScope(plan.primary.serviceName, operation)),
+      [IDENTITY_EXTENSION]: signIdentity(request.viewer, identitySecret, subscribeScope(plan.primary.serviceName, operation)),
       [REQUEST_ID_EXTENSION]: request.requestId,
       ...(authorizeOnly ? { [AUTHORIZE_ONLY_EXTENSION]: true } : {}),
     },

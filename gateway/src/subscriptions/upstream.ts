@@ -47,7 +47,7 @@ interface Connection {
 export function createUpstreamPool(options: {
   endpoints: Record<string, string[]>;
   socketsPerEndpoint: number;
-  identityPrivateKey: string;
+  identitySecret: string;
   logger: Logger;
   metrics: SubscriptionMetrics;
 }) {
@@ -76,7 +76,7 @@ export function createUpstreamPool(options: {
           connectionParams: () => {
             // Signed for this subgraph and this socket: the params carry a fresh connection id (protocol.ts).
             const params = { [CONNECTION_PARAM]: crypto.randomUUID(), [MERGED_NEXT_PARAM]: true };
-            return { ...params, [GATEWAY_PARAM]: signIdentity(null, options.identityPrivateKey, connectScope(subgraph, params)) };
+            return { ...params, [GATEWAY_PARAM]: signIdentity(null, options.identitySecret, connectScope(subgraph, params)) };
           },
           on: {
             // graphql-ws hands a `next` to the subscription of its `id`; its further ids are ours.

@@ -76,17 +76,17 @@ describe('secrets a role loads', () => {
   };
 
   it('requires each one, naming every missing or short one', () => {
-    const problems = problemsOf(['IDENTITY_PUBLIC_KEY', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET'], { FILES_URL_SECRET: 'short' });
-    expect(problems.map((p) => p.split(':')[0])).toEqual(['IDENTITY_PUBLIC_KEY', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET']);
-    expect(problems[0]).toContain('IDENTITY_PUBLIC_KEY_FILE');
+    const problems = problemsOf(['JWT_PUBLIC_KEY', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET'], { FILES_URL_SECRET: 'short' });
+    expect(problems.map((p) => p.split(':')[0])).toEqual(['JWT_PUBLIC_KEY', 'USERS_TOKEN_SECRET', 'FILES_URL_SECRET']);
+    expect(problems[0]).toContain('JWT_PUBLIC_KEY_FILE');
   });
 
   it('reads a key inline (\\n escapes allowed) or from its *_FILE, and refuses placeholders in production', () => {
     const { publicKey } = ed25519KeyPair();
-    const file = join(mkdtempSync(join(tmpdir(), 'secrets-')), 'identity-public.pem');
+    const file = join(mkdtempSync(join(tmpdir(), 'secrets-')), 'jwt-public.pem');
     writeFileSync(file, publicKey);
-    expect(parseSecrets(['IDENTITY_PUBLIC_KEY'], { IDENTITY_PUBLIC_KEY_FILE: file }).IDENTITY_PUBLIC_KEY).toBe(publicKey);
-    expect(parseSecrets(['IDENTITY_PUBLIC_KEY'], { IDENTITY_PUBLIC_KEY: publicKey.replace(/\n/g, '\\n') }).IDENTITY_PUBLIC_KEY).toBe(publicKey);
+    expect(parseSecrets(['JWT_PUBLIC_KEY'], { JWT_PUBLIC_KEY_FILE: file }).JWT_PUBLIC_KEY).toBe(publicKey);
+    expect(parseSecrets(['JWT_PUBLIC_KEY'], { JWT_PUBLIC_KEY: publicKey.replace(/\n/g, '\\n') }).JWT_PUBLIC_KEY).toBe(publicKey);
     const placeholder = { NODE_ENV: 'production', USERS_TOKEN_SECRET: 'compose-only-token-secret-replace-me-0123456789' };
     expect(problemsOf(['USERS_TOKEN_SECRET'], placeholder).map((p) => p.split(':')[0])).toEqual(['USERS_TOKEN_SECRET']);
     expect(problemsOf(['USERS_TOKEN_SECRET'], { ...placeholder, NODE_ENV: 'development' })).toEqual([]);

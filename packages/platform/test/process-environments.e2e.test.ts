@@ -1,27 +1,28 @@
 import { readFileSync } from 'node:fs';
-import { stackPid } from '@finder/testing/stack';
+import { stackEnv, stackPid } from '@finder/testing/stack';
+import { subgraphIdentitySecret } from '../src/auth/identity.ts';
 import { describe, expect, it } from 'vitest';
 
 /**
  * What each process of the running `./dev up` stack was started with, read from the kernel
  * (/proc/<pid>/environ): the keys and secrets it holds, and the Postgres role it connects as.
- * Only the processes that sign hold a signing key: gateways the identity private key, the users
- * server the access-token private key; persisters, the mailer and the files worker no identity or
- * token key at all.
+ * Only the processes that sign hold a signing key: gateways the identity secret, each subgraph
+ * server only its own identity key, the users server the access-token private key; persisters,
+ * the mailer and the files worker no identity or token key at all.
  */
 const EXPECTED: Record<string, { secrets: string[]; databaseUser: string | null }> = {
-  users: { secrets: ['IDENTITY_PUBLIC_KEY_FILE', 'JWT_PRIVATE_KEY_FILE', 'USERS_TOKEN_SECRET'], databaseUser: 'users_service' },
+  users: { secrets: ['JWT_PRIVATE_KEY_FILE', 'SUBGRAPH_IDENTITY_SECRET', 'USERS_TOKEN_SECRET'], databaseUser: 'users_service' },
   'users-persister': { secrets: [], databaseUser: 'users_service' },
   'users-mailer': { secrets: ['USERS_TOKEN_SECRET'], databaseUser: 'users_service' },
-  chat: { secrets: ['IDENTITY_PUBLIC_KEY_FILE'], databaseUser: 'chat_service' },
+  chat: { secrets: ['SUBGRAPH_IDENTITY_SECRET'], databaseUser: 'chat_service' },
   'chat-persister': { secrets: [], databaseUser: 'chat_service' },
-  finder: { secrets: ['FINDER_CURSOR_SECRET', 'IDENTITY_PUBLIC_KEY_FILE'], databaseUser: 'finder_service' },
+  finder: { secrets: ['FINDER_CURSOR_SECRET', 'SUBGRAPH_IDENTITY_SECRET'], databaseUser: 'finder_service' },
   'finder-persister': { secrets: [], databaseUser: 'finder_service' },
-  files: { secrets: ['FILES_URL_SECRET', 'IDENTITY_PUBLIC_KEY_FILE'], databaseUser: 'files_service' },
+  files: { secrets: ['FILES_URL_SECRET', 'SUBGRAPH_IDENTITY_SECRET'], databaseUser: 'files_service' },
   'files-persister': { secrets: [], databaseUser: 'files_service' },
   'files-worker': { secrets: [], databaseUser: 'files_service' },
-  'gateway-1': { secrets: ['IDENTITY_PRIVATE_KEY_FILE', 'JWT_PUBLIC_KEY_FILE'], databaseUser: null },
-  'gateway-2': { secrets: ['IDENTITY_PRIVATE_KEY_FILE', 'JWT_PUBLIC_KEY_FILE'], databaseUser: null },
+  'gateway-1': { secrets: ['IDENTITY_SECRET', 'JWT_PUBLIC_KEY_FILE'], databaseUser: null },
+  'gateway-2': { secrets: ['IDENTITY_SECRET', 'JWT_PUBLIC_KEY_FILE'], databaseUser: null },
 };
 
 /** A variable that names or carries a key, a secret, a password or a token. */
@@ -46,11 +47,14 @@ describe('each process of the stack holds only its own secrets', () => {
     });
   }
 
-  it('gives subgraph servers the public half of the identity key, which cannot sign', () => {
-    for (const name of ['users', 'chat', 'finder', 'files']) {
-      const pem = readFileSync(environOf(stackPid(name)).IDENTITY_PUBLIC_KEY_FILE!, 'utf8');
-      expect(pem, name).toContain('BEGIN PUBLIC KEY');
-      expect(pem, name).not.toContain('PRIVATE');
-    }
+  it("gives each subgraph server only its own identity key, derived from the gateways' secret", () => {
+    const { IDENTITY_SECRET } = stackEnv();
+    const keys = ['users', 'chat', 'finder', 'files'].map((name) => {
+      const key = environOf(stackPid(name)).SUBGRAPH_IDENTITY_SECRET!;
+      expect(key, name).toBe(subgraphIdentitySecret(IDENTITY_SECRET!, name));
+      return key;
+    });
+    expect(new Set(keys).size).toBe(4);
+    expect(keys).not.toContain(IDENTITY_SECRET);
   });
 });

@@ -33,7 +33,7 @@ describe('README configuration table', () => {
 
   it('finds the settings it checks', () => {
     expect(settings.map((s) => s.name)).toContain('SUBSCRIPTION_COMPLETION_SHARE_MS');
-    expect(settings.map((s) => s.name)).toEqual(expect.arrayContaining(['IDENTITY_PRIVATE_KEY', 'IDENTITY_PUBLIC_KEY', 'FINDER_CURSOR_SECRET']));
+    expect(settings.map((s) => s.name)).toEqual(expect.arrayContaining(['IDENTITY_SECRET', 'SUBGRAPH_IDENTITY_SECRET', 'FINDER_CURSOR_SECRET']));
     expect(settings.length).toBeGreaterThan(40);
   });
 

@@ -5,13 +5,13 @@ import { createClient, type Client } from 'graphql-ws';
 import { afterEach, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
 import { createAsyncQueue, type AsyncQueue } from '../src/realtime/async-queue.ts';
-import { ed25519KeyPair } from '@finder/testing/keys';
-import { signIdentity, type Viewer } from '../src/auth/identity.ts';
+import { randomSecret } from '@finder/testing/keys';
+import { signIdentity, subgraphIdentitySecret, type Viewer } from '../src/auth/identity.ts';
 import { createLogger } from '../src/config/logger.ts';
 import { connectScope, subscribeScope } from '../src/realtime/protocol.ts';
 import { attachSubgraphSubscriptions, type CursorContext } from '../src/realtime/subgraph-ws.ts';
 
-const identityKeys = ed25519KeyPair();
+const identitySecret = randomSecret();
 const viewer: Viewer = { id: 'u1', role: 'BUSINESS', sessionId: 's1' } as Viewer;
 
 interface Fixture {
@@ -57,7 +57,7 @@ async function start(): Promise<Fixture> {
     server,
     schema,
     name: 'counter',
-    identityPublicKey: identityKeys.publicKey,
+    subgraphIdentitySecret: subgraphIdentitySecret(identitySecret, 'counter'),
     logger: createLogger('test', 'silent'),
     formatError: (error) => ({ message: error.message, extensions: { code: error.extensions?.code ?? 'INTERNAL_SERVER_ERROR' } }),
     context: (v) => ({ viewer: v }),
@@ -68,7 +68,7 @@ async function start(): Promise<Fixture> {
   const client = createClient({
     url,
     webSocketImpl: WebSocket,
-    connectionParams: { connection: 'c1', gateway: signIdentity(null, identityKeys.privateKey, connectScope('counter', { connection: 'c1' })) },
+    connectionParams: { connection: 'c1', gateway: signIdentity(null, identitySecret, connectScope('counter', { connection: 'c1' })) },
     retryAttempts: 0,
   });
   return { client, sources, returned: () => returned, url };
@@ -80,7 +80,7 @@ function collect(client: Client, from: unknown) {
   const events: unknown[] = [];
   let completed = false;
   const stop = client.subscribe(
-    { query: COUNTER, variables: { from }, extensions: { identity: signIdentity(viewer, identityKeys.privateKey, subscribeScope('counter', { query: COUNTER, variables: { from } })) } },
+    { query: COUNTER, variables: { from }, extensions: { identity: signIdentity(viewer, identitySecret, subscribeScope('counter', { query: COUNTER, variables: { from } })) } },
     { next: (value) => events.push(value), complete: () => (completed = true), error: (err) => events.push({ unexpected: err }) },
   );
   return { events, stop, done: () => completed };
@@ -136,10 +136,10 @@ it('takes events from the source only while the socket to the gateway has room',
     if (message.type === 'next') received.push(message.payload!.data!.counter.seq);
   });
   await new Promise((resolve) => ws.once('open', resolve));
-  ws.send(JSON.stringify({ type: 'connection_init', payload: { connection: 'c2', gateway: signIdentity(null, identityKeys.privateKey, connectScope('counter', { connection: 'c2' })) } }));
+  ws.send(JSON.stringify({ type: 'connection_init', payload: { connection: 'c2', gateway: signIdentity(null, identitySecret, connectScope('counter', { connection: 'c2' })) } }));
   await until(() => acked);
   const query = 'subscription { counter(from: 0) { seq pad } }';
-  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, extensions: { identity: signIdentity(viewer, identityKeys.privateKey, subscribeScope('counter', { query })) } } }));
+  ws.send(JSON.stringify({ id: '1', type: 'subscribe', payload: { query, extensions: { identity: signIdentity(viewer, identitySecret, subscribeScope('counter', { query })) } } }));
   await until(() => sources.length === 1);
 
   // The gateway stops reading; 3,000 events of 10 KB (30 MB) wait at the source, as a replay from

@@ -17,7 +17,7 @@ export function stackEnv(): Record<string, string> {
     }
   }
   const env = { ...fromFile, ...(process.env as Record<string, string>) };
-  for (const required of ['PUBLIC_URL', 'DATABASE_URL', 'KAFKA_BROKERS', 'IDENTITY_PRIVATE_KEY_FILE']) {
+  for (const required of ['PUBLIC_URL', 'DATABASE_URL', 'KAFKA_BROKERS', 'IDENTITY_SECRET']) {
     if (!env[required]) throw new Error(`${required} is not set: start the stack with ./dev up (or run ./dev test)`);
   }
   if (!env.REDIS_URL && !env.REDIS_CLUSTER_NODES) throw new Error('neither REDIS_URL nor REDIS_CLUSTER_NODES is set: start the stack with ./dev up (or run ./dev test)');

@@ -12,6 +12,6 @@ export type ChatEnv = z.infer<typeof schema>;
 export const loadChatEnv = (source: NodeJS.ProcessEnv = process.env): ChatEnv => loadEnv(schema, source);
 
 /** The secrets the server loads (loadSecrets); the persister holds none. */
-export const CHAT_SERVER_SECRETS = ['IDENTITY_PUBLIC_KEY'] as const;
+export const CHAT_SERVER_SECRETS = ['SUBGRAPH_IDENTITY_SECRET'] as const;
 
 export type ChatServerEnv = ChatEnv & Record<(typeof CHAT_SERVER_SECRETS)[number], string>;

@@ -26,11 +26,11 @@ export type FilesEnv = z.infer<typeof schema>;
 export const loadFilesEnv = (source: NodeJS.ProcessEnv = process.env): FilesEnv => loadEnv(schema, source);
 
 /**
- * The secrets the server loads (loadSecrets), and the only ones its environment holds: the gateway
- * identity's public key, and the key upload and download URLs are signed with (the server signs
+ * The secrets the server loads (loadSecrets), and the only ones its environment holds: its own key for
+ * the gateways' identity signature, and the key upload and download URLs are signed with (the server signs
  * them and serves /files/upload and /files/download). The persister and the worker (converter,
  * janitor, projectors) hold neither.
  */
-export const FILES_SERVER_SECRETS = ['IDENTITY_PUBLIC_KEY', 'FILES_URL_SECRET'] as const;
+export const FILES_SERVER_SECRETS = ['SUBGRAPH_IDENTITY_SECRET', 'FILES_URL_SECRET'] as const;
 
 export type FilesServerEnv = FilesEnv & Record<(typeof FILES_SERVER_SECRETS)[number], string>;

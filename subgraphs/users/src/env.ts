@@ -28,7 +28,7 @@ export const loadUsersEnv = (source: NodeJS.ProcessEnv = process.env): UsersEnv 
  * links only; the persister none.
  */
 export const USERS_SECRETS = {
-  server: ['IDENTITY_PUBLIC_KEY', 'JWT_PRIVATE_KEY', 'USERS_TOKEN_SECRET'],
+  server: ['SUBGRAPH_IDENTITY_SECRET', 'JWT_PRIVATE_KEY', 'USERS_TOKEN_SECRET'],
   mailer: ['USERS_TOKEN_SECRET'],
 } as const;
 

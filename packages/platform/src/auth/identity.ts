@@ -1,4 +1,4 @@
-import { createHash, createPrivateKey, createPublicKey, sign, timingSafeEqual, verify, type KeyObject } from 'node:crypto';
+import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
 import { z } from 'zod';
 import { unauthenticated } from '../config/errors.ts';
@@ -152,44 +152,63 @@ export const bodyDigest = (body: string | Uint8Array | undefined): string =>
     .digest('base64url');
 
 /**
- * The identity signature is Ed25519: gateways hold the private key, subgraph servers only the
- * public one, so a compromised subgraph can verify identities but not forge any towards the others.
- * Keys are PEM text (PKCS#8 private, SPKI public); each is parsed once per process.
+ * The identity signature is an HMAC-SHA256 under a key of the subgraph it is made for. Gateways hold
+ * the root secret (`IDENTITY_SECRET`) and derive each subgraph's key from it by name (HKDF); a
+ * subgraph server holds only its own key (`SUBGRAPH_IDENTITY_SECRET`), so a compromised subgraph
+ * (or its leaked environment) can speak for users to itself at most, never to the others. An
+ * HMAC costs ~4 µs here where the Ed25519 signature it replaced cost ~65 µs to make and ~135 µs
+ * to verify, once per subgraph request: a fifth of the chat server's CPU at 400 messages/s.
  */
-const parsedKeys = new Map<string, KeyObject>();
-function keyOf(pem: string, kind: 'private' | 'public'): KeyObject {
-  let key = parsedKeys.get(pem);
-  if (!key) {
-    key = kind === 'private' ? createPrivateKey(pem) : createPublicKey(pem);
-    if (key.asymmetricKeyType !== 'ed25519') throw new Error(`the identity ${kind} key must be an Ed25519 key (got ${key.asymmetricKeyType})`);
-    parsedKeys.set(pem, key);
+const IDENTITY_KEY_SALT = 'finder-realtime identity v1';
+
+/** The key of one subgraph: what its `SUBGRAPH_IDENTITY_SECRET` must be (43 characters of base64url). */
+export function subgraphIdentitySecret(identitySecret: string, audience: string): string {
+  return Buffer.from(hkdfSync('sha256', identitySecret, IDENTITY_KEY_SALT, audience, 32)).toString('base64url');
+}
+
+const derivedKeys = new Map<string, string>();
+function keyFor(identitySecret: string, audience: string): string {
+  const cacheKey = `${audience}\u0000${identitySecret}`;
+  let key = derivedKeys.get(cacheKey);
+  if (key === undefined) {
+    if (identitySecret.length < 32) throw new Error('the identity secret must be at least 32 characters');
+    key = subgraphIdentitySecret(identitySecret, audience);
+    derivedKeys.set(cacheKey, key);
   }
   return key;
 }
 
+const mac = (key: string, payload: string): string => createHmac('sha256', key).update(payload).digest('base64url');
+
 /**
  * Signs who the gateway verified the caller to be (or that the caller is anonymous), for one
- * request. Subgraphs refuse anything without a valid signature, so calling a subgraph directly
- * grants nothing.
+ * request, with the key of the subgraph it goes to. Subgraphs refuse anything without a valid
+ * signature, so calling a subgraph directly grants nothing.
  */
-export function signIdentity(viewer: Viewer | null, privateKeyPem: string, scope: IdentityScope, now: number = Date.now()): string {
+export function signIdentity(viewer: Viewer | null, identitySecret: string, scope: IdentityScope, now: number = Date.now()): string {
+  return signIdentityWithKey(viewer, keyFor(identitySecret, scope.audience), scope, now);
+}
+
+/** {@link signIdentity} with a subgraph's key itself: all that the holder of one subgraph's key can make. */
+export function signIdentityWithKey(viewer: Viewer | null, subgraphSecret: string, scope: IdentityScope, now: number = Date.now()): string {
   const claims: IdentityClaims = { v: viewer, t: now, aud: scope.audience, m: scope.method.toUpperCase(), d: bodyDigest(scope.body) };
   const payload = Buffer.from(JSON.stringify(claims)).toString('base64url');
-  return `${payload}.${sign(null, Buffer.from(payload), keyOf(privateKeyPem, 'private')).toString('base64url')}`;
+  return `${payload}.${mac(subgraphSecret, payload)}`;
 }
 
 export type IdentityResult = { ok: true; viewer: Viewer | null } | { ok: false; reason: string };
 
 export function verifyIdentity(
   header: string | undefined | null,
-  publicKeyPem: string,
+  /** This subgraph's own key (subgraphIdentitySecret of the gateways' secret and its name). */
+  subgraphSecret: string,
   scope: IdentityScope,
   now: number = Date.now(),
 ): IdentityResult {
   if (!header) return { ok: false, reason: 'missing identity signature' };
   const [payload, signature, extra] = header.split('.');
   if (!payload || !signature || extra !== undefined) return { ok: false, reason: 'malformed identity signature' };
-  if (!verify(null, Buffer.from(payload), keyOf(publicKeyPem, 'public'), Buffer.from(signature, 'base64url'))) {
+  if (!digestsEqual(signature, mac(subgraphSecret, payload))) {
     return { ok: false, reason: 'wrong identity signature' };
   }
   let parsed: Partial<IdentityClaims>;

@@ -46,7 +46,7 @@ export interface SubgraphSubscriptionOptions {
   schema: GraphQLSchema;
   /** The subgraph's name in the supergraph: the audience identity signatures must be made for. */
   name: string;
-  identityPublicKey: string;
+  subgraphIdentitySecret: string;
   logger: Logger;
   formatError(error: GraphQLError): GraphQLFormattedError;
   context(viewer: Viewer | null, requestId: string): Promise<object> | object;
@@ -119,7 +119,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       onConnect: (ctx) => {
         const identity = verifyIdentity(
           String(ctx.connectionParams?.[GATEWAY_PARAM] ?? ''),
-          options.identityPublicKey,
+          options.subgraphIdentitySecret,
           connectScope(options.name, ctx.connectionParams),
         );
         if (!identity.ok) {
@@ -132,7 +132,7 @@ export function attachSubgraphSubscriptions(options: SubgraphSubscriptionOptions
       onSubscribe: async (ctx, id, payload): Promise<ExecutionArgs | GraphQLError[]> => {
         const identity = verifyIdentity(
           String(payload.extensions?.[IDENTITY_EXTENSION] ?? ''),
-          options.identityPublicKey,
+          options.subgraphIdentitySecret,
           subscribeScope(options.name, payload),
         );
         if (!identity.ok) {

@@ -155,12 +155,12 @@ export function subgraphReadiness({ orm, pubsub, producer }: Pick<Infra, 'orm' |
   });
 }
 
-/** The settings every subgraph server reads (see subgraphEnv in env.ts, and identityVerifyKey). */
+/** The settings every subgraph server reads (see subgraphEnv in env.ts). */
 export interface SubgraphServerEnv {
   NODE_ENV: string;
   MAX_BODY_BYTES: number;
-  /** The public half of the gateways' identity key: enough to verify, not to sign. */
-  IDENTITY_PUBLIC_KEY: string;
+  /** This subgraph's own identity key (subgraphIdentitySecret in identity.ts): it verifies, and signs for no other subgraph. */
+  SUBGRAPH_IDENTITY_SECRET: string;
 }
 
 /** A subgraph server wired to its process's infrastructure, readiness and settings. */
@@ -171,7 +171,7 @@ export function subgraphServer<TContext extends BaseContext>(
 ): Promise<SubgraphServer> {
   return createSubgraphServer({
     ...options,
-    identityPublicKey: env.IDENTITY_PUBLIC_KEY,
+    subgraphIdentitySecret: env.SUBGRAPH_IDENTITY_SECRET,
     logger: infra.logger,
     registry: infra.registry,
     maxBodyBytes: env.MAX_BODY_BYTES,

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { ApolloServer, type BaseContext } from '@apollo/server';
-import { ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginInlineTraceDisabled, ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
 import { buildSubgraphSchema } from '@apollo/subgraph';
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { DocumentNode } from 'graphql';
@@ -18,7 +18,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   resolvers: unknown;
   /** The subgraph's name in the supergraph: identity signatures must be made for it (their audience). */
   name: string;
-  identityPublicKey: string;
+  subgraphIdentitySecret: string;
   logger: Logger;
   registry: Registry;
   readiness: ReadinessProbe;
@@ -52,7 +52,9 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     formatError,
     includeStacktraceInErrorResponses: !options.production,
     introspection: true,
-    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled()],
+    // No schema declares cache hints and the gateway reads none, so the per-field hook of Apollo's
+    // cache-control plugin (1.8% of the chat server's CPU at 400 messages/s) is left out.
+    plugins: [ApolloServerPluginLandingPageDisabled(), ApolloServerPluginInlineTraceDisabled(), ApolloServerPluginCacheControlDisabled()],
   });
   await apollo.start();
 
@@ -64,7 +66,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
     // The signature covers this subgraph, the method and the body's exact bytes (identity.ts).
     admit: (req, raw) => {
       const scope = { audience: options.name, method: req.method ?? 'GET', body: raw };
-      const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.identityPublicKey, scope);
+      const identity = verifyIdentity(header(req, IDENTITY_HEADER), options.subgraphIdentitySecret, scope);
       if (identity.ok) {
         admitted.set(req, identity.viewer);
         return null;
@@ -89,7 +91,7 @@ export async function createSubgraphServer<TContext extends BaseContext>(
         server: http.server,
         schema,
         name: options.name,
-        identityPublicKey: options.identityPublicKey,
+        subgraphIdentitySecret: options.subgraphIdentitySecret,
         logger,
         formatError: (error) => formatError(toFormattedError(error), error),
         context: (viewer, requestId) => options.context(viewer, requestId, undefined),
