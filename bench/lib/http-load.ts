@@ -27,6 +27,8 @@ export interface HttpLoadPlan {
   ratePerSecond?: number;
   /** A process whose CPU time and RSS are read at the edges of the measured window. */
   watchPid?: number;
+  /** More processes (by name) whose CPU time is read at the same edges: what serves the watched one. */
+  alsoWatch?: Record<string, number>;
 }
 
 export interface HttpLoadResult {
@@ -40,6 +42,8 @@ export interface HttpLoadResult {
   /** CPU time of the watched process per 1,000 requests of the window (ms). */
   cpuMsPer1000: number | null;
   watchedRssBytes: number | null;
+  /** CPU time of each `alsoWatch` process per 1,000 requests of the window (ms). */
+  alsoCpuMsPer1000: Record<string, number>;
 }
 
 async function run(plan: HttpLoadPlan): Promise<HttpLoadResult> {
@@ -119,12 +123,14 @@ async function run(plan: HttpLoadPlan): Promise<HttpLoadResult> {
   const lanes = plan.ratePerSecond ? [scheduled()] : Array.from({ length: plan.concurrency }, (_, i) => lane(i));
   await new Promise((r) => setTimeout(r, plan.warmupMs));
   const cpuBefore = plan.watchPid ? cpuTimeMs(plan.watchPid) : 0;
+  const alsoBefore = Object.entries(plan.alsoWatch ?? {}).map(([name, pid]) => [name, pid, cpuTimeMs(pid)] as const);
   const startedAt = wallClockMs();
   measuring = true;
   await new Promise((r) => setTimeout(r, plan.durationMs));
   measuring = false;
   const elapsedMs = wallClockMs() - startedAt;
   const cpuUsed = plan.watchPid ? cpuTimeMs(plan.watchPid) - cpuBefore : 0;
+  const alsoUsed = alsoBefore.map(([name, pid, before]) => [name, cpuTimeMs(pid) - before] as const);
   const watchedRssBytes = plan.watchPid ? residentBytes(plan.watchPid) : null;
   stopped = true;
   await Promise.all(lanes);
@@ -142,6 +148,7 @@ async function run(plan: HttpLoadPlan): Promise<HttpLoadResult> {
     responseBytes,
     cpuMsPer1000: plan.watchPid && completed > 0 ? (cpuUsed * 1000) / completed : null,
     watchedRssBytes,
+    alsoCpuMsPer1000: Object.fromEntries(alsoUsed.map(([name, used]) => [name, completed > 0 ? (used * 1000) / completed : Number.NaN])),
   };
 }
 

@@ -92,6 +92,13 @@ it('runs the gateway suite in quick mode: every gateway (ours on either executor
   }
   // The heavy shape is the ~100 KB response on every gateway alike.
   for (const row of rows.filter((r) => r[0]!.startsWith('heavy'))) expect(Number(row[6])).toBeGreaterThan(50);
+  // Beside each gateway's CPU, what the subgraph servers it called spent on the same requests.
+  const path = tableRows(markdown, 'CPU per request along the whole path');
+  expect(path).toHaveLength(21);
+  for (const [shape, gateway, own, users, , , whole] of path) {
+    expect(Number(users), `users CPU for ${shape} on ${gateway}`).toBeGreaterThan(0);
+    expect(Number(whole), `${shape} on ${gateway}`).toBeGreaterThan(Number(own));
+  }
   expect(tableRows(markdown, 'Headline')).toHaveLength(3);
   const merging = tableRows(markdown, 'In-flight merging');
   expect(merging).toHaveLength(3);

@@ -10,6 +10,8 @@ import type { Shape } from './queries.ts';
  */
 export const GATEWAYS = ['ours', 'compiled', 'traced', 'merged', 'vanilla', 'hive', 'hive-unmerged'] as const;
 export type GatewayName = (typeof GATEWAYS)[number];
+/** The `./dev up` subgraph servers the shapes reach, whose CPU per request the suite reports too. */
+export const SUBGRAPH_SERVERS = ['users', 'chat', 'finder'];
 /** Tracing's sampling ratio in the `traced` run: what an operator would run in production. */
 export const TRACED_SAMPLING = 0.01;
 export const GATEWAY_LABELS: Record<GatewayName, string> = {

@@ -8,12 +8,13 @@ import { createBenchTokens, useDevStack, type StackEnv } from '../../lib/dev-sta
 import type { HttpLoadPlan, HttpLoadResult } from '../../lib/http-load.ts';
 import type { Progress } from '../../lib/progress.ts';
 import type { SuiteReport } from '../../lib/report.ts';
+import { stackProcesses } from '../../lib/stack-cpu.ts';
 import { forkWorker } from '../../lib/worker.ts';
 import { ensureGatewayData } from './data.ts';
 import { SHAPES } from './queries.ts';
 import { writeSupergraphForStack } from './supergraph.ts';
 import { renderGatewayTables } from './tables.ts';
-import { GATEWAY_LABELS, GATEWAYS, TRACED_SAMPLING, type GatewayName, type GatewayRun, type TracingRun } from './gateways.ts';
+import { GATEWAY_LABELS, GATEWAYS, SUBGRAPH_SERVERS, TRACED_SAMPLING, type GatewayName, type GatewayRun, type TracingRun } from './gateways.ts';
 import { startOtlpSink } from './otlp-sink.ts';
 
 const here = import.meta.dirname;
@@ -47,6 +48,8 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
     sink = await startOtlpSink();
     onCleanup(() => sink!.close());
     const gateways = await startGateways(env, writeSupergraphForStack(env, join(dir, 'supergraph.graphql')), sink.url, config.sampling);
+    // The subgraph servers every gateway calls, whose CPU per request is reported beside the gateway's.
+    const subgraphs = Object.fromEntries(stackProcesses(env.STATE_DIR!).filter((p) => SUBGRAPH_SERVERS.includes(p.name)).map((p) => [p.name, p.pid]));
     for (const shape of SHAPES) {
       // Each shape measured on the gateways one after the other, so drifting background load hits
       // them alike.
@@ -58,6 +61,7 @@ export async function runGatewaySuite({ quick, progress }: { quick: boolean; pro
           requests: [{ body: JSON.stringify({ query: shape.query }), headers: { authorization: `Bearer ${businessToken}` } }],
           ...config,
           watchPid: gateway.pid,
+          alsoWatch: subgraphs,
         };
         const loadGenerator = forkWorker(HTTP_LOAD);
         try {

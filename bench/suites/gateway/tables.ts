@@ -1,5 +1,5 @@
 import type { SuiteReport, Table } from '../../lib/report.ts';
-import { GATEWAY_LABELS, TRACED_SAMPLING, type GatewayRun, type GatewayName, type TracingRun } from './gateways.ts';
+import { GATEWAY_LABELS, SUBGRAPH_SERVERS, TRACED_SAMPLING, type GatewayRun, type GatewayName, type TracingRun } from './gateways.ts';
 import { SHAPES } from './queries.ts';
 
 const fixed = (value: number | null | undefined, digits = 0) => (value === null || value === undefined || Number.isNaN(value) ? '—' : value.toFixed(digits));
@@ -30,10 +30,19 @@ export function renderGatewayTables({
         : [shape.label, GATEWAY_LABELS[gateway], '—', '—', '—', `failed: ${failure}`, '—', '—', '—'],
     ),
   };
+  const pathCpu = (result: GatewayRun['result'] | undefined) =>
+    result?.cpuMsPer1000 ? result.cpuMsPer1000 + SUBGRAPH_SERVERS.reduce((sum, name) => sum + (result.alsoCpuMsPer1000?.[name] ?? 0), 0) : null;
+  const wholePath: Table = {
+    caption: 'CPU per request along the whole path: the gateway and each subgraph server it calls (ms per 1,000 requests, same runs as above)',
+    columns: ['shape', 'gateway', 'gateway CPU', ...SUBGRAPH_SERVERS.map((name) => `${name} CPU`), 'gateway + subgraphs'],
+    rows: runs
+      .filter((run) => run.result)
+      .map(({ shape, gateway, result }) => [shape.label, GATEWAY_LABELS[gateway], fixed(result!.cpuMsPer1000), ...SUBGRAPH_SERVERS.map((name) => fixed(result!.alsoCpuMsPer1000?.[name])), fixed(pathCpu(result))]),
+  };
   const of = (label: string, gateway: GatewayName) => runs.find((r) => r.shape.label === label && r.gateway === gateway)?.result;
   const ratios: Table = {
     caption: "Headline: this gateway (compiled executor) relative to each peer and to itself on Apollo's executor (req/s: higher is better; CPU per request: lower is better)",
-    columns: ['shape', 'req/s vs vanilla', 'req/s vs Hive', 'CPU / req vs vanilla', 'CPU / req vs Hive', "req/s vs Apollo's executor", "CPU / req vs Apollo's executor"],
+    columns: ['shape', 'req/s vs vanilla', 'req/s vs Hive', 'CPU / req vs vanilla', 'CPU / req vs Hive', 'whole path CPU / req vs vanilla', "req/s vs Apollo's executor", "CPU / req vs Apollo's executor"],
     rows: SHAPES.map(({ label }) => {
       const [compiled, ours, vanilla, hive] = (['compiled', 'ours', 'vanilla', 'hive'] as const).map((g) => of(label, g));
       return [
@@ -42,6 +51,7 @@ export function renderGatewayTables({
         ratio(compiled?.requestsPerSecond, hive?.requestsPerSecond),
         ratio(compiled?.cpuMsPer1000, vanilla?.cpuMsPer1000),
         ratio(compiled?.cpuMsPer1000, hive?.cpuMsPer1000),
+        ratio(pathCpu(compiled), pathCpu(vanilla)),
         ratio(compiled?.requestsPerSecond, ours?.requestsPerSecond),
         ratio(compiled?.cpuMsPer1000, ours?.cpuMsPer1000),
       ];
@@ -86,7 +96,7 @@ export function renderGatewayTables({
   const notes = [
     'Every gateway runs as a separate process in production mode over the running `./dev up` subgraphs (users, chat, finder) and their seeded data; the load generator is its own process.',
     'The peers verify the same access token and sign the same identity header our subgraphs require (bench/suites/gateway/peer-identity.ts); otherwise they use their defaults.',
-    'CPU per 1,000 requests is the gateway process\'s utime+stime (/proc/<pid>/stat) over the measured window, so it excludes the subgraphs and the load generator sharing the cores.',
+    'CPU per 1,000 requests is the gateway process\'s utime+stime (/proc/<pid>/stat) over the measured window, so it excludes the subgraphs and the load generator sharing the cores; the whole-path table adds each subgraph server\'s over the same window (the `./dev up` processes, which only the measured gateway loads then).',
   ];
   notes.push(
     `The traced gateway samples ${TRACED_SAMPLING * 100}% of requests at the root (parent-based, as configured in production) and exports them in batches over OTLP/HTTP to a sink that answers success (bench/suites/gateway/otlp-sink.ts); it received ${tracedExports} exports. Its cost is measured apart from the closed-loop table: untraced and traced are loaded at the same time (${Math.max(1, ...tracingRuns.map((r) => r.round))} rounds), each at the same offered rate, a quarter of what the untraced gateway served closed-loop, because CPU per request falls as throughput rises (closed-loop runs reach different throughputs) and what else the machine does drifts between runs taken one after the other.`,
@@ -97,7 +107,7 @@ export function renderGatewayTables({
   if (quick) notes.push('Quick mode: a harness check, not a measurement; the traced gateway traces every request.');
   return {
     title: `gateway${quick ? ' (quick)' : ''}`,
-    tables: [measured, ratios, merging, tracing],
+    tables: [measured, wholePath, ratios, merging, tracing],
     notes,
     packages: ['@apollo/gateway', '@apollo/server', '@graphql-hive/gateway', '@graphql-hive/gateway-runtime', 'graphql'],
   };
