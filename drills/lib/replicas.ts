@@ -1,6 +1,7 @@
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
+import { subgraphServerEnv } from '@finder/testing/stack';
 import type { DrillContext } from './drill.ts';
 import { kill, restartMissing, waitExited, type Env } from './stack.ts';
 
@@ -15,7 +16,7 @@ interface Replica {
 const replicas = new Map<string, Replica>();
 
 const startReplica = async (env: Env, subgraph: string, port: number): Promise<Service> => {
-  const service = startNode(`subgraphs/${subgraph}/src/main.ts`, ['server'], { ...env, PORT: String(port) });
+  const service = startNode(`subgraphs/${subgraph}/src/main.ts`, ['server'], { ...env, ...subgraphServerEnv(env, subgraph), PORT: String(port) });
   await waitForReady(`http://127.0.0.1:${port}/readyz`, 60_000, service);
   return service;
 };

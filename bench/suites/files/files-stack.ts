@@ -1,13 +1,12 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { subgraphIdentitySecret } from '@finder/platform/auth';
 import { createTestDatabase } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startKafkaMock, startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { privateRedis } from '@finder/testing/redis';
-import { ROOT_DIR, stackEnv } from '@finder/testing/stack';
+import { ROOT_DIR, stackEnv, subgraphServerEnv } from '@finder/testing/stack';
 
 const MAIN = 'subgraphs/files/src/main.ts';
 
@@ -43,7 +42,7 @@ export async function startFilesStack() {
     FILES_PUBLIC_URL: publicUrl,
     // A fresh random secret: production refuses placeholder-looking ones.
     FILES_URL_SECRET: randomBytes(32).toString('base64url'),
-    SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(stack.IDENTITY_SECRET!, 'files'),
+    ...subgraphServerEnv(stack, 'files'),
     FILES_USER_QUOTA_BYTES: String(4 * 1024 ** 3),
   };
 

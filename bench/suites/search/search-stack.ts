@@ -1,10 +1,9 @@
 import { createInterface } from 'node:readline';
-import { subgraphIdentitySecret } from '@finder/platform/auth';
 import { createTestDatabase, query } from '@finder/testing/database';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
-import { LOAD_GENERATOR_LIMITS, stackEnv } from '@finder/testing/stack';
+import { LOAD_GENERATOR_LIMITS, stackEnv, subgraphServerEnv } from '@finder/testing/stack';
 import type { Progress } from '../../lib/progress.ts';
 
 const FINDER = 'subgraphs/finder/src/main.ts';
@@ -71,7 +70,7 @@ export async function startSearchStack(options: { professionals: number; busines
     };
 
     options.progress('starting the finder subgraph, a gateway and nginx');
-    const finder = await start(FINDER, ['server'], { SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(env.IDENTITY_SECRET!, 'finder'), FINDER_CURSOR_SECRET: env.FINDER_CURSOR_SECRET! });
+    const finder = await start(FINDER, ['server'], { ...subgraphServerEnv(env, 'finder'), FINDER_CURSOR_SECRET: env.FINDER_CURSOR_SECRET! });
     const subgraphUrls = Object.fromEntries(Object.entries(env).filter(([key]) => /^SUBGRAPH_[A-Z]+_URL$/.test(key)));
     const gateway = await start('gateway/src/index.ts', [], {
       // Every search comes from one load generator on 127.0.0.1.

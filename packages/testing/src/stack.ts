@@ -1,7 +1,16 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { subgraphIdentitySecret } from '@finder/platform/auth';
 
 export const ROOT_DIR = join(import.meta.dirname, '../../..');
+
+/**
+ * What a subgraph server started from the stack's environment needs beside it: its own identity
+ * key, derived from the gateways' secret as `./dev up` derives it (stack.env holds only the secret).
+ */
+export function subgraphServerEnv(env: Record<string, string>, subgraph: string): Record<string, string> {
+  return { SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(env.IDENTITY_SECRET!, subgraph) };
+}
 
 /**
  * The running stack's settings: from the environment (`./dev test` exports them) or, when a test

@@ -1,5 +1,6 @@
 import { freePort } from './ports.ts';
 import { startNode, waitForReady, type Service } from './processes.ts';
+import { subgraphServerEnv } from './stack.ts';
 
 export interface SubgraphVariant {
   /** The variant gateway's GraphQL URL (HTTP; `ws:` for subscriptions). */
@@ -20,7 +21,7 @@ export async function startSubgraphVariant(env: Record<string, string>, subgraph
     await Promise.all(services.map((s) => s.kill()));
   };
   try {
-    const server = startNode(`subgraphs/${subgraph}/src/main.ts`, ['server'], { ...env, ...settings, PORT: String(subgraphPort) });
+    const server = startNode(`subgraphs/${subgraph}/src/main.ts`, ['server'], { ...env, ...subgraphServerEnv(env, subgraph), ...settings, PORT: String(subgraphPort) });
     services.push(server);
     const name = subgraph.toUpperCase();
     const gateway = startNode('gateway/src/index.ts', [], {

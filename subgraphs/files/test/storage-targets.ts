@@ -5,6 +5,7 @@ import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
+import { subgraphServerEnv } from '@finder/testing/stack';
 import S3rver from 's3rver';
 import { storageKeyOf } from '../src/services/storage.ts';
 import { storedBytes } from './helpers.ts';
@@ -61,6 +62,7 @@ export async function s3Target(env: Record<string, string>): Promise<StorageTarg
   try {
     const files = startNode('subgraphs/files/src/main.ts', ['server'], {
       ...env,
+      ...subgraphServerEnv(env, 'files'),
       PORT: String(filesPort),
       FILES_PUBLIC_URL: publicUrl,
       FILES_S3_BUCKET: BUCKET,

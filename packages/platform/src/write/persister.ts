@@ -10,6 +10,7 @@ import type { Logger } from '../config/logger.ts';
 import type { PubSub } from '../realtime/pubsub.ts';
 import { stampPublishedAt } from '../realtime/published-at.ts';
 import { createBatchApplier, type HandlerChoice } from './batch-applier.ts';
+import { createGroupCommit } from './group-commit.ts';
 import { createOutboxRelay } from './outbox.ts';
 import type { Outcome } from './outcomes.ts';
 
@@ -41,7 +42,8 @@ interface PersisterConfig<C extends DataSchemas> {
 
 /**
  * The single writer of a subgraph's state (docs/architecture.md#write-path): applies each
- * partition batch in one transaction (batch-applier.ts), skips events already applied, publishes
+ * partition batch in one transaction (batch-applier.ts; batches of partitions handed over together
+ * share it, group-commit.ts), skips events already applied, publishes
  * outcomes after commit, and only then commits the Kafka offsets (partition-loop.ts). A crash
  * anywhere replays the batch, which the event ids make harmless.
  */
@@ -97,17 +99,24 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     maxWaitTimeInMs: (options.fetchWait ?? DEFAULT_FETCH_WAIT).persisterMs,
     partitionsConsumedConcurrently: options.partitionsConsumedConcurrently ?? 4,
     unit: 'batch',
-    async handle(events, partition) {
-      batchSize.observe(events.length);
-      const { outcomes, publications, followUps } = await applyBatch(events);
-      // Live publications say when they left, for the gateway's delivery lag (published-at.ts).
-      const publishedAt = Date.now();
-      const live = publications.map(([trigger, payload]): [string, unknown] => [trigger, stampPublishedAt(payload, publishedAt)]);
-      await Promise.all([announce([...replies(events, outcomes), ...live], partition), outbox?.flush(followUps)]);
-    },
+    handle: (events) => applyTogether(events).then(() => undefined),
     onDeadLettered: (count) => applied.inc({ result: 'dead-lettered' }, count),
     onCommitted: (seconds) => batchSeconds.observe(seconds),
     ...(options.registry ? { registry: options.registry } : {}),
+  });
+
+  /**
+   * Partition batches handed over together are applied in one transaction and announced in one
+   * round of publications (group-commit.ts); the partitions then commit their offsets each.
+   */
+  const applyTogether = createGroupCommit(async (events: Parameters<typeof applyBatch>[0]) => {
+    batchSize.observe(events.length);
+    const { outcomes, publications, followUps } = await applyBatch(events);
+    // Live publications say when they left, for the gateway's delivery lag (published-at.ts).
+    const publishedAt = Date.now();
+    const live = publications.map(([trigger, payload]): [string, unknown] => [trigger, stampPublishedAt(payload, publishedAt)]);
+    await Promise.all([announce([...replies(events, outcomes), ...live]), outbox?.flush(followUps)]);
+    return outcomes;
   });
 
   /**
@@ -116,18 +125,18 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
    * refill gaps from Postgres. A Redis that is down or a reply that never comes must not hold the
    * partition's commits (ioredis queues the commands and sends them once it is back).
    */
-  async function announce(messages: [string, unknown][], partition: number): Promise<void> {
+  async function announce(messages: [string, unknown][]): Promise<void> {
     if (messages.length === 0) return;
     let timer: NodeJS.Timeout | undefined;
     const sent = Promise.all(messages.map(([trigger, payload]) => pubsub.publish(trigger, payload))).then(
       () => 'sent' as const,
-      (err: unknown) => (log.warn({ err, partition }, 'redis publications failed'), 'late' as const),
+      (err: unknown) => (log.warn({ err }, 'redis publications failed'), 'late' as const),
     );
     const late = new Promise<'late'>((resolve) => (timer = setTimeout(() => resolve('late'), publishWaitMs)));
     const result = await Promise.race([sent, late]).finally(() => clearTimeout(timer));
     if (result === 'late') {
       unannounced.inc(messages.length);
-      log.warn({ partition, publications: messages.length, waitedMs: publishWaitMs }, 'redis publications not confirmed; committing without them');
+      log.warn({ publications: messages.length, waitedMs: publishWaitMs }, 'redis publications not confirmed; committing without them');
     }
   }
 
