@@ -39,7 +39,7 @@ function settings(quick: boolean) {
       conversations: quick ? 10 : 100,
       openLoopRate: quick ? 50 : 500,
       openLoopMs: quick ? 3_000 : 60_000,
-      stepRates: quick ? [100] : [250, 500, 750, 1_000, 1_250, 1_500, 2_000],
+      stepRates: quick ? [100] : [100, 150, 200, 250, 300, 350, 400, 450, 500, 750, 1_000, 1_500, 2_000],
       stepMs: quick ? 2_000 : 15_000,
     },
   };
