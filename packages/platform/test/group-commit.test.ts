@@ -40,6 +40,15 @@ describe('group commit of partition batches', () => {
     expect(overlapped()).toBe(false);
   });
 
+  it('runs a batch of soloFrom items or more at once on its own, beside the units', async () => {
+    const { runs, run, overlapped } = recorder({ delayMs: 20 });
+    const submit = createGroupCommit(run, { soloFrom: 3 });
+    const results = await Promise.all([submit([1]), submit([2, 3, 4]), submit([5])]);
+    expect(results).toEqual([[2], [4, 6, 8], [10]]);
+    expect(runs).toEqual([[2, 3, 4], [1, 5]]);
+    expect(overlapped()).toBe(true);
+  });
+
   it('runs each batch of a failed unit again alone, so only the batch that fails gets the error', async () => {
     const { runs, run } = recorder({ failOn: 3 });
     const submit = createGroupCommit(run);

@@ -6,13 +6,15 @@
  * batches hold one or two events, and the fixed cost per transaction (BEGIN, the idempotence query,
  * COMMIT, the outcome publications) was most of a message's cost in the persister and in Postgres.
  *
- * Units run one at a time, in the order their batches came; each caller gets the results of its
+ * Batches of `soloFrom` items or more run at once on their own, as without grouping. Units run
+ * one at a time, in the order their batches came; each caller gets the results of its
  * own items, in order. Should a unit of several batches fail, each batch runs again alone, so a
  * caller gets only the error its own items cause. A partition hands over its next
  * batch only after its previous one was handled (partition-loop.ts), so a unit never holds two
  * batches of one partition, and per-partition order is kept.
  */
-export function createGroupCommit<T, R>(run: (items: T[]) => Promise<R[]>): (items: T[]) => Promise<R[]> {
+export function createGroupCommit<T, R>(run: (items: T[]) => Promise<R[]>, options: { soloFrom?: number } = {}): (items: T[]) => Promise<R[]> {
+  const soloFrom = options.soloFrom ?? Number.POSITIVE_INFINITY;
   interface Waiting {
     items: T[];
     resolve(results: R[]): void;
@@ -42,10 +44,14 @@ export function createGroupCommit<T, R>(run: (items: T[]) => Promise<R[]>): (ite
     running = false;
   }
 
-  return (items) =>
-    new Promise<R[]>((resolve, reject) => {
+  return (items) => {
+    // A large batch has its fixed costs spread already; it runs at once, beside the units, so that
+    // draining a backlog keeps the partitions' transactions overlapping as before.
+    if (items.length >= soloFrom) return run(items);
+    return new Promise<R[]>((resolve, reject) => {
       queue.push({ items, resolve, reject });
       // The first batch waits for the rest of this turn: the other partitions of the same fetch.
       if (!running && queue.length === 1) setImmediate(() => void drain());
     });
+  };
 }

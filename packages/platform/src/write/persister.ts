@@ -14,6 +14,13 @@ import { createGroupCommit } from './group-commit.ts';
 import { createOutboxRelay } from './outbox.ts';
 import type { Outcome } from './outcomes.ts';
 
+/**
+ * Partition batches this large run in transactions of their own, side by side, as before group
+ * commit: a backlog's batches gain nothing from sharing one, and lose the overlap of one
+ * partition's apply with another's round trips (backlog drain, bench/RESULTS.md write-path).
+ */
+const GROUP_COMMIT_SOLO_FROM = 100;
+
 export type PersisterOptions<C extends DataSchemas> = PersisterConfig<C> & HandlerChoice<C>;
 
 interface PersisterConfig<C extends DataSchemas> {
@@ -117,7 +124,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
     const live = publications.map(([trigger, payload]): [string, unknown] => [trigger, stampPublishedAt(payload, publishedAt)]);
     await Promise.all([announce([...replies(events, outcomes), ...live]), outbox?.flush(followUps)]);
     return outcomes;
-  });
+  }, { soloFrom: GROUP_COMMIT_SOLO_FROM });
 
   /**
    * Sends the batch's Redis publications, waiting for them a bounded time only. They are a
