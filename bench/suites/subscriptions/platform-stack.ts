@@ -1,12 +1,11 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { composeServices } from '@apollo/composition';
-import { subgraphIdentitySecret } from '@finder/platform/auth';
 import { startNginx } from '@finder/testing/nginx';
 import { freePort } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { privateRedis, privateRedisCluster } from '@finder/testing/redis';
-import { LOAD_GENERATOR_LIMITS, ROOT_DIR } from '@finder/testing/stack';
+import { LOAD_GENERATOR_LIMITS, ROOT_DIR, subgraphServerEnv } from '@finder/testing/stack';
 import { parse } from 'graphql';
 import type { BenchKeys } from './keys.ts';
 
@@ -44,7 +43,7 @@ export async function startPlatformStack(options: { gateways: number; keys: Benc
     await redis.stop();
   };
   // Like ./dev: gateways sign identities with the secret, each subgraph verifies with its own key.
-  const subgraphEnv = (name: string) => ({ SUBGRAPH_IDENTITY_SECRET: subgraphIdentitySecret(keys.identitySecret, name) });
+  const subgraphEnv = (name: string) => subgraphServerEnv({ IDENTITY_SECRET: keys.identitySecret }, name);
   try {
     const [ticks, people] = await Promise.all([start(join(here, 'ticks-subgraph.ts'), subgraphEnv('ticks')), start(PEOPLE_FIXTURE, subgraphEnv('people'))]);
     const gatewayEnv = {

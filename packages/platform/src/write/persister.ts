@@ -79,7 +79,7 @@ export function createPersister<C extends DataSchemas>(options: PersisterOptions
 
   const batchSize = new Histogram({
     name: 'persister_batch_events',
-    help: 'Events per batch applied',
+    help: 'Events per transaction applied (the partition batches it carried together)',
     buckets: [1, 2, 5, 10, 25, 50, 100, 250, 500, 1000],
     registers,
   });
