@@ -126,7 +126,13 @@ describe('chat zero loss', () => {
     // it asked to.)
     const perConversation = MESSAGES / CONVERSATIONS;
     const seqsOf = (sub: Subscription) => sub.events.map((e) => e.data!.messageAdded.seq as number);
-    await until(async () => followers.every((f) => seqsOf(f.subs.at(-1)!).at(-1) === perConversation), 60_000, 'every follower caught up');
+    const lagging = () =>
+      followers
+        .filter((f) => seqsOf(f.subs.at(-1)!).at(-1) !== perConversation)
+        .map((f) => `${f.conversationId} via ${f.url}: subscriptions from ${f.from.join(', ')} reached ${f.subs.map((s) => seqsOf(s).at(-1) ?? 'nothing').join(', ')}, errors ${JSON.stringify(f.subs.flatMap((s) => s.errors))}, closes ${JSON.stringify(f.client.closes)}, completed ${f.subs.map((s) => s.completed).join(', ')}`);
+    await until(async () => lagging().length === 0, 60_000, 'every follower caught up').catch((err: Error) => {
+      throw new Error(`${err.message}; behind (of ${perConversation}):\n${lagging().join('\n')}`);
+    });
     for (const follower of followers) {
       follower.subs.forEach((sub, i) => {
         const seqs = seqsOf(sub);
