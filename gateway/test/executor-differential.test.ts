@@ -157,6 +157,21 @@ async function compareCompletion(w: World, query: string, document: DocumentNode
   }
 }
 
+/**
+ * The subgraph side: every request the gateway sent a mock subgraph was also answered by compiled
+ * code (createDocumentCompiler, as the subgraph servers run queries), and the answers agree.
+ */
+function expectCompiledSubgraphsAgree(w: World): void {
+  for (const [subgraph, mock] of Object.entries(w.mocks)) {
+    expect(mock.compiledMismatches.length, `${w.name}'s ${subgraph}: ${mock.compiledMismatches[0]}`).toBe(0);
+    // Most requests are queries without @skip or @include, and the random nulls and errors leave
+    // many answers without an error.
+    expect(mock.compiledChecked, `${w.name}'s ${subgraph}: requests answered by compiled code`).toBeGreaterThan(mock.requests / 4);
+    expect(mock.compiledChecked - mock.compiledWithErrors, `${w.name}'s ${subgraph}: compiled answers without errors`).toBeGreaterThan(mock.compiledChecked / 4);
+    console.log(`${w.name}'s ${subgraph}: ${mock.requests} requests, ${mock.compiledChecked} compiled, ${mock.compiledWithErrors} of them with errors`);
+  }
+}
+
 describe('compiled executor against Apollo\'s executeQueryPlan', () => {
   it('answers every documented operation of the platform as Apollo does, with subgraphs failing', { timeout: 60_000 }, async () => {
     const platform = await worlds.platform();
@@ -172,6 +187,7 @@ describe('compiled executor against Apollo\'s executeQueryPlan', () => {
     expect(outcomes.length).toBeGreaterThan(100);
     expectSame(outcomes);
     expect(platform.fallbacks).toEqual([]);
+    expectCompiledSubgraphsAgree(platform);
   });
 
   it(`answers ${OPERATIONS} random operations as Apollo does (seed ${SEED})`, { timeout: 110_000 }, async () => {
@@ -180,7 +196,7 @@ describe('compiled executor against Apollo\'s executeQueryPlan', () => {
     const shares = [0.5, 0.4, 0.1];
     const random = seededRandom(SEED);
     const outcomes: Outcome[] = [];
-    for (const w of all) for (const mock of Object.values(w.mocks)) mock.requests = 0;
+    for (const w of all) for (const mock of Object.values(w.mocks)) Object.assign(mock, { requests: 0, compiledChecked: 0, compiledWithErrors: 0 });
     for (const [i, w] of all.entries()) {
       const generate = createOperationGenerator(w.apiSchema, random);
       const count = Math.round(OPERATIONS * shares[i]!);
@@ -195,6 +211,7 @@ describe('compiled executor against Apollo\'s executeQueryPlan', () => {
       }
       expect(made, `operations generated for ${w.name}`).toBe(count);
       expect(w.fallbacks, `operations of ${w.name} handed to Apollo's executor`).toEqual([]);
+      expectCompiledSubgraphsAgree(w);
       // Every subgraph was asked (inventory's fields, for one, come only through entity fetches with @requires).
       for (const [subgraph, mock] of Object.entries(w.mocks)) expect(mock.requests, `requests to ${w.name}'s ${subgraph}`).toBeGreaterThan(count / 20);
     }

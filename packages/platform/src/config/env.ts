@@ -232,4 +232,8 @@ export const subgraphEnv = baseEnv
   .extend(redisEnv.shape)
   .extend(kafkaEnv.shape)
   .extend(writePathEnv.shape)
-  .extend({ MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024) });
+  .extend({
+    MAX_BODY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
+    /** Queries from compiled code where the answer is Apollo Server's exactly (compiled-execution.ts). */
+    COMPILED_EXECUTION: boolFromString.default(true),
+  });

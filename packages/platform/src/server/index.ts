@@ -6,3 +6,4 @@ export * from './rate-limit.ts';
 export * from './scalars.ts';
 export * from './service.ts';
 export * from './subgraph.ts';
+export * from './compiled-execution.ts';

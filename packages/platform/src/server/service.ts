@@ -159,6 +159,7 @@ export function subgraphReadiness({ orm, pubsub, producer }: Pick<Infra, 'orm' |
 export interface SubgraphServerEnv {
   NODE_ENV: string;
   MAX_BODY_BYTES: number;
+  COMPILED_EXECUTION: boolean;
   /** This subgraph's own identity key (subgraphIdentitySecret in identity.ts): it verifies, and signs for no other subgraph. */
   SUBGRAPH_IDENTITY_SECRET: string;
 }
@@ -175,6 +176,7 @@ export function subgraphServer<TContext extends BaseContext>(
     logger: infra.logger,
     registry: infra.registry,
     maxBodyBytes: env.MAX_BODY_BYTES,
+    compiledExecution: env.COMPILED_EXECUTION,
     production: env.NODE_ENV === 'production',
     readiness: subgraphReadiness(infra),
   });

@@ -7,6 +7,7 @@ import type { DocumentNode } from 'graphql';
 import type { Registry } from 'prom-client';
 import { IDENTITY_HEADER, verifyIdentity, type Viewer } from '../auth/identity.ts';
 import { createErrorFormatter, ErrorCode, toFormattedError } from '../config/errors.ts';
+import { createCompiledExecution } from './compiled-execution.ts';
 import { graphqlRoute, HttpError } from './graphql-http.ts';
 import { attachSubgraphSubscriptions } from '../realtime/subgraph-ws.ts';
 import { createHttpServer, type HttpServer, type ReadinessProbe, type RouteHandler } from './http.ts';
@@ -27,6 +28,8 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
   /** Builds the per-operation context; `req` is absent for operations over WebSocket. */
   context(viewer: Viewer | null, requestId: string, req: IncomingMessage | undefined): Promise<TContext> | TContext;
   routes?: RouteHandler[];
+  /** Queries and mutations on compiled code where it answers as Apollo Server would (compiled-execution.ts); on by default. */
+  compiledExecution?: boolean;
 }
 
 export interface SubgraphServer {
@@ -60,6 +63,13 @@ export async function createSubgraphServer<TContext extends BaseContext>(
 
   // The identity a request was admitted with, read by its context (never built without one).
   const admitted = new WeakMap<IncomingMessage, Viewer | null>();
+  const context = async (req: IncomingMessage) => {
+    if (!admitted.has(req)) throw new Error('request was not admitted');
+    return options.context(admitted.get(req) ?? null, requestIdFrom(req.headers), req);
+  };
+  const compiled = options.compiledExecution === false
+    ? null
+    : createCompiledExecution({ schema, context, registry: options.registry });
   const graphql = graphqlRoute(apollo, {
     serviceName: options.name,
     maxBodyBytes: options.maxBodyBytes,
@@ -74,10 +84,8 @@ export async function createSubgraphServer<TContext extends BaseContext>(
       logger.warn({ reason: identity.reason, requestId: requestIdFrom(req.headers) }, 'request refused: identity signature');
       return new HttpError(401, ErrorCode.UNAUTHENTICATED, `Subgraphs only answer the gateway: ${identity.reason}`);
     },
-    context: async (req) => {
-      if (!admitted.has(req)) throw new Error('request was not admitted');
-      return options.context(admitted.get(req) ?? null, requestIdFrom(req.headers), req);
-    },
+    context,
+    ...(compiled ? { execute: compiled.execute } : {}),
   });
 
   const http = createHttpServer({
