@@ -31,6 +31,7 @@ const BOOKS = [
   { id: '3', title: 'Three', published: new Date('2021-05-06T07:08:09Z'), authorName: 'Ann' },
 ];
 let touches = 0;
+let failNextContext = false;
 const resolvers = {
   DateTime,
   Query: {
@@ -68,7 +69,14 @@ async function start(compiledExecution: boolean) {
     readiness: () => ({}),
     maxBodyBytes: 64 * 1024,
     production: true,
-    context: () => ({}),
+    context: () => {
+      // The next context built fails once (the compiled path must then leave the request to Apollo Server).
+      if (failNextContext) {
+        failNextContext = false;
+        throw new Error('context failed');
+      }
+      return {};
+    },
     compiledExecution,
   });
   const port = await server.start(0, '127.0.0.1');
@@ -133,6 +141,16 @@ describe('compiled execution in a subgraph server', () => {
     const compiled = await post(servers.compiled.url, { query: 'mutation { touch(id: "1") }' });
     expect(touches).toBe(before + 1);
     expect(compiled).toEqual({ status: 200, text: `{"data":{"touch":${before + 1}}}\n` });
+  });
+
+  it('leaves a query to Apollo Server when the compiled path throws (here: building the context)', async () => {
+    const before = await answeredBy();
+    failNextContext = true;
+    const answer = await post(servers.compiled.url, { query: '{ books(first: 1) { id } }' });
+    expect(failNextContext).toBe(false);
+    expect(answer).toEqual({ status: 200, text: '{"data":{"books":[{"id":"1"}]}}\n' });
+    const after = await answeredBy();
+    expect((after.apollo ?? 0) - (before.apollo ?? 0)).toBe(1);
   });
 
   it('answers a query that succeeds from compiled code with exactly the data', async () => {

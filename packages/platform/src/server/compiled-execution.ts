@@ -64,8 +64,15 @@ export function createCompiledExecution<TContext>(options: CompiledExecutionOpti
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
     const compiled = compiledFor(query, operationName ?? undefined);
     if (!compiled) return null;
-    const context = await options.context(req);
-    const result = (await compiled.query(undefined, context, (variables ?? {}) as Record<string, unknown>)) as ExecutionResult;
+    let result: ExecutionResult;
+    try {
+      const context = await options.context(req);
+      result = (await compiled.query(undefined, context, (variables ?? {}) as Record<string, unknown>)) as ExecutionResult;
+    } catch {
+      // Resolver errors land in `errors`; anything thrown here is the context's or the compiled
+      // code's own, and Apollo Server answers the query as it would have without this path.
+      return null;
+    }
     // Errors: Apollo Server answers the query again, from scratch (see above).
     if (result.errors?.length) return null;
     return { status: 200, body: `${JSON.stringify({ data: result.data })}\n` };
