@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
-import { parse, specifiedRules, validate, type ExecutionResult, type GraphQLSchema } from 'graphql';
+import type { DocumentNode, ExecutionResult, GraphQLSchema } from 'graphql';
 import { compileQuery, isCompiledQuery, type CompiledQuery } from 'graphql-jit';
 import { Counter, type Registry } from 'prom-client';
+import { createDocumentCache } from '../realtime/document-cache.ts';
 
-/** How many documents keep their compiled form (the gateway sends a few dozen distinct ones). */
+/** How many documents stay parsed and compiled (the gateway sends a few dozen distinct ones). */
 const MAX_DOCUMENTS = 500;
 /** Longer texts go to Apollo Server, whose parser bounds them. */
 const MAX_QUERY_LENGTH = 100_000;
@@ -62,15 +63,15 @@ export function createCompiledExecution<TContext>(options: CompiledExecutionOpti
     if (typeof query !== 'string' || extensions !== undefined || Object.keys(rest).length > 0) return null;
     if (operationName !== undefined && operationName !== null && typeof operationName !== 'string') return null;
     if (variables !== undefined && variables !== null && (typeof variables !== 'object' || Array.isArray(variables))) return null;
-    const compiled = compiledFor(query, operationName ?? undefined);
-    if (!compiled) return null;
     let result: ExecutionResult;
     try {
+      const compiled = compiledFor(query, operationName ?? undefined);
+      if (!compiled) return null;
       const context = await options.context(req);
       result = (await compiled.query(undefined, context, (variables ?? {}) as Record<string, unknown>)) as ExecutionResult;
     } catch {
-      // Resolver errors land in `errors`; anything thrown here is the context's or the compiled
-      // code's own, and Apollo Server answers the query as it would have without this path.
+      // Resolver errors land in `errors`; anything thrown here is the compiler's, the context's or
+      // the compiled code's own, and Apollo Server answers the query as it would have without this path.
       return null;
     }
     // Errors: Apollo Server answers the query again, from scratch (see above).
@@ -89,34 +90,30 @@ export function createCompiledExecution<TContext>(options: CompiledExecutionOpti
 }
 
 /**
- * Compiles documents for `schema`, each once (bounded, oldest out first): null for one that the
- * compiled path leaves to Apollo Server (see createCompiledExecution).
+ * Compiles documents for `schema`, each once: parsed and validated through the document cache the
+ * subgraph's WebSocket side uses too (bounded), compiled per document and operation name. Null
+ * for one that the compiled path leaves to Apollo Server (see createCompiledExecution).
  */
 export function createDocumentCompiler(schema: GraphQLSchema): (query: string, operationName?: string) => CompiledQuery | null {
-  const documents = new Map<string, CompiledQuery | null>();
-
-  function compile(query: string, operationName: string | undefined): CompiledQuery | null {
-    if (query.length > MAX_QUERY_LENGTH || INTROSPECTION.test(query) || CONDITIONAL.test(query)) return null;
-    try {
-      const document = parse(query);
-      if (validate(schema, document, specifiedRules).length > 0) return null;
-      const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
-      const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
-      if (!operation || operation.operation !== 'query') return null;
-      const compiled = compileQuery(schema, document, operationName);
-      return isCompiledQuery(compiled) ? compiled : null;
-    } catch {
-      return null;
-    }
-  }
+  const parsed = createDocumentCache(schema, { size: MAX_DOCUMENTS });
+  const compiled = new WeakMap<DocumentNode, Map<string, CompiledQuery | null>>();
 
   return (query, operationName) => {
-    const key = `${operationName ?? ''}\u0000${query}`;
-    let found = documents.get(key);
-    if (found !== undefined) return found;
-    found = compile(query, operationName);
-    if (documents.size >= MAX_DOCUMENTS) documents.delete(documents.keys().next().value!);
-    documents.set(key, found);
+    if (query.length > MAX_QUERY_LENGTH || INTROSPECTION.test(query) || CONDITIONAL.test(query)) return null;
+    const result = parsed(query);
+    if (!('document' in result)) return null;
+    const { document } = result;
+    const operations = document.definitions.filter((d) => d.kind === 'OperationDefinition');
+    const operation = operationName === undefined ? (operations.length === 1 ? operations[0] : undefined) : operations.find((o) => o.name?.value === operationName);
+    if (!operation || operation.operation !== 'query') return null;
+    let byName = compiled.get(document);
+    if (!byName) compiled.set(document, (byName = new Map()));
+    let found = byName.get(operationName ?? '');
+    if (found === undefined) {
+      const attempt = compileQuery(schema, document, operationName);
+      found = isCompiledQuery(attempt) ? attempt : null;
+      byName.set(operationName ?? '', found);
+    }
     return found;
   };
 }
