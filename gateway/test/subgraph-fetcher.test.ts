@@ -49,8 +49,10 @@ it('reports a non-2xx answer as not ok, with its body', async () => {
 it('keeps connections to a subgraph alive across requests', async () => {
   const fetcher = createSubgraphFetcher({ timeoutMs: 30_000 });
   const before = connections.length;
-  for (let i = 0; i < 5; i++) await (await fetcher(`${base}/graphql`, { method: 'POST', body: '{}' })).text();
-  expect(connections.length - before).toBe(1);
+  for (let i = 0; i < 20; i++) await (await fetcher(`${base}/graphql`, { method: 'POST', body: '{}' })).text();
+  // The pool may open a second connection when a request follows the previous answer in the same
+  // tick (the first connection is not yet marked free); never one per request.
+  expect(connections.length - before).toBeLessThanOrEqual(2);
 });
 
 it('gives up on a subgraph that does not answer in time, naming it', async () => {

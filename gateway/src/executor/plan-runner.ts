@@ -3,6 +3,7 @@ import { errorCodeDef, ERRORS, type VariableDefinitions } from '@apollo/federati
 import { evaluateCondition, type FetchNode, type PlanNode, type QueryPlanSelectionNode, type ResponsePath } from '@apollo/query-planner';
 import { inChildSpan } from '@finder/platform/telemetry';
 import { GraphQLError, isAbstractType, isInterfaceType, isObjectType, type GraphQLFormattedError, type GraphQLSchema } from 'graphql';
+import { isDirectSource } from '../subgraph-source.ts';
 import { UnsupportedOperation } from './response-shape.ts';
 
 type ResultMap = Record<string, unknown>;
@@ -19,7 +20,7 @@ export interface PlanRun {
   services: Record<string, GraphQLDataSource>;
   variables: Variables | undefined;
   /** Apollo's request context, handed to data sources as Apollo's executor does (identity, request id, metrics). */
-  requestContext: { context: unknown; metrics?: { nonFtv1ErrorPaths?: { subgraph: string; path: unknown }[] } } & Record<string, unknown>;
+  requestContext: { context: unknown; overallCachePolicy?: unknown; metrics?: { nonFtv1ErrorPaths?: { subgraph: string; path: unknown }[] } } & Record<string, unknown>;
   errors: unknown[];
 }
 
@@ -76,16 +77,19 @@ function compileFetch(fetch: FetchNode, supergraph: GraphQLSchema): Step {
   async function send(run: PlanRun, cursor: Cursor, variables: Variables): Promise<ResultMap | null | undefined> {
     const service = run.services[serviceName];
     if (!service) throw new Error(`Couldn't find service with name "${serviceName}"`);
+    const operation = { query: fetch.operation, variables, operationName: fetch.operationName };
     const response = await inChildSpan('gateway.fetch', { service: serviceName }, () =>
-      service.process({
-        // GraphQLDataSourceRequestKind.INCOMING_OPERATION (the enum is not exported).
-        kind: 'incoming operation' as never,
-        request: { query: fetch.operation, variables, operationName: fetch.operationName },
-        incomingRequestContext: run.requestContext as never,
-        context: run.requestContext.context as never,
-        document: fetch.operationDocumentNode,
-        pathInIncomingRequest: cursor.path,
-      }),
+      isDirectSource(service)
+        ? service.fetchOperation(operation, run.requestContext.context as never, run.requestContext)
+        : service.process({
+            // GraphQLDataSourceRequestKind.INCOMING_OPERATION (the enum is not exported).
+            kind: 'incoming operation' as never,
+            request: operation,
+            incomingRequestContext: run.requestContext as never,
+            context: run.requestContext.context as never,
+            document: fetch.operationDocumentNode,
+            pathInIncomingRequest: cursor.path,
+          }),
     );
     if (response.errors) {
       const pathOf = errorPathGenerator(fetch, cursor);
