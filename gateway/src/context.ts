@@ -3,12 +3,15 @@ import { bearerToken, type TokenVerifier, type Viewer } from '@finder/platform/a
 import { requestIdFrom } from '@finder/platform/config';
 import { GraphQLError } from 'graphql';
 import type { ClientAddress } from './client-address.ts';
+import type { HandedOver } from './handover.ts';
 
 export interface GatewayContext {
   viewer: Viewer | null;
   requestId: string;
   /** The client's address (client-address.ts), which anonymous budgets count by. */
   address: string;
+  /** Set when the direct path (direct-answers.ts) started the request and left Apollo Server to answer it. */
+  handedOver?: HandedOver;
 }
 
 /**

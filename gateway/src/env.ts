@@ -38,6 +38,11 @@ export const gatewayEnvSchema = baseEnv.extend({
    * the few plans it does not run go to Apollo's), or `apollo`, @apollo/gateway's executeQueryPlan.
    */
   GATEWAY_EXECUTOR: z.enum(['compiled', 'apollo']).default('compiled'),
+  /**
+   * Queries over HTTP answered without Apollo Server's request pipeline (direct-answers.ts) when
+   * they run without an error; needs the compiled executor.
+   */
+  GATEWAY_DIRECT_ANSWERS: boolFromString.default(true),
   /** Identical subgraph queries for the same viewer in flight at once share one fetch (inflight-merge.ts). */
   GATEWAY_MERGE_INFLIGHT: boolFromString.default(false),
   SUBGRAPH_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),

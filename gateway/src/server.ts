@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import type { IncomingMessage } from 'node:http';
 import { ApolloGateway } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginLandingPageDisabled } from '@apollo/server/plugin/disabled';
@@ -7,6 +8,8 @@ import { createRevocationList, createTokenVerifier, type RevocationList } from '
 import { createErrorFormatter, type Logger, type RedisTarget, toFormattedError } from '@finder/platform/config';
 import { createHttpServer, createRateLimitRedis, graphqlRoute, HttpError, type HttpServer } from '@finder/platform/server';
 import { Counter, type Registry } from 'prom-client';
+import { createDirectAnswers } from './direct-answers.ts';
+import { createOperationCompiler } from './executor/executor.ts';
 import { withCompiledExecutor } from './executor/gateway.ts';
 import { createClientAddress } from './client-address.ts';
 import { createGatewayContext, type GatewayContext } from './context.ts';
@@ -55,10 +58,9 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   // The data sources Apollo builds, by subgraph, for the compiled executor to fetch through too.
   const services: Record<string, SignedSubgraphSource> = {};
   const apolloGateway = new ApolloGateway({ supergraphSdl, buildService: ({ name, url }) => (services[name] = source(name, url)), logger });
-  const gateway =
-    env.GATEWAY_EXECUTOR === 'compiled'
-      ? withCompiledExecutor(apolloGateway, { loaded, services, onFallback: (reason) => logger.debug({ reason }, 'operation runs on Apollo\'s executor') })
-      : apolloGateway;
+  const compiled = env.GATEWAY_EXECUTOR === 'compiled';
+  const onFallback = (reason: string) => logger.debug({ reason }, "operation runs on Apollo's executor");
+  const gateway = compiled ? withCompiledExecutor(apolloGateway, { loaded, services, onFallback }) : apolloGateway;
   const formatError = gatewayErrors(createErrorFormatter(logger, { maskInternal: production }), { production });
   const limits = createOperationLimits(loaded.apiGraphQLSchema, loaded.supergraphGraphQLSchema, {
     maxDepth: env.GRAPHQL_MAX_DEPTH,
@@ -76,6 +78,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
   const clientAddress = createClientAddress(env.TRUSTED_PROXIES);
   const trusted: TrustedDocuments | null = env.TRUSTED_DOCUMENTS ? loadTrustedDocuments(env.TRUSTED_DOCUMENTS) : null;
   if (trusted) logger.info({ documents: trusted.size, manifest: env.TRUSTED_DOCUMENTS }, 'trusted documents only');
+  const operationMetrics = createOperationMetrics(registry, knownOperationNames(env.OPERATION_NAMES_MANIFEST));
   const apollo = new ApolloServer<GatewayContext>({
     gateway,
     formatError,
@@ -89,7 +92,7 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     // extension; APQ, which would register any text under its hash, is off all the same.
     ...(trusted ? { persistedQueries: false as const } : {}),
     plugins: [
-      operationMetricsPlugin(createOperationMetrics(registry, knownOperationNames(env.OPERATION_NAMES_MANIFEST))),
+      operationMetricsPlugin(operationMetrics),
       operationResolutionPlugin(),
       operationLimitsPlugin(limits, budgets),
       production
@@ -106,6 +109,21 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
     issuer: env.JWT_ISSUER,
     ...(revocations ? { isRevoked: revocations.isRevoked } : {}),
   });
+  const context = (req: IncomingMessage) => createGatewayContext(req, verifier, clientAddress);
+  const directAnswers =
+    compiled && env.GATEWAY_DIRECT_ANSWERS
+      ? createDirectAnswers({
+          loaded,
+          services,
+          compile: createOperationCompiler(loaded, onFallback),
+          context,
+          limits,
+          budgets,
+          metrics: operationMetrics,
+          maxTokens: env.GRAPHQL_MAX_TOKENS,
+          registry,
+        })
+      : null;
   let ready = true;
   const http = createHttpServer({
     logger,
@@ -116,7 +134,8 @@ export async function buildGateway({ env, logger, registry }: { env: GatewayEnv;
       graphqlRoute(apollo, {
         serviceName: 'gateway',
         maxBodyBytes: env.MAX_BODY_BYTES,
-        context: (req) => createGatewayContext(req, verifier, clientAddress),
+        context,
+        ...(directAnswers ? { execute: directAnswers } : {}),
         ...(trusted ? { resolveQuery: (fields: Parameters<TrustedDocuments['resolve']>[0]) => trustedQuery(trusted, fields) } : {}),
       }),
     ],

@@ -4,6 +4,7 @@ import { REQUEST_ID_HEADER } from '@finder/platform/config';
 import { injectTraceHeaders } from '@finder/platform/telemetry';
 import { parseCacheControlHeader } from '@apollo/gateway/dist/datasources/parseCacheControlHeader.js';
 import type { GatewayContext } from './context.ts';
+import type { CacheHint } from './handover.ts';
 import { createInflightMerge, isQueryText } from './inflight-merge.ts';
 import { createSubgraphFetcher, type SubgraphRequestInit, type SubgraphResponse } from './subgraph-fetcher.ts';
 import type { SubgraphFetchMetrics } from './subgraph-metrics.ts';
@@ -92,11 +93,6 @@ export class SignedSubgraphSource extends RemoteGraphQLDataSource<GatewayContext
     if (typeof policy?.restrict === 'function') policy.restrict(cacheHint(response.headers.get('cache-control')));
     return body as GraphQLResponse;
   }
-}
-
-interface CacheHint {
-  maxAge: number;
-  scope?: 'PRIVATE' | 'PUBLIC';
 }
 
 /** A subgraph answer's `Cache-Control` as the hint Apollo's data source restricts the response's policy by. */

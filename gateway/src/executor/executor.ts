@@ -2,14 +2,16 @@ import { buildOperationContext, type ApolloGateway, type GraphQLDataSource } fro
 import { operationFromDocument } from '@apollo/federation-internals';
 import type { PlanNode, QueryPlan } from '@apollo/query-planner';
 import { inChildSpan } from '@finder/platform/telemetry';
-import { getVariableValues, GraphQLError, Kind, type VariableDefinitionNode } from 'graphql';
+import { getVariableValues, GraphQLError, Kind, type DocumentNode, type VariableDefinitionNode } from 'graphql';
+import type { GatewayContext } from '../context.ts';
+import type { CacheHint } from '../handover.ts';
 import type { LoadedSupergraph } from '../subscriptions/supergraph.ts';
 import { compilePlan, type PlanRun } from './plan-runner.ts';
 import { compileResponseShape, UnsupportedOperation, type ResponseShape } from './response-shape.ts';
 
 export type GatewayExecutor = ApolloGateway['executor'];
 type RequestContext = Parameters<GatewayExecutor>[0];
-type ExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
+export type ExecutionResult = Awaited<ReturnType<GatewayExecutor>>;
 
 type OperationContext = ReturnType<typeof buildOperationContext>;
 
@@ -20,7 +22,7 @@ export interface CompiledOperation {
 }
 
 /** One operation of one document, compiled, with what the request checks before running it. */
-interface Compiled extends CompiledOperation {
+export interface Compiled extends CompiledOperation {
   plan: QueryPlan;
   variableDefinitions: readonly VariableDefinitionNode[] | undefined;
 }
@@ -61,7 +63,42 @@ export async function runCompiled(compiled: CompiledOperation, run: PlanRun): Pr
 }
 
 /** Operations this executor hands to Apollo's, remembered as such. */
-const FALLBACK = Symbol('fallback');
+export const FALLBACK = Symbol('fallback');
+
+/** What compiles one operation of a document (or says Apollo's executor runs it, and why). */
+export function createOperationCompiler(loaded: LoadedSupergraph, onFallback?: (reason: string) => void) {
+  return (document: DocumentNode, operationName: string | undefined): Compiled | typeof FALLBACK => {
+    try {
+      const operationContext = buildOperationContext({ schema: loaded.apiGraphQLSchema, operationDocument: document, operationName });
+      const planned = operationFromDocument(loaded.apiSchema, document, { operationName });
+      const plan = loaded.planner.buildQueryPlan(planned);
+      if (plan.node?.kind === 'Subscription') throw new UnsupportedOperation('subscriptions');
+      return { plan, variableDefinitions: operationContext.operation.variableDefinitions, ...compileOperation(loaded, plan.node, operationContext) };
+    } catch (error) {
+      // Apollo's executor answers these as it always has, errors included.
+      onFallback?.(error instanceof UnsupportedOperation ? error.message : 'compilation failed');
+      return FALLBACK;
+    }
+  };
+}
+
+/** Runs a compiled operation for one request: its variables checked as Apollo checks them, then its plan. */
+export async function executeCompiled(
+  compiled: Compiled,
+  loaded: LoadedSupergraph,
+  services: PlanRun['services'],
+  variables: Record<string, unknown> | undefined,
+  requestContext: PlanRun['requestContext'],
+): Promise<ExecutionResult> {
+  return inChildSpan('gateway.request', {}, async () => {
+    // Apollo validates the variables (and still sends the client's values, not the coerced ones).
+    if (compiled.variableDefinitions?.length) {
+      const { errors } = getVariableValues(loaded.apiGraphQLSchema, compiled.variableDefinitions, variables || {});
+      if (errors) return { errors };
+    }
+    return runCompiled(compiled, { services, variables, requestContext, errors: [] });
+  });
+}
 
 export interface CompiledExecutorOptions {
   loaded: LoadedSupergraph;
@@ -80,35 +117,21 @@ export interface CompiledExecutorOptions {
  * for the fetches, response-shape.ts for the response) instead of Apollo's executeQueryPlan and
  * its post-processing; responses are the same (gateway/test/executor-differential.test.ts).
  * Introspection, @defer, subscriptions and plans with data rewrites (@interfaceObject, @context)
- * go to Apollo's executor.
+ * go to Apollo's executor. A request the direct path (direct-answers.ts) already ran and handed
+ * over for Apollo Server to answer gets that run's result.
  */
 export function createCompiledExecutor({ loaded, services, fallback, cacheSize = 1_000, onFallback }: CompiledExecutorOptions): GatewayExecutor {
   const cache = new Map<string, Compiled | typeof FALLBACK>();
-
-  function compile(requestContext: RequestContext): Compiled | typeof FALLBACK {
-    const { document, request } = requestContext;
-    const operationName = request.operationName ?? undefined;
-    try {
-      const operationContext = buildOperationContext({ schema: loaded.apiGraphQLSchema, operationDocument: document, operationName });
-      const planned = operationFromDocument(loaded.apiSchema, document, { operationName });
-      const plan = loaded.planner.buildQueryPlan(planned);
-      if (plan.node?.kind === 'Subscription') throw new UnsupportedOperation('subscriptions');
-      return { plan, variableDefinitions: operationContext.operation.variableDefinitions, ...compileOperation(loaded, plan.node, operationContext) };
-    } catch (error) {
-      // Apollo's executor answers these as it always has, errors included.
-      onFallback?.(error instanceof UnsupportedOperation ? error.message : 'compilation failed');
-      return FALLBACK;
-    }
-  }
+  const compile = createOperationCompiler(loaded, onFallback);
 
   function compiledFor(requestContext: RequestContext): Compiled | typeof FALLBACK {
-    const { queryHash, request } = requestContext;
+    const { queryHash, request, document } = requestContext;
     const key = request.operationName ? `${queryHash}\u0000${request.operationName}` : queryHash;
     let compiled = cache.get(key);
     if (compiled) {
       cache.delete(key);
     } else {
-      compiled = compile(requestContext);
+      compiled = compile(document, request.operationName ?? undefined);
       if (cache.size >= cacheSize) cache.delete(cache.keys().next().value!);
     }
     cache.set(key, compiled);
@@ -116,18 +139,14 @@ export function createCompiledExecutor({ loaded, services, fallback, cacheSize =
   }
 
   return async (requestContext) => {
+    const handedOver = (requestContext.context as Partial<GatewayContext> | undefined)?.handedOver;
+    if (handedOver?.result) {
+      const policy = (requestContext as { overallCachePolicy?: { restrict?: (hint: CacheHint) => void } }).overallCachePolicy;
+      for (const hint of handedOver.cacheHints) policy?.restrict?.(hint);
+      return handedOver.result as ExecutionResult;
+    }
     const compiled = compiledFor(requestContext);
     if (compiled === FALLBACK) return fallback(requestContext);
-    return inChildSpan('gateway.request', {}, () => execute(compiled, requestContext));
+    return executeCompiled(compiled, loaded, services, requestContext.request.variables, requestContext as never);
   };
-
-  async function execute(compiled: Compiled, requestContext: RequestContext): Promise<ExecutionResult> {
-    const variables = requestContext.request.variables;
-    // Apollo validates the variables (and still sends the client's values, not the coerced ones).
-    if (compiled.variableDefinitions?.length) {
-      const { errors } = getVariableValues(loaded.apiGraphQLSchema, compiled.variableDefinitions, variables || {});
-      if (errors) return { errors };
-    }
-    return runCompiled(compiled, { services, variables, requestContext: requestContext as never, errors: [] });
-  }
 }

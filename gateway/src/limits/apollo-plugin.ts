@@ -22,7 +22,8 @@ export function operationLimitsPlugin(limits: OperationLimits, budgets: Budgets)
             throw new GraphQLError(refusal.message, { extensions: { ...refusal.extensions, http: { status: 400 } } });
           }
           try {
-            ({ loginAccounts } = await budgets.charge(contextValue, document, operationName, request.variables, estimate));
+            // A request the direct path handed over was charged there, once.
+            ({ loginAccounts } = await (contextValue.handedOver?.charge ?? budgets.charge(contextValue, document, operationName, request.variables, estimate)));
           } catch (err) {
             if (!(err instanceof GraphQLError)) throw err;
             const retryAfter = String(Math.ceil(Number(err.extensions.retryAfterMs) / 1000));

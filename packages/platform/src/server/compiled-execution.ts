@@ -9,7 +9,7 @@ const MAX_DOCUMENTS = 500;
 /** Longer texts go to Apollo Server, whose parser bounds them. */
 const MAX_QUERY_LENGTH = 100_000;
 /** Introspection is answered by Apollo Server (graphql-js's own resolvers), not compiled. */
-const INTROSPECTION = /\b__(schema|type)\b/;
+export const INTROSPECTION = /\b__(schema|type)\b/;
 /**
  * graphql-jit keeps a field excluded by `@skip`/`@include` in the place of its first mention,
  * where graphql-js places it where it is first included: the same data in another key order.
@@ -119,7 +119,7 @@ export function createDocumentCompiler(schema: GraphQLSchema): (query: string, o
 }
 
 /** Apollo Server answers `application/json` unless a client prefers the GraphQL response type. */
-function acceptsJson(accept: string | undefined): boolean {
+export function acceptsJson(accept: string | undefined): boolean {
   if (!accept) return true;
   return !accept.includes('graphql-response+json') && (accept.includes('application/json') || accept.includes('*/*'));
 }

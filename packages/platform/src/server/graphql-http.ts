@@ -67,10 +67,18 @@ export interface GraphQLRouteOptions<TContext extends BaseContext> {
    */
   resolveQuery?: (fields: { query?: unknown; documentId?: unknown; extensions?: unknown }) => string;
   /**
-   * Answers a request without Apollo Server when it can (compiled-execution.ts), with what Apollo
-   * Server would answer; null hands the request to Apollo Server.
+   * Answers a request without Apollo Server when it can (compiled-execution.ts, the gateway's
+   * direct-answers.ts), with what Apollo Server would answer; null hands the request to Apollo
+   * Server, and so does `{ context }`, with the context it is to run with (built and used already).
    */
-  execute?: (req: IncomingMessage, body: unknown) => Promise<{ status: number; body: string } | null>;
+  execute?: (req: IncomingMessage, body: unknown) => Promise<DirectAnswer | { context: TContext } | null>;
+}
+
+/** An answer made without Apollo Server: sent as `application/json`, with any headers given. */
+export interface DirectAnswer {
+  status: number;
+  body: string;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -104,30 +112,34 @@ export function graphqlRoute<TContext extends BaseContext>(
     // In the trace the caller started (its `traceparent`), or in a new one when sampled here.
     const traceparent = typeof req.headers.traceparent === 'string' ? req.headers.traceparent : undefined;
     const response = await inSpan(`${options.serviceName ?? 'graphql'} ${req.method ?? 'GET'} ${path}`, traceparent, SpanKind.SERVER, async () => {
-      const compiled = await options.execute?.(req, body);
-      if (compiled) return compiled;
+      const direct = await options.execute?.(req, body);
+      if (direct && 'status' in direct) return direct;
+      const handedOver = direct?.context;
       const headers = new HeaderMap();
       for (const [key, value] of Object.entries(req.headers)) {
         if (value !== undefined) headers.set(key, Array.isArray(value) ? value.join(', ') : value);
       }
       return server.executeHTTPGraphQLRequest({
         httpGraphQLRequest: { method: req.method ?? 'GET', headers, search, body },
-        context: () => options.context(req),
+        context: handedOver ? async () => handedOver : () => options.context(req),
       });
     });
-    if (!('headers' in response)) {
-      res.statusCode = response.status;
+    if (typeof response.body === 'string') {
+      const direct = response as DirectAnswer;
+      res.statusCode = direct.status;
+      if (direct.headers) for (const [key, value] of Object.entries(direct.headers)) res.setHeader(key, value);
       res.setHeader('content-type', 'application/json; charset=utf-8');
-      res.end(response.body);
+      res.end(direct.body);
       return true;
     }
-    for (const [key, value] of response.headers) res.setHeader(key, value);
-    res.statusCode = response.status ?? 200;
-    if (response.body.kind === 'complete') {
-      res.end(response.body.string);
+    const apollo = response as Awaited<ReturnType<ApolloServer<TContext>['executeHTTPGraphQLRequest']>>;
+    for (const [key, value] of apollo.headers) res.setHeader(key, value);
+    res.statusCode = apollo.status ?? 200;
+    if (apollo.body.kind === 'complete') {
+      res.end(apollo.body.string);
       return true;
     }
-    for await (const chunk of response.body.asyncIterator) res.write(chunk);
+    for await (const chunk of apollo.body.asyncIterator) res.write(chunk);
     res.end();
     return true;
   };

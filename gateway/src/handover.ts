@@ -1,0 +1,20 @@
+import type { ExecutionResult } from 'graphql';
+import type { Charge } from './limits/budgets.ts';
+
+/** A subgraph answer's `Cache-Control`, as Apollo's data sources restrict a response's cache policy by it. */
+export interface CacheHint {
+  maxAge: number;
+  scope?: 'PRIVATE' | 'PUBLIC';
+}
+
+/**
+ * What the direct path (direct-answers.ts) already did for a request it leaves to Apollo Server
+ * to answer (a refusal, an error to format, a cacheable answer), so that nothing happens twice:
+ * Apollo's pipeline awaits `charge` instead of charging the budgets again, and the executor
+ * returns `result`, restricting the cache policy by `cacheHints` as the fetches did.
+ */
+export interface HandedOver {
+  charge: Promise<Charge>;
+  result?: ExecutionResult;
+  cacheHints: CacheHint[];
+}
