@@ -38,6 +38,20 @@ export type LimitRefusal = GraphQLError;
 export function createOperationLimits(apiSchema: GraphQLSchema, supergraphSchema: GraphQLSchema, settings: OperationLimitSettings) {
   const cost = createCostModel(supergraphSchema, { defaultListSize: settings.defaultListSize });
   const shapeChecked = new WeakMap<DocumentNode, GraphQLError | null>();
+  // The estimate of a document without variables depends on nothing else: computed once per operation.
+  const fixedEstimates = new WeakMap<DocumentNode, Map<string, number> | null>();
+
+  function estimate(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): number {
+    let fixed = fixedEstimates.get(document);
+    if (fixed === undefined) {
+      const usesVariables = document.definitions.some((d) => d.kind === Kind.OPERATION_DEFINITION && (d.variableDefinitions?.length ?? 0) > 0);
+      fixedEstimates.set(document, (fixed = usesVariables ? null : new Map()));
+    }
+    if (!fixed) return cost.estimate(document, operationName, variables);
+    let known = fixed.get(operationName ?? '');
+    if (known === undefined) fixed.set(operationName ?? '', (known = cost.estimate(document, operationName, variables)));
+    return known;
+  }
 
   function checkShape(document: DocumentNode): GraphQLError | null {
     const known = shapeChecked.get(document);
@@ -70,14 +84,14 @@ export function createOperationLimits(apiSchema: GraphQLSchema, supergraphSchema
     measure(document: DocumentNode, operationName: string | null | undefined, variables: Record<string, unknown> | undefined): { refusal: LimitRefusal | null; estimate: number } {
       const shape = checkShape(document);
       if (shape) return { refusal: shape, estimate: 0 };
-      const estimate = cost.estimate(document, operationName, variables);
-      if (estimate > settings.maxCost) {
-        const refusal = new GraphQLError(`Operation cost ${estimate} exceeds the limit of ${settings.maxCost}; ask for fewer items (first/last) or fewer nested lists`, {
-          extensions: { code: ErrorCode.COST_LIMIT_EXCEEDED, cost: estimate, limit: settings.maxCost },
+      const estimated = estimate(document, operationName, variables);
+      if (estimated > settings.maxCost) {
+        const refusal = new GraphQLError(`Operation cost ${estimated} exceeds the limit of ${settings.maxCost}; ask for fewer items (first/last) or fewer nested lists`, {
+          extensions: { code: ErrorCode.COST_LIMIT_EXCEEDED, cost: estimated, limit: settings.maxCost },
         });
-        return { refusal, estimate };
+        return { refusal, estimate: estimated };
       }
-      return { refusal: null, estimate };
+      return { refusal: null, estimate: estimated };
     },
     estimate: (document: DocumentNode, operationName?: string | null, variables?: Record<string, unknown>) => cost.estimate(document, operationName, variables),
   };

@@ -1,4 +1,4 @@
-import { createHash, createHmac, hkdfSync, timingSafeEqual } from 'node:crypto';
+import { createHmac, hash, hkdfSync, timingSafeEqual } from 'node:crypto';
 import { SignJWT, errors as joseErrors, importPKCS8, importSPKI, jwtVerify, type CryptoKey } from 'jose';
 import { z } from 'zod';
 import { unauthenticated } from '../config/errors.ts';
@@ -146,10 +146,8 @@ interface IdentityClaims {
   d: string;
 }
 
-export const bodyDigest = (body: string | Uint8Array | undefined): string =>
-  createHash('sha256')
-    .update(body ?? '')
-    .digest('base64url');
+/** One-shot `hash` costs about a third of a createHash object's update and digest. */
+export const bodyDigest = (body: string | Uint8Array | undefined): string => hash('sha256', body ?? '', 'base64url');
 
 /**
  * The identity signature is an HMAC-SHA256 under a key of the subgraph it is made for. Gateways hold
