@@ -10,7 +10,7 @@ import type { CacheHint } from './handover.ts';
 import type { Budgets, Charge } from './limits/budgets.ts';
 import type { OperationLimits } from './limits/operation-limits.ts';
 import type { OperationMetrics } from './operation-metrics.ts';
-import type { LoadedSupergraph } from './subscriptions/supergraph.ts';
+import type { LoadedSupergraph } from './supergraph.ts';
 
 /** Documents kept parsed and validated (clients send a few hundred distinct ones at most). */
 const MAX_DOCUMENTS = 1_000;
@@ -32,23 +32,25 @@ export interface DirectAnswersOptions {
 export type DirectOutcome = DirectAnswer | { context: GatewayContext } | null;
 
 /**
- * Queries over HTTP answered without Apollo Server's request pipeline: the same steps, in the same
+ * Queries and mutations over HTTP answered without Apollo Server's request pipeline: the same steps, in the same
  * order, with the gateway's own parts (document cache, the compiled executor, operation limits,
  * budgets, metrics), for what made up about a fifth of the gateway's busy time under the bench's
  * medium shape besides the subgraph fetches: Apollo's per-request query hash, plugin calls, header
  * maps and its response assembly.
  *
- * Only an answer that is Apollo Server's exactly leaves this path: the data of a query that ran
- * without an error, uncacheable (`Cache-Control: no-store`, as Apollo's cache-control plugin says
- * then). Everything else goes to Apollo Server:
+ * Only an answer that is Apollo Server's exactly leaves this path: the data of an operation that
+ * ran without an error, uncacheable (`Cache-Control: no-store`, as Apollo's cache-control plugin
+ * says then); a login among them gives its account's point back, as the limits plugin does.
+ * Everything else goes to Apollo Server:
  * - before anything is charged or run (null: Apollo Server starts from scratch): GET, batches,
  *   persisted-query extensions, other media types, a document that does not parse or validate,
- *   introspection, operations that are not queries, an unknown operation name, an operation the
- *   compiled executor leaves to Apollo's, a token that does not verify, an operation over a limit;
+ *   introspection, subscriptions, an unknown operation name, an operation the compiled executor
+ *   leaves to Apollo's, a token that does not verify, an operation over a limit;
  * - after (`{ context }`, the request's context carrying what was done, handover.ts): a budget
- *   refusal (Apollo's pipeline reports the charge made here rather than charging again), and a
- *   result with errors, extensions or a cacheable policy (Apollo's executor returns it, so its
- *   formatting, status and headers are the answer; nothing is fetched twice).
+ *   refusal (Apollo's pipeline reports the charge made here rather than charging again), a result
+ *   with errors, extensions or a cacheable policy, and a throw (Apollo's executor returns the one
+ *   or throws the other, so Apollo's formatting, status and headers are the answer; nothing is
+ *   fetched twice, and no mutation runs twice).
  */
 export function createDirectAnswers(options: DirectAnswersOptions): (req: IncomingMessage, body: unknown) => Promise<DirectOutcome> {
   const parsed = createDocumentCache(options.loaded.apiGraphQLSchema, { size: MAX_DOCUMENTS, maxTokens: options.maxTokens });
@@ -81,7 +83,7 @@ export function createDirectAnswers(options: DirectAnswersOptions): (req: Incomi
     if (!('document' in result)) return null;
     const { document } = result;
     const operation = getOperationAST(document, operationName ?? undefined);
-    if (operation?.operation !== 'query') return null;
+    if (!operation || operation.operation === 'subscription') return null;
     const plan = compiledFor(document, operationName ?? undefined);
     if (plan === FALLBACK) return null;
     let context: GatewayContext;
@@ -95,20 +97,25 @@ export function createDirectAnswers(options: DirectAnswersOptions): (req: Incomi
     const { refusal, estimate } = options.limits.measure(document, name, variables);
     if (refusal) return null;
     const charge = options.budgets.charge(context, document, name, variables, estimate);
-    const handOver = (result?: ExecutionResult, cacheHints: CacheHint[] = []) => ({ context: { ...context, handedOver: { charge, result, cacheHints } } });
+    const handOver = (result?: ExecutionResult, cacheHints: CacheHint[] = []) => ({ context: { ...context, handedOver: { charge, cacheHints, ...(result ? { result } : {}) } } });
     if (!(await charged(charge))) return handOver();
     const cacheHints: CacheHint[] = [];
     const requestContext = { context, request: { variables }, overallCachePolicy: { restrict: (hint: CacheHint) => cacheHints.push(hint) }, metrics: {} };
     let executed: ExecutionResult;
     try {
       executed = await executeCompiled(plan, options.loaded, options.services, variables, requestContext);
-    } catch {
-      return handOver(); // Apollo's pipeline runs it (charged already) and reports what it throws
+    } catch (thrown) {
+      // Apollo's executor throws it again, so Apollo Server answers as it answers any executor's throw.
+      return { context: { ...context, handedOver: { charge, thrown, cacheHints } } };
     }
     if (executed.errors?.length || executed.extensions || cacheHints.some((hint) => hint.maxAge > 0)) return handOver(executed, cacheHints);
+    // A login that succeeded was no guess (budgets.ts), as the limits plugin does after Apollo's run.
+    const { loginAccounts } = await charge;
+    if (loginAccounts.length > 0) await options.budgets.refundLogins(loginAccounts);
     const label = options.metrics.label(name);
-    options.metrics.operations.inc({ operation: label, type: 'query', outcome: 'ok' });
-    options.metrics.duration.observe({ operation: label, type: 'query' }, (performance.now() - started) / 1000);
+    const type = operation.operation;
+    options.metrics.operations.inc({ operation: label, type, outcome: 'ok' });
+    options.metrics.duration.observe({ operation: label, type }, (performance.now() - started) / 1000);
     return { status: 200, headers: { 'cache-control': 'no-store' }, body: `${JSON.stringify({ data: executed.data })}\n` };
   }
 

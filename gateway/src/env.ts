@@ -39,7 +39,7 @@ export const gatewayEnvSchema = baseEnv.extend({
    */
   GATEWAY_EXECUTOR: z.enum(['compiled', 'apollo']).default('compiled'),
   /**
-   * Queries over HTTP answered without Apollo Server's request pipeline (direct-answers.ts) when
+   * Queries and mutations over HTTP answered without Apollo Server's request pipeline (direct-answers.ts) when
    * they run without an error; needs the compiled executor.
    */
   GATEWAY_DIRECT_ANSWERS: boolFromString.default(true),

@@ -26,7 +26,7 @@ import { createSubscriptionMetrics } from './subscriptions/metrics.ts';
 import { createOperationMetrics, knownOperationNames, operationMetricsPlugin } from './operation-metrics.ts';
 import { createSubgraphFetchMetrics } from './subgraph-metrics.ts';
 import { createSubscriptionPlanner } from './subscriptions/plan.ts';
-import { loadSupergraph } from './subscriptions/supergraph.ts';
+import { loadSupergraph } from './supergraph.ts';
 import { createUpstreamPool } from './subscriptions/upstream.ts';
 import { createViewerScope } from './subscriptions/viewer-scope.ts';
 import { attachClientSubscriptions } from './subscriptions/ws-server.ts';

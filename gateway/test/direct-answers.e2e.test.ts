@@ -5,8 +5,8 @@
  * and body bytes from both; the metric of the first says which path answered, so a case meant for
  * the direct path cannot pass by going to Apollo Server.
  */
-import { registerUser, type TestUser } from '@finder/testing/accounts';
-import { freePort } from '@finder/testing/ports';
+import { gql, ok } from '@finder/testing/graphql-client';
+import { freePort, uniqueEmail } from '@finder/testing/ports';
 import { startNode, waitForReady, type Service } from '@finder/testing/processes';
 import { stackEnv } from '@finder/testing/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,6 +28,12 @@ interface Case {
 }
 
 const ME = 'query Me { me { id displayName role } }';
+const PASSWORD = 'correct horse battery';
+/** A login of the case's own user (its email is put in when sent). */
+const login = (password: 'right' | 'wrong') => ({
+  query: 'mutation Login($input: LoginInput!) { login(input: $input) { accessToken refreshToken user { id displayName } } }',
+  variables: { input: { email: '<email>', password: password === 'right' ? PASSWORD : 'not the password' } },
+});
 const CASES: Case[] = [
   { name: 'a signed-in query', body: { query: ME }, signedIn: true, by: 'direct' },
   { name: 'operationName given', body: { query: ME, operationName: 'Me' }, signedIn: true, by: 'direct' },
@@ -59,13 +65,39 @@ const CASES: Case[] = [
   { name: 'introspection (off in production)', body: { query: '{ __schema { queryType { name } } }' }, by: 'apollo' },
   { name: 'too deep', body: { query: `{ me { ${'conversations(first: 1) { edges { node { participants { '.repeat(6)}id${' } } } }'.repeat(6)} } }` }, signedIn: true, by: 'apollo' },
   { name: 'a bad token', body: { query: ME }, headers: { authorization: 'Bearer not-a-token' }, by: 'apollo' },
-  { name: 'a mutation', body: { query: 'mutation { logout(refreshToken: "not-a-refresh-token") }' }, by: 'apollo' },
+  { name: 'a mutation', body: { query: 'mutation { updateProfile(input: { displayName: "Renamed Person" }) { displayName role } }' }, signedIn: true, by: 'direct' },
+  { name: 'a mutation with variables and an alias', body: { query: 'mutation Rename($input: UpdateProfileInput!) { renamed: updateProfile(input: $input) { displayName } }', variables: { input: { displayName: 'Named Again' } } }, signedIn: true, by: 'direct' },
+  { name: 'a mutation refused by its subgraph', body: { query: 'mutation { updateProfile(input: { displayName: "" }) { displayName } }' }, signedIn: true, by: 'apollo' },
+  { name: 'a mutation that needs a viewer, anonymous', body: { query: 'mutation { updateProfile(input: { displayName: "Nobody" }) { displayName } }' }, by: 'apollo' },
+  { name: 'a mutation with a failing token', body: { query: 'mutation { logout(refreshToken: "not-a-refresh-token") }' }, by: 'apollo' },
   { name: 'an extra body field', body: { query: ME, surprise: 1 }, signedIn: true, by: 'apollo' },
   { name: 'the GraphQL response media type', body: { query: ME }, headers: { accept: 'application/graphql-response+json' }, signedIn: true, by: 'apollo' },
+  // BUDGET_LOGIN_PER_ACCOUNT=2/1m, and a login that succeeds gives its point back: every right
+  // password gets in, on the direct path; wrong ones use the account's budget up.
+  { name: 'logins that succeed, more than the per-account budget', body: login('right'), signedIn: true, by: ['direct', 'direct', 'direct', 'direct'] },
+  { name: 'logins that fail, then the per-account budget', body: login('wrong'), signedIn: true, by: ['apollo', 'apollo', 'apollo'] },
   // BUDGET_SEARCH_PROFESSIONALS=2/1m: two answers, then refusals (429 with Retry-After).
   { name: 'a budget running out', body: { query: 'query { searchProfessionals(first: 1) { edges { cursor } } }' }, signedIn: true, by: ['direct', 'direct', 'apollo', 'apollo'] },
   { name: 'a budget running out, anonymous', body: { query: 'query { searchProfessionals(first: 1) { edges { cursor } } }' }, by: ['apollo', 'apollo', 'apollo'] },
 ];
+
+interface User {
+  id: string;
+  name: string;
+  email: string;
+  token: string;
+}
+
+/** A user of the case's own, registered through nginx (whose gateways have the stack's large budgets). */
+async function register(name: string): Promise<User> {
+  const email = uniqueEmail('direct');
+  const { register: registered } = ok(
+    await gql(env.PUBLIC_URL!, 'mutation($i: RegisterInput!) { register(input: $i) { accessToken user { id } } }', {
+      i: { email, password: PASSWORD, displayName: name, role: 'BUSINESS' },
+    }),
+  );
+  return { id: registered.user.id, name, email, token: registered.accessToken };
+}
 
 const IGNORED_HEADERS = new Set(['date', 'connection', 'keep-alive']);
 
@@ -76,7 +108,7 @@ describe('direct answers against Apollo Server', () => {
 
   beforeAll(async () => {
     const ports = [await freePort(), await freePort()];
-    const settings = { NODE_ENV: 'production', BUDGET_SEARCH_PROFESSIONALS: '2/1m', GRAPHQL_MAX_DEPTH: '8' };
+    const settings = { NODE_ENV: 'production', BUDGET_SEARCH_PROFESSIONALS: '2/1m', BUDGET_LOGIN_PER_ACCOUNT: '2/1m', GRAPHQL_MAX_DEPTH: '8' };
     services.push(startNode('gateway/src/index.ts', [], { ...env, ...settings, GATEWAY_DIRECT_ANSWERS: 'true', PORT: String(ports[0]) }));
     services.push(startNode('gateway/src/index.ts', [], { ...env, ...settings, GATEWAY_DIRECT_ANSWERS: 'false', PORT: String(ports[1]) }));
     await Promise.all(ports.map((port, i) => waitForReady(`http://127.0.0.1:${port}/readyz`, 240_000, services[i])));
@@ -87,14 +119,17 @@ describe('direct answers against Apollo Server', () => {
     await Promise.all(services.map((s) => s.kill()));
   });
 
-  async function send(base: string, testCase: Case, from: string, user: TestUser | undefined) {
+  async function send(base: string, testCase: Case, from: string, user: User | undefined) {
     const headers: Record<string, string> = { 'content-type': 'application/json', 'x-forwarded-for': from, ...testCase.headers };
     if (user) headers.authorization = `Bearer ${user.token}`;
-    const response = await fetch(`${base}/graphql`, { method: 'POST', headers, body: JSON.stringify(testCase.body) });
+    const body = user ? JSON.stringify(testCase.body).replace('<email>', user.email) : JSON.stringify(testCase.body);
+    const response = await fetch(`${base}/graphql`, { method: 'POST', headers, body });
     const kept = [...response.headers].filter(([name]) => !IGNORED_HEADERS.has(name));
     // The two users' ids and names differ, and so does the time left of a budget; nothing else may.
-    let text = (await response.text()).replace(/"retryAfterMs":(\d+)/, (_, ms: string) => `"retryAfterMs":${Number(ms) > 0 && Number(ms) <= 60_000 ? '<within a minute>' : ms}`);
-    if (user) text = text.replaceAll(user.id, '<viewer>').replaceAll(user.name, '<name>');
+    let text = (await response.text())
+      .replace(/"retryAfterMs":(\d+)/, (_, ms: string) => `"retryAfterMs":${Number(ms) > 0 && Number(ms) <= 60_000 ? '<within a minute>' : ms}`)
+      .replace(/"(accessToken|refreshToken)":"[^"]+"/g, '"$1":"<token>"');
+    if (user) text = text.replaceAll(user.id, '<viewer>').replaceAll(user.name, '<name>').replaceAll(user.email, '<email>');
     return { status: response.status, headers: kept, body: text };
   }
 
@@ -108,9 +143,7 @@ describe('direct answers against Apollo Server', () => {
   for (const testCase of CASES) {
     it(`answers the same: ${testCase.name}`, { timeout: 60_000 }, async () => {
       const [fromDirect, fromApollo] = [address(), address()];
-      const [userDirect, userApollo] = testCase.signedIn
-        ? await Promise.all([registerUser(env.PUBLIC_URL!, 'Direct One'), registerUser(env.PUBLIC_URL!, 'Direct Two')])
-        : [undefined, undefined];
+      const [userDirect, userApollo] = testCase.signedIn ? await Promise.all([register('Direct One'), register('Direct Two')]) : [undefined, undefined];
       const answerers = Array.isArray(testCase.by) ? testCase.by : [testCase.by];
       for (const [i, by] of answerers.entries()) {
         const before = await answeredBy();

@@ -12,7 +12,7 @@ import { ROOT_DIR, stackEnv } from '@finder/testing/stack';
 import { describe, expect, it } from 'vitest';
 import { createCompiledExecutor } from '../src/executor/executor.ts';
 import { SignedSubgraphSource } from '../src/subgraph-source.ts';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 import { documentedOperations, requestContext, serialized } from './fixtures/differential/compare.ts';
 import { seededRandom } from '@finder/platform/data';
 import { variablesFor } from './fixtures/differential/operations.ts';

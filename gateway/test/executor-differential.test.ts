@@ -19,7 +19,7 @@ import { compileOperation, createCompiledExecutor, runCompiled, type GatewayExec
 import { createSubscriptionPlanner, EVENT_SOURCE } from '../src/subscriptions/plan.ts';
 import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';
 import { withCompiledExecutor } from '../src/executor/gateway.ts';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 import { subgraphs as platformSubgraphs } from '../../schema/subgraphs.ts';
 import { documentedOperations, requestContext, serialized } from './fixtures/differential/compare.ts';
 import { createMockSubgraph, type MockBehaviour, type MockSubgraph } from './fixtures/differential/mock-subgraph.ts';

@@ -4,7 +4,7 @@ import { parse, type DocumentNode, type GraphQLFormattedError } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { gatewayErrors } from '../src/limits/apollo-plugin.ts';
 import { createOperationLimits, type OperationLimitSettings } from '../src/limits/operation-limits.ts';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 
 const LINK = `extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@cost", "@listSize"])`;
 

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 import { createSubscriptionEngine } from '../src/subscriptions/engine.ts';
 import { createSubscriptionMetrics } from '../src/subscriptions/metrics.ts';
 import { createSubscriptionPlanner } from '../src/subscriptions/plan.ts';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 import type { UpstreamSink } from '../src/subscriptions/upstream.ts';
 import type { Upstreams } from '../src/subscriptions/upstream-request.ts';
 import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { advanceCursor, ANY_VIEWER, createGroups, type Group, type Member, type SubscribeRequest } from '../src/subscriptions/groups.ts';
 import { createSubscriptionMetrics } from '../src/subscriptions/metrics.ts';
 import { createSubscriptionPlanner } from '../src/subscriptions/plan.ts';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';
 import { fixtureSupergraphSdl } from './fixtures/supergraph.ts';
 

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
 import { createSubscriptionPlanner } from '../src/subscriptions/plan.ts';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';
 
 /** The platform's own supergraph: what its subgraphs declare decides what the gateway may share. */

@@ -1,7 +1,7 @@
 import { composeServices } from '@apollo/composition';
 import { parse } from 'graphql';
 import { describe, expect, it } from 'vitest';
-import { loadSupergraph } from '../src/subscriptions/supergraph.ts';
+import { loadSupergraph } from '../src/supergraph.ts';
 import { createViewerScope } from '../src/subscriptions/viewer-scope.ts';
 
 const LINKS = `extend schema

@@ -5,7 +5,7 @@ import { inChildSpan } from '@finder/platform/telemetry';
 import { getVariableValues, GraphQLError, Kind, type DocumentNode, type VariableDefinitionNode } from 'graphql';
 import type { GatewayContext } from '../context.ts';
 import type { CacheHint } from '../handover.ts';
-import type { LoadedSupergraph } from '../subscriptions/supergraph.ts';
+import type { LoadedSupergraph } from '../supergraph.ts';
 import { compilePlan, type PlanRun } from './plan-runner.ts';
 import { compileResponseShape, UnsupportedOperation, type ResponseShape } from './response-shape.ts';
 
@@ -140,9 +140,10 @@ export function createCompiledExecutor({ loaded, services, fallback, cacheSize =
 
   return async (requestContext) => {
     const handedOver = (requestContext.context as Partial<GatewayContext> | undefined)?.handedOver;
-    if (handedOver?.result) {
+    if (handedOver && ('result' in handedOver || 'thrown' in handedOver)) {
       const policy = (requestContext as { overallCachePolicy?: { restrict?: (hint: CacheHint) => void } }).overallCachePolicy;
       for (const hint of handedOver.cacheHints) policy?.restrict?.(hint);
+      if ('thrown' in handedOver) throw handedOver.thrown;
       return handedOver.result as ExecutionResult;
     }
     const compiled = compiledFor(requestContext);

@@ -7,7 +7,7 @@ import type { ClientEvent, Group } from './groups.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import { EVENT_SOURCE, type SubscriptionPlan } from './plan.ts';
 import { createSharedCompletions } from './shared-completions.ts';
-import type { LoadedSupergraph } from './supergraph.ts';
+import type { LoadedSupergraph } from '../supergraph.ts';
 import type { ViewerScope } from './viewer-scope.ts';
 
 /** What completing an event needs of its group. */

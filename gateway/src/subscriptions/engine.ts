@@ -9,7 +9,7 @@ import { advanceCursor, createGroups, type Deliver, type Group, type Member, typ
 import { viewerKey } from './keys.ts';
 import type { SubscriptionMetrics } from './metrics.ts';
 import type { SubscriptionPlan } from './plan.ts';
-import type { LoadedSupergraph } from './supergraph.ts';
+import type { LoadedSupergraph } from '../supergraph.ts';
 import { retryDelay, upstreamPayload, type Upstreams } from './upstream-request.ts';
 import type { ViewerScope } from './viewer-scope.ts';
 

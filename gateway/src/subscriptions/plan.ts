@@ -16,7 +16,7 @@ import {
   type ValueNode,
 } from 'graphql';
 import { documentText } from './keys.ts';
-import type { LoadedSupergraph } from './supergraph.ts';
+import type { LoadedSupergraph } from '../supergraph.ts';
 import type { ViewerScope } from './viewer-scope.ts';
 
 /** How the gateway resumes a subscription after an upstream failure: by re-sending `after`. */
